@@ -1,0 +1,7 @@
+//! # k8s-apimachinery
+//!
+//! The generic building blocks of a Kubernetes-style API, as `k8s.io/apimachinery` has them for Go:
+//! object and list metadata, group/version/kind identity, label and field selectors, value types
+//! (`Quantity`, `IntOrString`, `Time`), request options and the API error type.
+//!
+//! Every other crate of k8s-rs builds on this one; it depends on none of them.

@@ -1,0 +1,102 @@
+//! `cargo xtask` — project automation for k8s-rs.
+//!
+//! ```text
+//! cargo xtask cluster up       build (cached) and start the local control plane, or reuse it
+//! cargo xtask cluster down     stop the processes it started and remove its files
+//! cargo xtask cluster status   pids, URL, kubeconfig, readiness
+//! cargo xtask cluster env      `export KUBECONFIG=…` for a shell
+//! cargo xtask test             lints + every test against the local control plane (CI runs this)
+//! cargo xtask demo             the main job: start the plane, print its version and API groups
+//! ```
+
+mod cluster;
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  cluster up|down|status|env   manage the local control plane (kube-apiserver v1.37.2 + etcd v3.7.0)
+  test [--no-lint]             fmt + clippy + all tests against the local control plane
+  demo                         start the local control plane, print its version and API groups";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &[String]) -> Result<()> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["cluster", sub] => cluster::run(sub).await,
+        ["test", rest @ ..] => test(rest).await,
+        ["demo"] => cluster::demo().await,
+        ["help" | "--help" | "-h"] | [] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown command {:?}\n\n{USAGE}", args.join(" ")),
+    }
+}
+
+/// Lints, then every test of the workspace against the shared plane; stops the plane when this
+/// run started it.
+async fn test(flags: &[&str]) -> Result<()> {
+    let lint = match flags {
+        [] => true,
+        ["--no-lint"] => false,
+        _ => bail!("unknown flags for `test`: {flags:?}\n\n{USAGE}"),
+    };
+    if lint {
+        cargo(&["fmt", "--all", "--", "--check"])?;
+        cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    }
+    let dir = k8s_rs_tests::plane::shared_dir();
+    let (plane, started) = k8s_rs_tests::plane::ControlPlane::up(&dir)
+        .await
+        .context("starting the local control plane")?;
+    println!(
+        "control plane {} at {} ({})",
+        if started { "started" } else { "reused" },
+        plane.server(),
+        plane.kubeconfig().display()
+    );
+    let result = cargo(&["test", "--workspace", "--all-targets"])
+        .and_then(|()| cargo(&["test", "--workspace", "--doc"]));
+    if started {
+        k8s_rs_tests::plane::down(&dir)
+            .await
+            .context("stopping the local control plane")?;
+        println!("control plane stopped");
+    }
+    result
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    println!("+ cargo {}", args.join(" "));
+    let status = Command::new(cargo)
+        .args(args)
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
