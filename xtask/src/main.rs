@@ -5,11 +5,13 @@
 //! cargo xtask cluster down     stop the processes it started and remove its files
 //! cargo xtask cluster status   pids, URL, kubeconfig, readiness
 //! cargo xtask cluster env      `export KUBECONFIG=…` for a shell
+//! cargo xtask cluster gen-tools rewrite the Go tools modules that build the plane
 //! cargo xtask test             lints + every test against the local control plane (CI runs this)
 //! cargo xtask demo             the main job: start the plane, print its version and API groups
 //! ```
 
 mod cluster;
+mod gen_tools;
 
 use std::process::{Command, ExitCode};
 
@@ -19,6 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   cluster up|down|status|env   manage the local control plane (kube-apiserver v1.37.2 + etcd v3.7.0)
+  cluster gen-tools            rewrite tools/*/go.mod from k8s.io/kubernetes's go.mod, then go mod tidy
   test [--no-lint]             fmt + clippy + all tests against the local control plane
   demo                         start the local control plane, print its version and API groups";
 
@@ -44,6 +47,7 @@ async fn main() -> ExitCode {
 async fn run(args: &[String]) -> Result<()> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
+        ["cluster", "gen-tools"] => gen_tools::run(),
         ["cluster", sub] => cluster::run(sub).await,
         ["test", rest @ ..] => test(rest).await,
         ["demo"] => cluster::demo().await,

@@ -231,6 +231,17 @@ impl ControlPlane {
             &etcd_args(&etcd_data, etcd_client_port, etcd_peer_port),
             &dir.join("etcd.log"),
         )?;
+        // Record etcd at once, so `down` finds it even if this process dies before the end.
+        write_state(
+            dir,
+            &State {
+                etcd_pid: etcd.pid,
+                etcd_client_port,
+                etcd_peer_port,
+                apiserver_pid: 0,
+                apiserver_port: 0,
+            },
+        )?;
         if let Err(e) = wait_etcd(&mut etcd, etcd_client_port).await {
             etcd.stop(STOP_GRACE);
             return Err(e);
@@ -393,7 +404,7 @@ impl ControlPlane {
     /// Compacts etcd at its current revision (through etcd's v3 JSON gateway) and returns that
     /// revision: watches from older resourceVersions then get 410 Gone.
     pub async fn compact_etcd(&self) -> Result<i64, PlaneError> {
-        let client = reqwest::Client::new();
+        let client = plain_http()?;
         let http = |e: reqwest::Error| PlaneError::Http(format!("etcd: {e}"));
         // Any range answer carries the current revision in its header. Key "\0" (base64 "AA==").
         let range: serde_json::Value = client
@@ -537,12 +548,15 @@ fn apiserver_args(pki: &Pki, etcd_port: u16, port: u16) -> Vec<String> {
         format!("--tls-private-key-file={}", p(&pki.serving_key)),
         format!("--client-ca-file={}", p(&pki.ca_cert)),
         format!("--token-auth-file={}", p(&pki.token_file)),
-        format!("--service-account-key-file={}", p(&pki.service_account_key)),
+        format!("--service-account-key-file={}", p(&pki.service_account_pub)),
         format!("--service-account-signing-key-file={}", p(&pki.service_account_key)),
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
         "--api-audiences=https://kubernetes.default.svc.cluster.local".into(),
         "--authorization-mode=RBAC".into(),
         "--service-cluster-ip-range=10.0.0.0/24".into(),
+        // The endpoint reconciler refuses a loopback advertise address; nothing needs the
+        // `kubernetes` Service endpoints here.
+        "--endpoint-reconciler-type=none".into(),
         // There is no controller-manager to create `default` service accounts; without this,
         // every Pod create would be refused.
         "--disable-admission-plugins=ServiceAccount".into(),
@@ -552,7 +566,7 @@ fn apiserver_args(pki: &Pki, etcd_port: u16, port: u16) -> Vec<String> {
 }
 
 async fn wait_etcd(etcd: &mut Proc, port: u16) -> Result<(), PlaneError> {
-    let client = reqwest::Client::new();
+    let client = plain_http()?;
     let started = Instant::now();
     let mut last: String;
     loop {
@@ -577,6 +591,20 @@ async fn wait_etcd(etcd: &mut Proc, port: u16) -> Result<(), PlaneError> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A reqwest client for plain-HTTP endpoints (etcd's client URL).
+fn plain_http() -> Result<reqwest::Client, PlaneError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| PlaneError::Pki(e.to_string()))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()
+        .map_err(|e| PlaneError::Http(e.to_string()))
 }
 
 /// A reqwest client over rustls (ring) trusting `ca` and optionally presenting a client cert.

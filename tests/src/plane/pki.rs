@@ -31,8 +31,10 @@ pub struct Pki {
     pub admin_cert: PathBuf,
     /// Admin client key (PEM).
     pub admin_key: PathBuf,
-    /// Service-account signing key (PEM, also used as the verification key file).
+    /// Service-account signing key (PEM, PKCS#8).
     pub service_account_key: PathBuf,
+    /// Service-account verification key (PEM public key).
+    pub service_account_pub: PathBuf,
     /// `--token-auth-file` (CSV: token,user,uid,"groups").
     pub token_file: PathBuf,
     /// Bearer token of the `k8s-rs-token-admin` user (group `system:masters`).
@@ -152,6 +154,7 @@ impl Pki {
             admin_cert: dir.join("admin.crt"),
             admin_key: dir.join("admin.key"),
             service_account_key: dir.join("sa.key"),
+            service_account_pub: dir.join("sa.pub"),
             token_file: dir.join("tokens.csv"),
             admin_token: random_token(),
             user_token: random_token(),
@@ -163,6 +166,7 @@ impl Pki {
         write(&pki.admin_cert, &admin_cert.pem())?;
         write_private(&pki.admin_key, &admin_key.serialize_pem())?;
         write_private(&pki.service_account_key, &sa_key.serialize_pem())?;
+        write(&pki.service_account_pub, &sa_key.public_key_pem())?;
         write_private(
             &pki.token_file,
             &format!(
@@ -193,6 +197,7 @@ impl Pki {
             admin_cert: dir.join("admin.crt"),
             admin_key: dir.join("admin.key"),
             service_account_key: dir.join("sa.key"),
+            service_account_pub: dir.join("sa.pub"),
             admin_token: token_of(TOKEN_ADMIN_USER)?,
             user_token: token_of(TOKEN_PLAIN_USER)?,
             token_file,
