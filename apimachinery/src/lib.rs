@@ -9,6 +9,8 @@
 
 mod error;
 mod gvk;
+mod intstr;
+pub mod quantity;
 pub mod meta;
 mod resource;
 mod runtime;
@@ -16,6 +18,8 @@ mod time;
 mod serde_util;
 
 pub use error::Error;
+pub use intstr::IntOrString;
+pub use quantity::{Format, Quantity};
 pub use gvk::{GroupKind, GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource, Scope};
 pub use meta::*;
 pub use resource::{HasMetadata, ListObject, Object, Resource};
