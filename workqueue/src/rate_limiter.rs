@@ -389,3 +389,175 @@ impl<T, R: RateLimiter<T>> RateLimiter<T> for WithMaxWaitRateLimiter<R> {
         self.limiter.num_requeues(item)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn exponential_doubles_per_item_and_forget_resets() {
+        let limiter = ItemExponentialFailureRateLimiter::new(5 * MS, Duration::from_secs(1000));
+        let got: Vec<_> = (0..6).map(|_| limiter.when(&"one")).collect();
+        assert_eq!(got, [5 * MS, 10 * MS, 20 * MS, 40 * MS, 80 * MS, 160 * MS]);
+        assert_eq!(limiter.num_requeues(&"one"), 6);
+        assert_eq!(limiter.when(&"two"), 5 * MS);
+        assert_eq!(limiter.when(&"two"), 10 * MS);
+        assert_eq!(limiter.num_requeues(&"two"), 2);
+        limiter.forget(&"one");
+        assert_eq!(limiter.num_requeues(&"one"), 0);
+        assert_eq!(limiter.when(&"one"), 5 * MS);
+        assert_eq!(limiter.num_requeues(&"two"), 2);
+    }
+
+    #[test]
+    fn exponential_caps_and_never_overflows() {
+        let limiter = ItemExponentialFailureRateLimiter::new(MS, Duration::from_secs(1000));
+        for _ in 0..5 {
+            limiter.when(&"one");
+        }
+        assert_eq!(limiter.when(&"one"), 32 * MS);
+        // 2^20 ms is above 1000 s.
+        for _ in 0..14 {
+            limiter.when(&"one");
+        }
+        assert_eq!(limiter.when(&"one"), Duration::from_secs(1000));
+        for _ in 0..1000 {
+            limiter.when(&"overflow");
+        }
+        assert_eq!(limiter.when(&"overflow"), Duration::from_secs(1000));
+        assert_eq!(limiter.num_requeues(&"overflow"), 1001);
+        // A cap of Duration::MAX still never overflows.
+        let huge = ItemExponentialFailureRateLimiter::new(Duration::from_secs(1), Duration::MAX);
+        for _ in 0..200 {
+            assert!(huge.when(&"x") <= Duration::MAX);
+        }
+        assert_eq!(huge.when(&"x"), Duration::MAX);
+        // Saturating counter.
+        let limiter = ItemExponentialFailureRateLimiter::new(MS, Duration::from_secs(1));
+        lock(&limiter.failures).insert("sat", u32::MAX);
+        assert_eq!(limiter.when(&"sat"), Duration::from_secs(1));
+        assert_eq!(limiter.num_requeues(&"sat"), u32::MAX as usize);
+    }
+
+    #[test]
+    fn exponential_backoff_boundaries() {
+        let limiter: ItemExponentialFailureRateLimiter<u8> =
+            ItemExponentialFailureRateLimiter::new(Duration::from_nanos(3), Duration::from_secs(1));
+        assert_eq!(limiter.backoff(0), Duration::from_nanos(3));
+        assert_eq!(limiter.backoff(1), Duration::from_nanos(6));
+        assert_eq!(limiter.backoff(28), Duration::from_nanos(3 << 28));
+        assert_eq!(limiter.backoff(29), Duration::from_secs(1)); // 1.61 s, capped
+        assert_eq!(limiter.backoff(30), Duration::from_secs(1));
+        assert_eq!(limiter.backoff(127), Duration::from_secs(1));
+        assert_eq!(limiter.backoff(u32::MAX), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bucket_reserves_future_tokens() {
+        let limiter = BucketRateLimiter::new(10.0, 100);
+        for i in 0..100 {
+            assert_eq!(RateLimiter::<&str>::when(&limiter, &"x"), Duration::ZERO, "call {i}");
+        }
+        assert_eq!(limiter.reserve(), 100 * MS);
+        assert_eq!(limiter.reserve(), 200 * MS);
+        assert_eq!(limiter.reserve(), 300 * MS);
+        // One second refills ten tokens: the debt of three is paid and seven are left.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        for _ in 0..7 {
+            assert_eq!(limiter.reserve(), Duration::ZERO);
+        }
+        assert_eq!(limiter.reserve(), 100 * MS);
+        // Half a token's time later, the next token is 50 ms away... plus the one reserved.
+        tokio::time::advance(50 * MS).await;
+        assert_eq!(limiter.reserve(), 150 * MS);
+        // A long idle time refills no more than the burst.
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        for _ in 0..100 {
+            assert_eq!(limiter.reserve(), Duration::ZERO);
+        }
+        assert_eq!(limiter.reserve(), 100 * MS);
+        assert_eq!(RateLimiter::<&str>::num_requeues(&limiter, &"x"), 0);
+    }
+
+    #[test]
+    fn bucket_edge_rates() {
+        let unlimited = BucketRateLimiter::new(f64::INFINITY, 0);
+        for _ in 0..1000 {
+            assert_eq!(unlimited.reserve(), Duration::ZERO);
+        }
+        let never = BucketRateLimiter::new(0.0, 1);
+        assert_eq!(never.reserve(), Duration::ZERO);
+        assert_eq!(never.reserve(), Duration::MAX);
+        let no_burst = BucketRateLimiter::new(10.0, 0);
+        assert_eq!(no_burst.reserve(), Duration::MAX);
+    }
+
+    #[test]
+    fn fast_slow_switches_after_max_fast_attempts() {
+        let limiter = ItemFastSlowRateLimiter::new(5 * MS, Duration::from_secs(10), 3);
+        let got: Vec<_> = (0..5).map(|_| limiter.when(&"one")).collect();
+        let slow = Duration::from_secs(10);
+        assert_eq!(got, [5 * MS, 5 * MS, 5 * MS, slow, slow]);
+        assert_eq!(limiter.num_requeues(&"one"), 5);
+        assert_eq!(limiter.when(&"two"), 5 * MS);
+        limiter.forget(&"one");
+        assert_eq!(limiter.num_requeues(&"one"), 0);
+        assert_eq!(limiter.when(&"one"), 5 * MS);
+    }
+
+    #[test]
+    fn max_of_takes_longest_delay_and_count() {
+        let limiter: MaxOfRateLimiter<&str> = MaxOfRateLimiter::new(vec![
+            Box::new(ItemFastSlowRateLimiter::new(5 * MS, Duration::from_secs(3), 3)),
+            Box::new(ItemExponentialFailureRateLimiter::new(MS, Duration::from_secs(1))),
+        ]);
+        let got: Vec<_> = (0..5).map(|_| limiter.when(&"one")).collect();
+        let s3 = Duration::from_secs(3);
+        assert_eq!(got, [5 * MS, 5 * MS, 5 * MS, s3, s3]);
+        assert_eq!(limiter.num_requeues(&"one"), 5);
+        assert_eq!(limiter.when(&"two"), 5 * MS);
+        assert_eq!(limiter.when(&"two"), 5 * MS);
+        assert_eq!(limiter.num_requeues(&"two"), 2);
+        limiter.forget(&"one");
+        assert_eq!(limiter.num_requeues(&"one"), 0);
+        assert_eq!(limiter.when(&"one"), 5 * MS);
+        let empty: MaxOfRateLimiter<&str> = MaxOfRateLimiter::new(Vec::new());
+        assert_eq!(empty.when(&"x"), Duration::ZERO);
+        assert_eq!(empty.num_requeues(&"x"), 0);
+    }
+
+    #[test]
+    fn with_max_wait_caps_delay() {
+        let inner = ItemExponentialFailureRateLimiter::new(Duration::from_secs(100), Duration::MAX);
+        let limiter = WithMaxWaitRateLimiter::new(inner, Duration::from_secs(500));
+        let got: Vec<_> = (0..5).map(|_| limiter.when(&7)).collect();
+        let s = Duration::from_secs;
+        assert_eq!(got, [s(100), s(200), s(400), s(500), s(500)]);
+        assert_eq!(limiter.num_requeues(&7), 5);
+        limiter.forget(&7);
+        assert_eq!(limiter.num_requeues(&7), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn default_controller_limiter_is_max_of_backoff_and_bucket() {
+        let limiter = default_controller_rate_limiter::<u32>();
+        // 100 distinct items: each a first failure (5 ms), within the burst.
+        for i in 0..100 {
+            assert_eq!(limiter.when(&i), 5 * MS);
+        }
+        // The 101st token is 100 ms away, longer than the first failure's 5 ms.
+        assert_eq!(limiter.when(&100), 100 * MS);
+        assert_eq!(limiter.num_requeues(&100), 1);
+        // Long after, the bucket is full again and backoff dominates.
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert_eq!(limiter.when(&0), 10 * MS);
+        assert_eq!(limiter.when(&0), 20 * MS);
+        limiter.forget(&0);
+        assert_eq!(limiter.num_requeues(&0), 0);
+        // Shared through an Arc, it is still a limiter.
+        let shared: Arc<dyn RateLimiter<u32>> = Arc::new(limiter);
+        assert_eq!(shared.when(&0), 5 * MS);
+    }
+}
