@@ -17,8 +17,10 @@ pub mod meta;
 pub mod options;
 mod resource;
 mod runtime;
-mod time;
 mod serde_util;
+pub mod selector;
+mod time;
+pub mod validation;
 
 pub use api_error::{ApiError, CAUSE_TYPE_UNEXPECTED_SERVER_RESPONSE, StatusReason};
 pub use dynamic::{ApiResource, DynamicObject};

@@ -40,6 +40,8 @@ use crate::{RawExtension, Status};
 pub const INITIAL_EVENTS_END_ANNOTATION: &str = "k8s.io/initial-events-end";
 
 /// One event of a watch stream (`metav1.WatchEvent`, with the object decoded).
+// Objects (`T`) are usually larger than a `Status`; boxing would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum WatchEvent<T = RawExtension> {
     /// The object was created (or is part of the initial list).

@@ -30,7 +30,7 @@ fn div_pow10_up(v: i128, n: u64) -> i128 {
         return v.signum();
     };
     let mag = v.unsigned_abs();
-    let q = mag / p + u128::from(mag % p != 0);
+    let q = mag / p + u128::from(!mag.is_multiple_of(p));
     let q = i128::try_from(q).unwrap_or(i128::MAX);
     if v < 0 { -q } else { q }
 }
@@ -162,7 +162,7 @@ impl Dec {
     }
 
     /// Nearest `f64`.
-    pub(crate) fn to_f64(&self) -> f64 {
+    pub(crate) fn to_f64(self) -> f64 {
         format!("{}e{}", self.m, self.e).parse().unwrap_or(f64::NAN)
     }
 
