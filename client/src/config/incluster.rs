@@ -108,7 +108,8 @@ mod tests {
     use super::*;
 
     fn sa_dir(name: &str, namespace_file: Option<&str>) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("k8s-rs-incluster-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("k8s-rs-incluster-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("token"), "sa-token\n").unwrap();
         std::fs::write(dir.join("ca.crt"), "-----BEGIN CERTIFICATE-----\n").unwrap();
@@ -160,7 +161,9 @@ mod tests {
         let err = Config::in_cluster_with(&o).unwrap_err().to_string();
         assert!(err.contains("KUBERNETES_SERVICE_HOST"), "{err}");
         std::fs::remove_file(dir.join("ca.crt")).unwrap();
-        let err = Config::in_cluster_with(&opts(&dir, "h", None)).unwrap_err().to_string();
+        let err = Config::in_cluster_with(&opts(&dir, "h", None))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("ca.crt"), "{err}");
     }
 }

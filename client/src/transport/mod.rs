@@ -102,8 +102,11 @@ impl HttpClient {
             )));
         }
         let user_agent = config.user_agent.clone().unwrap_or_else(default_user_agent);
-        let user_agent = HeaderValue::from_str(&user_agent)
-            .map_err(|_| Error::InvalidRequest(format!("user agent {user_agent:?} is not a valid header value")))?;
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::InvalidRequest(format!(
+                "user agent {user_agent:?} is not a valid header value"
+            ))
+        })?;
         let client = build_reqwest(&config, None)?;
         Ok(HttpClient {
             inner: Arc::new(Inner {
@@ -143,12 +146,17 @@ impl HttpClient {
         request: Request,
     ) -> Result<T, Error> {
         let url = self.url(&request.path)?.to_string();
-        let bytes = self.send(request).await?.bytes().await.map_err(|e| Error::Http {
-            method: "GET".to_string(),
-            url: url.clone(),
-            message: format!("reading the body: {}", chain(&e)),
-            source: Some(e),
-        })?;
+        let bytes = self
+            .send(request)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| Error::Http {
+                method: "GET".to_string(),
+                url: url.clone(),
+                message: format!("reading the body: {}", chain(&e)),
+                source: Some(e),
+            })?;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
             url,
             message: format!("line {}, column {}: {e}", e.line(), e.column()),
@@ -248,7 +256,9 @@ impl HttpClient {
         if let Some(t) = timeout {
             builder = builder.timeout(t);
         }
-        let mut req = builder.build().map_err(|e| Error::InvalidRequest(chain(&e)))?;
+        let mut req = builder
+            .build()
+            .map_err(|e| Error::InvalidRequest(chain(&e)))?;
         self.inner.auth.apply(cred, req.headers_mut())?;
         Ok(req)
     }
@@ -375,9 +385,13 @@ mod tests {
 
     #[test]
     fn bad_server_urls_are_refused() {
-        let err = HttpClient::new(Config::new("not a url")).unwrap_err().to_string();
+        let err = HttpClient::new(Config::new("not a url"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a URL"), "{err}");
-        let err = HttpClient::new(Config::new("ftp://x")).unwrap_err().to_string();
+        let err = HttpClient::new(Config::new("ftp://x"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("scheme"), "{err}");
     }
 

@@ -87,7 +87,9 @@ mod tests {
             vec!["policy/v1beta1 PodSecurityPolicy is deprecated"]
         );
         assert_eq!(
-            parse_warning_header(r#"299 - "a \"quoted\" word", 299 - "second" "Wed, 21 Oct 2015 07:28:00 GMT""#),
+            parse_warning_header(
+                r#"299 - "a \"quoted\" word", 299 - "second" "Wed, 21 Oct 2015 07:28:00 GMT""#
+            ),
             vec![r#"a "quoted" word"#, "second"]
         );
         // Other codes are ignored; garbage yields nothing and never panics.

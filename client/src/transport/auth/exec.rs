@@ -145,9 +145,8 @@ impl ExecAuth {
             ExecInteractiveMode::IfAvailable => has_terminal,
             ExecInteractiveMode::Always if has_terminal => true,
             ExecInteractiveMode::Always => {
-                return Err(self.err(
-                    "interactiveMode is Always but there is no terminal on standard input",
-                ));
+                return Err(self
+                    .err("interactiveMode is Always but there is no terminal on standard input"));
             }
         };
         let info = serde_json::to_string(&self.exec_info(interactive))
@@ -158,7 +157,11 @@ impl ExecAuth {
             .env("KUBERNETES_EXEC_INFO", info)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .stdin(if interactive { Stdio::inherit() } else { Stdio::null() })
+            .stdin(if interactive {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .kill_on_drop(true);
         let output = cmd.output().await.map_err(|e| {
             let mut msg = format!("could not run it: {e}");
@@ -207,24 +210,31 @@ impl ExecAuth {
             .ok_or_else(|| self.err("its ExecCredential has no status"))?;
         let expires = match status.expiration_timestamp.as_deref() {
             Some(ts) => Some(ts.parse::<jiff::Timestamp>().map_err(|e| {
-                self.err(format!("status.expirationTimestamp {ts:?} is not RFC 3339: {e}"))
+                self.err(format!(
+                    "status.expirationTimestamp {ts:?} is not RFC 3339: {e}"
+                ))
             })?),
             None => None,
         };
         let identity = match (status.client_certificate_data, status.client_key_data) {
-            (Some(cert), Some(key)) => Some((cert.into_bytes(), SecretBytes::new(key.into_bytes()))),
+            (Some(cert), Some(key)) => {
+                Some((cert.into_bytes(), SecretBytes::new(key.into_bytes())))
+            }
             (None, None) => None,
             _ => {
-                return Err(self.err(
-                    "its status sets only one of clientCertificateData and clientKeyData",
-                ));
+                return Err(
+                    self.err("its status sets only one of clientCertificateData and clientKeyData")
+                );
             }
         };
-        let token = status.token.filter(|t| !t.is_empty()).map(SecretString::new);
+        let token = status
+            .token
+            .filter(|t| !t.is_empty())
+            .map(SecretString::new);
         if token.is_none() && identity.is_none() {
-            return Err(self.err(
-                "its status has neither a token nor clientCertificateData/clientKeyData",
-            ));
+            return Err(
+                self.err("its status has neither a token nor clientCertificateData/clientKeyData")
+            );
         }
         Ok(Cached {
             token,
@@ -268,7 +278,9 @@ mod tests {
         let token = cred.bearer.unwrap();
         let (extra, info) = token.expose().split_once('|').unwrap();
         assert_eq!(extra, "from-config");
-        let info = base64::engine::general_purpose::STANDARD.decode(info).unwrap();
+        let info = base64::engine::general_purpose::STANDARD
+            .decode(info)
+            .unwrap();
         let info: serde_json::Value = serde_json::from_slice(&info).unwrap();
         assert_eq!(info["spec"]["interactive"], false);
         assert_eq!(info["spec"]["cluster"]["server"], "https://example:6443");
@@ -311,10 +323,16 @@ mod tests {
         let mut cfg = exec("").config.clone();
         cfg.command = "/nonexistent/kubelogin".into();
         cfg.install_hint = Some("install kubelogin from https://example".into());
-        let err = ExecAuth::new(&cfg).credential().await.unwrap_err().to_string();
+        let err = ExecAuth::new(&cfg)
+            .credential()
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("install kubelogin"), "{err}");
 
-        let e = exec(r#"echo '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"x"}}'"#);
+        let e = exec(
+            r#"echo '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"x"}}'"#,
+        );
         let err = e.credential().await.unwrap_err().to_string();
         assert!(err.contains("v1beta1"), "{err}");
 
@@ -325,7 +343,9 @@ mod tests {
 
     #[tokio::test]
     async fn secrets_never_in_errors() {
-        let e = exec(r#"echo '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"s3cr3t","expirationTimestamp":"bad"}}'"#);
+        let e = exec(
+            r#"echo '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"s3cr3t","expirationTimestamp":"bad"}}'"#,
+        );
         let err = e.credential().await.unwrap_err().to_string();
         assert!(!err.contains("s3cr3t"), "{err}");
         assert!(err.contains("expirationTimestamp"), "{err}");

@@ -124,7 +124,9 @@ impl Auth {
                 }
                 // A static token next to the file is the fallback while the file is unreadable.
                 Err(e) if self.token.is_none() => return Err(e),
-                Err(e) => tracing::warn!(error = %e, "token file unreadable; using the static token"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "token file unreadable; using the static token")
+                }
             }
         }
         if let Some(token) = &self.token {
@@ -160,7 +162,11 @@ impl Auth {
 
     /// Writes the `Authorization` and `Impersonate-*` headers.
     pub fn apply(&self, cred: &Credential, headers: &mut HeaderMap) -> Result<(), Error> {
-        let bad = |what: &str| Error::InvalidRequest(format!("{what} contains characters not allowed in an HTTP header"));
+        let bad = |what: &str| {
+            Error::InvalidRequest(format!(
+                "{what} contains characters not allowed in an HTTP header"
+            ))
+        };
         if let Some(token) = &cred.bearer {
             let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
                 .map_err(|_| bad("the bearer token"))?;
@@ -186,7 +192,9 @@ impl Auth {
 fn impersonation_headers(imp: &Impersonate, headers: &mut HeaderMap) -> Result<(), Error> {
     let value = |v: &str| {
         HeaderValue::from_str(v).map_err(|_| {
-            Error::InvalidRequest(format!("impersonation value {v:?} is not a valid header value"))
+            Error::InvalidRequest(format!(
+                "impersonation value {v:?} is not a valid header value"
+            ))
         })
     };
     headers.insert("impersonate-user", value(&imp.user)?);
@@ -199,7 +207,9 @@ fn impersonation_headers(imp: &Impersonate, headers: &mut HeaderMap) -> Result<(
     for (key, values) in &imp.extra {
         let name = format!("impersonate-extra-{}", escape_extra_key(key));
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            Error::InvalidRequest(format!("impersonation extra key {key:?} is not a valid header name"))
+            Error::InvalidRequest(format!(
+                "impersonation extra key {key:?} is not a valid header name"
+            ))
         })?;
         for v in values {
             headers.append(name.clone(), value(v)?);
@@ -214,7 +224,22 @@ fn escape_extra_key(key: &str) -> String {
     let mut out = String::new();
     for b in key.bytes() {
         let legal = b.is_ascii_alphanumeric()
-            || matches!(b, b'!' | b'#' | b'$' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
         if legal {
             out.push(char::from(b));
         } else {
@@ -266,13 +291,22 @@ mod tests {
             ..AuthInfo::default()
         })
         .unwrap();
-        assert_eq!(auth.credential().await.unwrap().bearer.unwrap().expose(), "first");
+        assert_eq!(
+            auth.credential().await.unwrap().bearer.unwrap().expose(),
+            "first"
+        );
         std::fs::write(&path, "second").unwrap();
         // Cached for a minute…
-        assert_eq!(auth.credential().await.unwrap().bearer.unwrap().expose(), "first");
+        assert_eq!(
+            auth.credential().await.unwrap().bearer.unwrap().expose(),
+            "first"
+        );
         // …unless the server said 401.
         assert!(auth.unauthorized().await);
-        assert_eq!(auth.credential().await.unwrap().bearer.unwrap().expose(), "second");
+        assert_eq!(
+            auth.credential().await.unwrap().bearer.unwrap().expose(),
+            "second"
+        );
         // Same content again: nothing new, retrying would not help.
         assert!(!auth.unauthorized().await);
         std::fs::remove_file(&path).unwrap();
@@ -281,7 +315,10 @@ mod tests {
     #[test]
     fn impersonation_headers_repeat_groups_and_escape_extra_keys() {
         let mut extra = BTreeMap::new();
-        extra.insert("example.com/scopes".to_string(), vec!["a".to_string(), "b".to_string()]);
+        extra.insert(
+            "example.com/scopes".to_string(),
+            vec!["a".to_string(), "b".to_string()],
+        );
         let imp = Impersonate {
             user: "jane".into(),
             uid: Some("42".into()),
@@ -293,7 +330,12 @@ mod tests {
         assert_eq!(h["impersonate-user"], "jane");
         assert_eq!(h["impersonate-uid"], "42");
         assert_eq!(h.get_all("impersonate-group").iter().count(), 2);
-        assert_eq!(h.get_all("impersonate-extra-example.com%2Fscopes").iter().count(), 2);
+        assert_eq!(
+            h.get_all("impersonate-extra-example.com%2Fscopes")
+                .iter()
+                .count(),
+            2
+        );
     }
 
     #[test]

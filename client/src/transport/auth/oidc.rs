@@ -44,21 +44,28 @@ struct TokenResponse {
 impl OidcAuth {
     pub fn new(provider: &AuthProviderConfig) -> Result<Self, Error> {
         let get = |k: &str| provider.config.get(k).filter(|v| !v.is_empty()).cloned();
-        let idp_ca = match (get("idp-certificate-authority-data"), get("idp-certificate-authority")) {
+        let idp_ca = match (
+            get("idp-certificate-authority-data"),
+            get("idp-certificate-authority"),
+        ) {
             (Some(data), _) => Some(
                 base64::engine::general_purpose::STANDARD
                     .decode(data.expose().trim())
                     .map_err(|e| {
-                        Error::Auth(format!("oidc idp-certificate-authority-data is not base64: {e}"))
+                        Error::Auth(format!(
+                            "oidc idp-certificate-authority-data is not base64: {e}"
+                        ))
                     })?,
             ),
-            (None, Some(path)) => Some(std::fs::read(path.expose()).map_err(|source| {
-                Error::ReadFile {
-                    field: "auth-provider.config.idp-certificate-authority".to_string(),
-                    path: path.expose().into(),
-                    source,
-                }
-            })?),
+            (None, Some(path)) => {
+                Some(
+                    std::fs::read(path.expose()).map_err(|source| Error::ReadFile {
+                        field: "auth-provider.config.idp-certificate-authority".to_string(),
+                        path: path.expose().into(),
+                        source,
+                    })?,
+                )
+            }
             (None, None) => None,
         };
         Ok(OidcAuth {
@@ -154,10 +161,7 @@ impl OidcAuth {
                 resp.status()
             )));
         }
-        let body: TokenResponse = resp
-            .json()
-            .await
-            .map_err(|e| fail("token response", &e))?;
+        let body: TokenResponse = resp.json().await.map_err(|e| fail("token response", &e))?;
         let id_token = body.id_token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::Auth("oidc: the token response did not contain an id_token".to_string())
         })?;
@@ -177,7 +181,9 @@ fn expired(jwt: &str, now: i64) -> bool {
     let Some(payload) = jwt.split('.').nth(1) else {
         return true;
     };
-    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+    else {
         return true;
     };
     let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
