@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 //! Retry and rate-limit behaviour of the transport against a tiny local HTTP/1.1 server that
 //! answers from a script, with tokio's paused clock (so waits are exact and instant).
 
