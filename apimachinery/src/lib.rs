@@ -5,3 +5,23 @@
 //! (`Quantity`, `IntOrString`, `Time`), request options and the API error type.
 //!
 //! Every other crate of k8s-rs builds on this one; it depends on none of them.
+#![forbid(unsafe_code)]
+
+mod error;
+mod gvk;
+mod intstr;
+pub mod quantity;
+pub mod meta;
+mod resource;
+mod runtime;
+mod time;
+mod serde_util;
+
+pub use error::Error;
+pub use intstr::IntOrString;
+pub use quantity::{Format, Quantity};
+pub use gvk::{GroupKind, GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource, Scope};
+pub use meta::*;
+pub use resource::{HasMetadata, ListObject, Object, Resource};
+pub use runtime::RawExtension;
+pub use time::{Duration, MicroTime, Time};

@@ -1,0 +1,206 @@
+//! `ObjectMeta` and the types embedded in it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Time;
+
+/// `apiVersion` and `kind`, the two fields every serialized object starts with
+/// (`metav1.TypeMeta`). Go writes `kind` first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TypeMeta {
+    /// The kind, e.g. `Pod`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The `apiVersion`, e.g. `apps/v1`.
+    #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+}
+
+/// Metadata every persisted object has (`metav1.ObjectMeta`).
+///
+/// Fields are in Go struct order so a serialized object has its keys in the same order as the
+/// API server writes them. `None` fields are omitted, as the server omits empty ones.
+///
+/// ```
+/// use k8s_apimachinery::ObjectMeta;
+///
+/// let meta: ObjectMeta = serde_json::from_str(
+///     r#"{"name":"web","namespace":"prod","labels":{"app":"web"},"resourceVersion":"42"}"#,
+/// )?;
+/// assert_eq!(meta.name.as_deref(), Some("web"));
+/// assert_eq!(meta.labels()["app"], "web");
+/// assert_eq!(
+///     serde_json::to_string(&meta)?,
+///     r#"{"name":"web","namespace":"prod","resourceVersion":"42","labels":{"app":"web"}}"#
+/// );
+/// // An empty ObjectMeta serializes as `{}`.
+/// assert_eq!(serde_json::to_string(&ObjectMeta::default())?, "{}");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta {
+    /// Unique name within the namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Prefix from which the server generates a unique name when `name` is unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generate_name: Option<String>,
+    /// The namespace; unset for cluster-scoped objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Deprecated; no longer set by the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_link: Option<String>,
+    /// Server-assigned unique id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Opaque version for optimistic concurrency and watches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+    /// Sequence number of the desired state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// When the object was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_timestamp: Option<Time>,
+    /// When graceful deletion was requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_timestamp: Option<Time>,
+    /// Seconds the object has to terminate gracefully before deletion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_grace_period_seconds: Option<i64>,
+    /// Labels (selectable key/value pairs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Annotations (non-identifying key/value pairs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// Objects this object depends on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_references: Option<Vec<OwnerReference>>,
+    /// Finalizers that must be removed before the object is deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalizers: Option<Vec<String>>,
+    /// Which managers own which fields (server-side apply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_fields: Option<Vec<ManagedFieldsEntry>>,
+}
+
+static EMPTY_MAP: BTreeMap<String, String> = BTreeMap::new();
+
+impl ObjectMeta {
+    /// Metadata with just a name.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: Some(name.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Metadata with a namespace and a name.
+    pub fn namespaced(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            name: Some(name.into()),
+            namespace: Some(namespace.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The labels (empty when unset).
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        self.labels.as_ref().unwrap_or(&EMPTY_MAP)
+    }
+
+    /// The annotations (empty when unset).
+    pub fn annotations(&self) -> &BTreeMap<String, String> {
+        self.annotations.as_ref().unwrap_or(&EMPTY_MAP)
+    }
+
+    /// The labels, created empty if unset.
+    pub fn labels_mut(&mut self) -> &mut BTreeMap<String, String> {
+        self.labels.get_or_insert_with(BTreeMap::new)
+    }
+
+    /// The annotations, created empty if unset.
+    pub fn annotations_mut(&mut self) -> &mut BTreeMap<String, String> {
+        self.annotations.get_or_insert_with(BTreeMap::new)
+    }
+
+    /// The cache key client-go's `MetaNamespaceKeyFunc` computes: `namespace/name`, or `name` for
+    /// cluster-scoped objects.
+    pub fn key(&self) -> String {
+        let name = self.name.as_deref().unwrap_or("");
+        match self.namespace.as_deref() {
+            Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+            _ => name.to_owned(),
+        }
+    }
+
+    /// The owner reference that has `controller: true`, if any (`metav1.GetControllerOf`).
+    pub fn controller_ref(&self) -> Option<&OwnerReference> {
+        self.owner_references
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .find(|r| r.controller == Some(true))
+    }
+}
+
+/// A reference to an owning object (`metav1.OwnerReference`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerReference {
+    /// API version of the owner.
+    #[serde(default)]
+    pub api_version: String,
+    /// Kind of the owner.
+    #[serde(default)]
+    pub kind: String,
+    /// Name of the owner.
+    #[serde(default)]
+    pub name: String,
+    /// UID of the owner.
+    #[serde(default)]
+    pub uid: String,
+    /// `true` if the owner is the managing controller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controller: Option<bool>,
+    /// If `true`, the owner cannot be deleted (foreground) before this reference is removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_owner_deletion: Option<bool>,
+}
+
+/// One manager's ownership of a set of fields (`metav1.ManagedFieldsEntry`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedFieldsEntry {
+    /// The manager's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// `Apply` or `Update`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The API version the fields were set in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// When the entry last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Time>,
+    /// The format of `fieldsV1`; only `FieldsV1` exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields_type: Option<String>,
+    /// The owned field set.
+    #[serde(rename = "fieldsV1", skip_serializing_if = "Option::is_none")]
+    pub fields_v1: Option<FieldsV1>,
+    /// The subresource the fields were set through (`status`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subresource: Option<String>,
+}
+
+/// A field set in the `FieldsV1` trie format, kept as opaque JSON (`metav1.FieldsV1`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldsV1(pub serde_json::Value);

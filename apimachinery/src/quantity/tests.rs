@@ -1,0 +1,304 @@
+//! Quantity tests: apimachinery's own tables, plus a table of ~2,400 inputs with the results
+//! apimachinery v0.37.2 gives for them (`testdata/go_oracle.tsv`: input, `String()`, `Value()`,
+//! `MilliValue()`, or `ERR`).
+
+use super::*;
+
+fn q(s: &str) -> Quantity {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+#[test]
+fn go_oracle_table() {
+    let data = include_str!("testdata/go_oracle.tsv");
+    let mut checked = 0;
+    for line in data.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let input = cols[0].trim_matches('"');
+        let got = input.parse::<Quantity>();
+        if cols[1] == "ERR" {
+            assert!(got.is_err(), "{input:?} parsed as {:?}, Go rejects it", got);
+            continue;
+        }
+        let got = match got {
+            Ok(g) => g,
+            Err(e) => {
+                // Our documented limit: more than 38 significant digits at nano precision.
+                assert!(e.to_string().contains("38 significant digits"), "{input:?}: {e}");
+                continue;
+            }
+        };
+        let s = got.to_string();
+        if s != cols[1] {
+            // Documented deviation: decimal SI beyond `E` keeps its exponent.
+            assert!(
+                got.format() == Format::DecimalSI && s.contains('e'),
+                "{input:?}: we render {s:?}, Go renders {:?}",
+                cols[1]
+            );
+        }
+        // Go's integer conversions overflow silently (also in intermediate nano-scaled values);
+        // ours saturate. Compare where Go cannot overflow.
+        // Go also rounds negative fractions differently depending on its internal
+        // representation (towards or away from zero); we always round away from zero, so
+        // negative values are compared only when exact.
+        let (v, mv): (i64, i64) = (cols[2].parse().unwrap(), cols[3].parse().unwrap());
+        let negative_inexact = |scale: i32| {
+            got.signum() < 0 && got.clone().checked_mul(1).is_some_and(|x| {
+                let (_, e) = x.as_decimal();
+                e < scale
+            })
+        };
+        if got.value().unsigned_abs() < i64::MAX as u64 / 1_000_000_000 && !negative_inexact(0) {
+            assert_eq!(got.value(), v, "{input:?} value");
+        }
+        if got.milli_value().unsigned_abs() < i64::MAX as u64 / 1_000_000 && !negative_inexact(-3) {
+            assert_eq!(got.milli_value(), mv, "{input:?} milli");
+        }
+        // Parse -> render -> parse keeps the value.
+        assert_eq!(q(&s), got, "{input:?} -> {s:?}");
+        checked += 1;
+    }
+    assert!(checked > 1500, "{checked}");
+}
+
+#[test]
+fn parse_table_values_and_formats() {
+    use Format::*;
+    // (input, mantissa, exponent, format), from apimachinery's TestQuantityParse.
+    let table: &[(&str, i128, i32, Format)] = &[
+        ("0", 0, 0, DecimalSI),
+        ("0n", 0, 0, DecimalSI),
+        ("0Ki", 0, 0, BinarySI),
+        ("1", 1, 0, DecimalSI),
+        ("1Ki", 1024, 0, BinarySI),
+        ("8Ki", 8 * 1024, 0, BinarySI),
+        ("7Mi", 7 << 20, 0, BinarySI),
+        ("6Gi", 6 << 30, 0, BinarySI),
+        ("5Ti", 5 << 40, 0, BinarySI),
+        ("4Pi", 4 << 50, 0, BinarySI),
+        ("3Ei", 3 << 60, 0, BinarySI),
+        ("100Ti", 100 << 40, 0, BinarySI),
+        ("5n", 5, -9, DecimalSI),
+        ("4u", 4, -6, DecimalSI),
+        ("3m", 3, -3, DecimalSI),
+        ("8k", 8, 3, DecimalSI),
+        ("50k", 5, 4, DecimalSI),
+        ("40T", 4, 13, DecimalSI),
+        ("1E", 1, 18, DecimalSI),
+        ("1E-3", 1, -3, DecimalExponent),
+        ("1e3", 1, 3, DecimalExponent),
+        ("1E18", 1, 18, DecimalExponent),
+        ("1e14", 1, 14, DecimalExponent),
+        ("100.035k", 100035, 0, DecimalSI),
+        ("0.001", 1, -3, DecimalSI),
+        ("0.0005k", 5, -1, DecimalSI),
+        ("0.00050k", 5, -1, DecimalSI),
+        ("0.5e0", 5, -1, DecimalExponent),
+        ("0.5e-2", 5, -3, DecimalExponent),
+        ("10.035M", 10035, 3, DecimalSI),
+        ("1.3E+6", 13, 5, DecimalExponent),
+        ("1.53E12", 153, 10, DecimalExponent),
+        ("7.123456M", 7123456, 0, DecimalSI),
+        ("6.987654321G", 6987654321, 0, DecimalSI),
+        ("1.01E", 101, 16, DecimalSI),
+        ("3.001n", 4, -9, DecimalSI),
+        ("1.1E-9", 2, -9, DecimalExponent),
+        ("0.0000000001", 1, -9, DecimalSI),
+        ("0.5e-9", 1, -9, DecimalExponent),
+        ("0.9n", 1, -9, DecimalSI),
+        ("0.00000012345", 124, -9, DecimalSI),
+        ("9Ei", i64::MAX as i128, 0, BinarySI),
+        ("9223372036854775807Ki", i64::MAX as i128, 0, BinarySI),
+        ("12E", 12, 18, DecimalSI),
+        ("100.035Ki", 10243584, -2, BinarySI),
+        ("0.5Mi", 524288, 0, BinarySI),
+        ("0.05Gi", 536870912, -1, BinarySI),
+        ("0.025Ti", 274877906944, -1, BinarySI),
+        ("0.000000000001Ki", 2, -9, DecimalSI),
+        (".001", 1, -3, DecimalSI),
+        (".0001k", 100, -3, DecimalSI),
+        ("1.", 1, 0, DecimalSI),
+        ("1.G", 1, 9, DecimalSI),
+    ];
+    for &(input, m, e, format) in table {
+        let want = Quantity::from_dec(Dec { m, e }, format);
+        for prefix in ["", "+", "-"] {
+            let got = q(&format!("{prefix}{input}"));
+            let want = if prefix == "-" { -want.clone() } else { want.clone() };
+            assert_eq!(got, want, "{prefix}{input}");
+            assert_eq!(got.format(), format, "{prefix}{input}");
+        }
+    }
+}
+
+#[test]
+fn rejects_what_apimachinery_rejects() {
+    for (input, pos) in [
+        ("", 0),
+        ("1.1.M", 3),
+        ("1+1.0M", 3),
+        ("0.1mi", 3),
+        ("0.1am", 3),
+        ("aoeu", 0),
+        (".5i", 2),
+        ("1i", 1),
+        ("-3.01i", 5),
+        ("-3.01e-", 5),
+        (" 1", 0),
+        ("1 ", 1),
+        ("1e", 1),
+        ("1e99999999999", 1),
+    ] {
+        match input.parse::<Quantity>() {
+            Err(Error::InvalidQuantity {
+                input: i, position, ..
+            }) => {
+                assert_eq!(i, input);
+                assert_eq!(position, pos, "{input:?}");
+            }
+            other => panic!("{input:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn string_table() {
+    use Format::*;
+    // (mantissa, exponent, format, canonical, alternate spelling), from TestQuantityString.
+    let table: &[(i128, i32, Format, &str, &str)] = &[
+        (1 << 30, 0, BinarySI, "1Gi", "1024Mi"),
+        (300 << 20, 0, BinarySI, "300Mi", "307200Ki"),
+        (6 * 1024, 0, BinarySI, "6Ki", ""),
+        (1001 << 30, 0, BinarySI, "1001Gi", "1025024Mi"),
+        (1 << 40, 0, BinarySI, "1Ti", "1024Gi"),
+        (5, 0, BinarySI, "5", "5000m"),
+        (500, -3, BinarySI, "500m", "0.5"),
+        (1, 9, DecimalSI, "1G", "1000M"),
+        (1000, 6, DecimalSI, "1G", "0.001T"),
+        (1000000, 3, DecimalSI, "1G", ""),
+        (1, -3, DecimalSI, "1m", "1000u"),
+        (80, -3, DecimalSI, "80m", ""),
+        (1080, -3, DecimalSI, "1080m", "1.08"),
+        (108, -2, DecimalSI, "1080m", "1080000000n"),
+        (10800, -4, DecimalSI, "1080m", ""),
+        (300, 6, DecimalSI, "300M", ""),
+        (1234567, 6, DecimalSI, "1234567M", ""),
+        (1234567, -3, BinarySI, "1234567m", ""),
+        (1025, 0, BinarySI, "1025", ""),
+        (0, 0, DecimalSI, "0", ""),
+        (0, 0, BinarySI, "0", ""),
+        (1, 9, DecimalExponent, "1e9", ".001e12"),
+        (1, -3, DecimalExponent, "1e-3", "0.001e0"),
+        (1, -9, DecimalExponent, "1e-9", "1000e-12"),
+        (80, -3, DecimalExponent, "80e-3", ""),
+        (300, 6, DecimalExponent, "300e6", ""),
+        (3, 3, DecimalExponent, "3e3", ""),
+        (0, 0, DecimalExponent, "0", "00"),
+        (1, -9, DecimalSI, "1n", ""),
+        (10800, -10, DecimalSI, "1080n", ""),
+        (1080, -6, DecimalSI, "1080u", ""),
+    ];
+    for &(m, e, format, canonical, alternate) in table {
+        let v = Quantity::from_dec(Dec { m, e }, format);
+        assert_eq!(v.to_string(), canonical);
+        if m != 0 {
+            assert_eq!((-v.clone()).to_string(), format!("-{canonical}"));
+        }
+        // A canonical string is kept verbatim.
+        let parsed = q(canonical);
+        assert_eq!(parsed.cached.as_deref(), Some(canonical), "{canonical}");
+        if !alternate.is_empty() {
+            let alt = q(alternate);
+            assert!(alt.cached.is_none(), "{alternate} should not be kept");
+            assert_eq!(alt.to_string(), canonical, "{alternate}");
+        }
+    }
+    for (input, want) in [
+        ("1Ki", "1Ki"),
+        ("1024Mi", "1Gi"),
+        ("1000M", "1G"),
+        (".001Ki", "1024m"),
+        (".000001Ki", "1024u"),
+        (".000000001Ki", "1024n"),
+        (".000000000001Ki", "2n"),
+    ] {
+        assert_eq!(q(input).to_string(), want);
+        assert_eq!(q(&format!("-{input}")).to_string(), format!("-{want}"));
+    }
+}
+
+#[test]
+fn arithmetic() {
+    // TestAdd / TestSub / TestAddSubRoundTrip.
+    assert_eq!((q("10") + q("1")).to_string(), "11");
+    assert_eq!((q("10") - q("1")).to_string(), "9");
+    assert_eq!((q("1Ki") + q("1Ki")).to_string(), "2Ki");
+    assert_eq!((q("0") + q("1Ki")).to_string(), "1Ki"); // zero takes the other format
+    assert_eq!((q("1Mi") - q("1Mi")).to_string(), "0");
+    assert_eq!((q("100m") + q("1")).to_string(), "1100m");
+    assert_eq!((q("1Ki") - q("2Ki")).to_string(), "-1Ki");
+    let mut a = q("1.5");
+    a += q("500m");
+    assert_eq!(a.to_string(), "2");
+    a -= q("3");
+    assert_eq!(a.to_string(), "-1");
+    for x in ["1n", "123", "1.5Gi", "9Ei", "1e30", "-7m"] {
+        for y in ["1n", "12345678912345678", "1Ti", "-5"] {
+            let (x, y) = (q(x), q(y));
+            assert_eq!(x.clone() + y.clone() - y.clone(), x);
+        }
+    }
+    // Far-apart exponents keep the larger value and round the smaller one away.
+    let big = q("1e40") + q("1n");
+    assert!(big > q("1e40"));
+    assert_eq!(q("3").checked_mul(4).unwrap().to_string(), "12");
+    assert!(q("9Ei").checked_mul(i64::MAX).is_some());
+}
+
+#[test]
+fn comparisons_and_conversions() {
+    // TestQuantityCmp
+    assert!(q("1k") > q("999"));
+    assert!(q("-1") < q("0"));
+    assert!(q("1Ki") == q("1024"));
+    assert!(q("1.5") == q("1500m"));
+    assert!(q("1e30") > q("9Ei"));
+    assert!(q("-1e30") < q("-9Ei"));
+    assert_eq!(q("1e-9").cmp(&q("1n")), Ordering::Equal);
+    let mut set = std::collections::HashSet::new();
+    set.insert(q("1Ki"));
+    assert!(set.contains(&q("1024")));
+    // Value / MilliValue round up.
+    assert_eq!(q("1.1").value(), 2);
+    assert_eq!(q("-1.1").value(), -2);
+    assert_eq!(q("1.0001m").milli_value(), 2);
+    assert_eq!(q("1Mi").as_i64(), Some(1 << 20));
+    assert_eq!(q("1.5").as_i64(), None);
+    assert_eq!(q("1e30").as_i64(), None);
+    assert_eq!(q("1e30").value(), i64::MAX);
+    assert_eq!(q("250m").as_f64(), 0.25);
+    assert_eq!(q("1Ei").as_f64(), 1152921504606846976.0);
+    assert_eq!(Quantity::new(1024, Format::BinarySI).to_string(), "1Ki");
+    assert_eq!(Quantity::from_milli(1500, Format::DecimalSI).to_string(), "1500m");
+    assert_eq!(Quantity::from_scaled(5, 6).to_string(), "5M");
+    assert_eq!(q("1536Mi").with_format(Format::DecimalSI).to_string(), "1610612736");
+}
+
+#[test]
+fn json() {
+    for (json, want) in [
+        (r#""100m""#, "100m"),
+        (r#"" 1Gi ""#, "1Gi"),
+        ("5", "5"),
+        ("-12", "-12"),
+        ("0.5", "500m"),
+        ("null", "0"),
+    ] {
+        let v: Quantity = serde_json::from_str(json).unwrap();
+        assert_eq!(v.to_string(), want, "{json}");
+        assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{want}\""));
+    }
+    assert!(serde_json::from_str::<Quantity>(r#""1.1.1""#).is_err());
+    assert!(serde_json::from_str::<Quantity>("true").is_err());
+}

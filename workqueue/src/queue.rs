@@ -1,0 +1,436 @@
+//! The de-duplicating work queue (client-go `workqueue.Typed`).
+//!
+//! A [`Queue`] hands each item to one worker at a time and folds repeated adds of the same item
+//! into one piece of work. It keeps three things under one lock:
+//!
+//! - a FIFO of items waiting to be handed out;
+//! - the *dirty* set: items that need processing (every waiting item, plus items re-added while
+//!   being processed);
+//! - the *processing* set: items handed out by [`get`](Queue::get) and not yet [`done`](Queue::done).
+//!
+//! From these follow the rules a controller relies on:
+//!
+//! - adding an item that is already waiting does nothing, so a burst of events for one object
+//!   becomes one reconcile;
+//! - adding an item that is being processed marks it dirty; it is queued again when the worker
+//!   calls `done`, so the change is not lost and two workers never process it at once;
+//! - `get` waits for an item, and returns `None` once the queue is shut down and empty;
+//! - after [`shut_down`](Queue::shut_down) adds are ignored, while items already waiting are
+//!   still handed out; [`shut_down_with_drain`](Queue::shut_down_with_drain) also waits until
+//!   every item in processing is `done`.
+//!
+//! ```
+//! use k8s_workqueue::Queue;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let queue = Queue::new();
+//! queue.add("default/a");
+//! queue.add("default/b");
+//! queue.add("default/a"); // already waiting: folded into the first add
+//! assert_eq!(queue.len(), 2);
+//!
+//! let item = queue.get().await.unwrap();
+//! assert_eq!(item, "default/a");
+//! queue.add("default/a"); // being processed: marked dirty, not handed out yet
+//! assert_eq!(queue.len(), 1);
+//! queue.done(&item); // now it is queued again
+//! assert_eq!(queue.len(), 2);
+//!
+//! queue.shut_down();
+//! assert_eq!(queue.get().await, Some("default/b"));
+//! assert_eq!(queue.get().await, Some("default/a"));
+//! assert_eq!(queue.get().await, None);
+//! # }
+//! ```
+
+use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
+use std::fmt;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use tokio::sync::Notify;
+
+use crate::Map;
+use crate::metrics::{MetricsProvider, QueueMetrics, UnfinishedWork, spawn_unfinished_work_loop};
+
+/// A queue's name (the label of its metrics) and its metrics provider (client-go
+/// `TypedQueueConfig`, `TypedDelayingQueueConfig` and `TypedRateLimitingQueueConfig` in one).
+///
+/// Metrics are recorded only when both a name and a provider are set.
+///
+/// ```
+/// use std::sync::Arc;
+/// use k8s_workqueue::{QueueConfig, metrics::NoopMetricsProvider};
+///
+/// let config = QueueConfig::new()
+///     .name("deployments")
+///     .metrics_provider(Arc::new(NoopMetricsProvider));
+/// assert_eq!(config.name, "deployments");
+/// ```
+#[derive(Clone, Default)]
+pub struct QueueConfig {
+    /// The queue's name, used as the metrics label; empty means no metrics.
+    pub name: String,
+    /// Where the queue's metrics come from; `None` means no metrics.
+    pub metrics_provider: Option<Arc<dyn MetricsProvider>>,
+}
+
+impl QueueConfig {
+    /// An unnamed config without metrics.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the queue's name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets the metrics provider.
+    #[must_use]
+    pub fn metrics_provider(mut self, provider: Arc<dyn MetricsProvider>) -> Self {
+        self.metrics_provider = Some(provider);
+        self
+    }
+}
+
+impl fmt::Debug for QueueConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueConfig")
+            .field("name", &self.name)
+            .field("metrics_provider", &self.metrics_provider.is_some())
+            .finish()
+    }
+}
+
+/// Locks a mutex, carrying on if a panic elsewhere poisoned it: every critical section below
+/// leaves the state consistent before it calls out to anything that could panic.
+pub(crate) fn lock<S>(mutex: &Mutex<S>) -> MutexGuard<'_, S> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Where an item stands. An item is in the map while it is dirty or being processed.
+#[derive(Clone, Copy)]
+struct Flags {
+    dirty: bool,
+    processing: bool,
+}
+
+struct State<T> {
+    /// Items waiting to be handed out, oldest first. Each is in `items`, dirty and not processing.
+    fifo: VecDeque<T>,
+    /// The dirty and processing sets, as one map (one hash per operation).
+    items: Map<T, Flags>,
+    /// How many items are being processed.
+    processing: usize,
+    shutting_down: bool,
+    /// A `shut_down_with_drain` is waiting for processing to empty.
+    drain: bool,
+    metrics: Option<QueueMetrics<T>>,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// An item was queued, or the queue shut down.
+    item_ready: Notify,
+    /// Processing emptied, or a drain was cut short by `shut_down`.
+    drained: Notify,
+    /// Whether this queue keeps metrics (and so wants the unfinished-work loop).
+    has_metrics: bool,
+    metrics_loop_started: AtomicBool,
+}
+
+/// A de-duplicating FIFO work queue; see the [module docs](self) for its rules.
+///
+/// `Queue` is a handle: clones share one queue, so give each worker its own clone.
+///
+/// ```
+/// use k8s_workqueue::Queue;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let queue: Queue<String> = Queue::new();
+/// let worker = {
+///     let queue = queue.clone();
+///     tokio::spawn(async move {
+///         let mut seen = Vec::new();
+///         while let Some(key) = queue.get().await {
+///             seen.push(key.clone()); // reconcile `key` here
+///             queue.done(&key);
+///         }
+///         seen
+///     })
+/// };
+/// queue.add("default/web".to_string());
+/// queue.add("default/web".to_string());
+/// queue.shut_down_with_drain().await;
+/// assert_eq!(worker.await.unwrap(), vec!["default/web".to_string()]);
+/// # }
+/// ```
+pub struct Queue<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.shared.state);
+        f.debug_struct("Queue")
+            .field("len", &state.fifo.len())
+            .field("processing", &state.processing)
+            .field("shutting_down", &state.shutting_down)
+            .finish()
+    }
+}
+
+impl<T: Eq + Hash + Clone + Send + 'static> Default for Queue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
+    /// An unnamed queue without metrics (client-go `NewTyped`).
+    pub fn new() -> Self {
+        Self::with_config(QueueConfig::default())
+    }
+
+    /// A queue with a name and metrics provider (client-go `NewTypedWithConfig`).
+    pub fn with_config(config: QueueConfig) -> Self {
+        let metrics = QueueMetrics::new(&config.name, config.metrics_provider.as_ref());
+        let queue = Self {
+            shared: Arc::new(Shared {
+                has_metrics: metrics.is_some(),
+                state: Mutex::new(State {
+                    fifo: VecDeque::new(),
+                    items: Map::default(),
+                    processing: 0,
+                    shutting_down: false,
+                    drain: false,
+                    metrics,
+                }),
+                item_ready: Notify::new(),
+                drained: Notify::new(),
+                metrics_loop_started: AtomicBool::new(false),
+            }),
+        };
+        queue.start_metrics_loop();
+        queue
+    }
+
+    /// Starts the unfinished-work refresh loop once, when a runtime is at hand.
+    fn start_metrics_loop(&self) {
+        if self.shared.has_metrics && !self.shared.metrics_loop_started.load(Ordering::Relaxed) {
+            let weak: Weak<Shared<T>> = Arc::downgrade(&self.shared);
+            if !self.shared.metrics_loop_started.swap(true, Ordering::AcqRel)
+                && !spawn_unfinished_work_loop(weak)
+            {
+                self.shared
+                    .metrics_loop_started
+                    .store(false, Ordering::Release);
+            }
+        }
+    }
+
+    /// Marks `item` as needing processing (client-go `Add`).
+    ///
+    /// Does nothing if the item is already waiting or the queue is shutting down; if the item is
+    /// being processed it is queued again when its worker calls [`done`](Self::done).
+    pub fn add(&self, item: T) {
+        let mut state = lock(&self.shared.state);
+        if state.shutting_down {
+            return;
+        }
+        let state = &mut *state;
+        match state.items.entry(item) {
+            Entry::Occupied(mut entry) => {
+                let flags = entry.get_mut();
+                if flags.dirty {
+                    return;
+                }
+                flags.dirty = true;
+                if let Some(metrics) = state.metrics.as_mut() {
+                    metrics.add(entry.key());
+                }
+            }
+            Entry::Vacant(entry) => {
+                let item = entry.key().clone();
+                entry.insert(Flags {
+                    dirty: true,
+                    processing: false,
+                });
+                if let Some(metrics) = state.metrics.as_mut() {
+                    metrics.add(&item);
+                }
+                state.fifo.push_back(item);
+                self.shared.item_ready.notify_one();
+            }
+        }
+    }
+
+    /// Takes the next item without waiting: `Ok(item)`, `Err(true)` when the queue is shut down
+    /// and empty, `Err(false)` when the caller should wait.
+    fn try_get(&self) -> Result<T, bool> {
+        let mut state = lock(&self.shared.state);
+        let state = &mut *state;
+        let Some(item) = state.fifo.pop_front() else {
+            return Err(state.shutting_down);
+        };
+        if let Some(flags) = state.items.get_mut(&item) {
+            flags.dirty = false;
+            flags.processing = true;
+        }
+        state.processing += 1;
+        if let Some(metrics) = state.metrics.as_mut() {
+            metrics.get(&item);
+        }
+        Ok(item)
+    }
+
+    /// Waits for the next item and marks it as being processed (client-go `Get`).
+    ///
+    /// Returns `None` once the queue is shut down and no item is waiting. Every item returned
+    /// must be passed to [`done`](Self::done) when its processing ends. Dropping the future
+    /// before it completes takes nothing from the queue.
+    pub async fn get(&self) -> Option<T> {
+        loop {
+            match self.try_get() {
+                Ok(item) => return Some(item),
+                Err(true) => return None,
+                Err(false) => {}
+            }
+            self.start_metrics_loop();
+            let notified = self.shared.item_ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.try_get() {
+                Ok(item) => return Some(item),
+                Err(true) => return None,
+                Err(false) => notified.await,
+            }
+        }
+    }
+
+    /// Marks the processing of `item` as finished (client-go `Done`).
+    ///
+    /// If the item was added again while it was processed it is queued now. Calling `done` for
+    /// an item that is not being processed does nothing.
+    pub fn done(&self, item: &T) {
+        let mut state = lock(&self.shared.state);
+        let state = &mut *state;
+        let Some(flags) = state.items.get_mut(item) else {
+            return;
+        };
+        if !flags.processing {
+            return;
+        }
+        flags.processing = false;
+        let requeue = flags.dirty;
+        state.processing -= 1;
+        if let Some(metrics) = state.metrics.as_mut() {
+            metrics.done(item);
+        }
+        if requeue {
+            state.fifo.push_back(item.clone());
+            self.shared.item_ready.notify_one();
+        } else {
+            state.items.remove(item);
+            if state.processing == 0 && state.drain {
+                self.shared.drained.notify_waiters();
+            }
+        }
+    }
+
+    /// The number of items waiting to be handed out (client-go `Len`); items being processed are
+    /// not counted, items re-added while processed only once they are queued again.
+    pub fn len(&self) -> usize {
+        lock(&self.shared.state).fifo.len()
+    }
+
+    /// Whether no item is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The number of items being processed.
+    pub fn processing(&self) -> usize {
+        lock(&self.shared.state).processing
+    }
+
+    /// Stops the queue (client-go `ShutDown`): later adds are ignored, items already waiting are
+    /// still handed out, and `get` returns `None` once none is left. A `shut_down_with_drain`
+    /// in progress stops waiting.
+    pub fn shut_down(&self) {
+        let mut state = lock(&self.shared.state);
+        state.shutting_down = true;
+        state.drain = false;
+        drop(state);
+        self.shared.item_ready.notify_waiters();
+        self.shared.drained.notify_waiters();
+    }
+
+    /// Stops the queue like [`shut_down`](Self::shut_down), then waits until no item is being
+    /// processed (client-go `ShutDownWithDrain`). Workers must keep calling `done`, or this
+    /// never returns; a concurrent `shut_down` ends the wait.
+    pub async fn shut_down_with_drain(&self) {
+        self.begin_drain();
+        self.wait_drained().await;
+    }
+
+    /// The first half of `shut_down_with_drain`: stops the queue and arms the drain.
+    pub(crate) fn begin_drain(&self) {
+        {
+            let mut state = lock(&self.shared.state);
+            state.shutting_down = true;
+            state.drain = true;
+        }
+        self.shared.item_ready.notify_waiters();
+    }
+
+    /// The second half of `shut_down_with_drain`: waits until processing is empty or the drain
+    /// is cut short.
+    pub(crate) async fn wait_drained(&self) {
+        loop {
+            let notified = self.shared.drained.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let state = lock(&self.shared.state);
+                if state.processing == 0 || !state.drain {
+                    return;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether the queue is shutting down (client-go `ShuttingDown`).
+    pub fn is_shutting_down(&self) -> bool {
+        lock(&self.shared.state).shutting_down
+    }
+}
+
+impl<T: Eq + Hash + Clone + Send + 'static> UnfinishedWork for Shared<T> {
+    fn update_unfinished_work(&self) -> bool {
+        let state = lock(&self.state);
+        if state.shutting_down {
+            return false;
+        }
+        if let Some(metrics) = state.metrics.as_ref() {
+            metrics.update_unfinished_work();
+        }
+        true
+    }
+}
