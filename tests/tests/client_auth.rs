@@ -417,3 +417,55 @@ async fn server_warnings_reach_the_handler() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn in_cluster_config_against_the_real_server() {
+    let env = TestEnv::new("auth-incluster").await.unwrap();
+    let pki = &env.plane().pki;
+    let sa = tempdir("serviceaccount");
+    std::fs::write(sa.join("token"), &pki.user_token).unwrap();
+    std::fs::copy(&pki.ca_cert, sa.join("ca.crt")).unwrap();
+    std::fs::write(sa.join("namespace"), env.namespace()).unwrap();
+    let port = env.plane().server.rsplit(':').next().unwrap().to_string();
+    let mut config = Config::in_cluster_with(&k8s_client::config::InClusterOptions {
+        service_account_dir: sa.clone(),
+        host: Some("127.0.0.1".into()),
+        port: Some(port),
+        pod_namespace: Some(String::new()),
+    })
+    .unwrap();
+    assert_eq!(config.namespace, env.namespace());
+    config.qps = -1.0;
+    let client = HttpClient::new(config).unwrap();
+    // The service account's token is the unprivileged user: known, but forbidden.
+    let err = client
+        .send(Request::get("/api/v1/namespaces/default"))
+        .await
+        .unwrap_err();
+    assert!(err.is_forbidden(), "{err}");
+    // Token rotation: a client holding a token the server refuses re-reads the file on the
+    // 401 and carries on with the rotated token.
+    std::fs::write(sa.join("token"), "expired-token").unwrap();
+    let fresh = |sa: &std::path::Path| {
+        let mut c = Config::in_cluster_with(&k8s_client::config::InClusterOptions {
+            service_account_dir: sa.to_path_buf(),
+            host: Some("127.0.0.1".into()),
+            port: Some(env.plane().server.rsplit(':').next().unwrap().to_string()),
+            pod_namespace: None,
+        })
+        .unwrap();
+        c.qps = -1.0;
+        HttpClient::new(c).unwrap()
+    };
+    let rotating = fresh(&sa);
+    let err = rotating
+        .send(Request::get("/api/v1/namespaces/default"))
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized(), "{err}");
+    std::fs::write(sa.join("token"), &pki.admin_token).unwrap();
+    rotating
+        .send(Request::get("/api/v1/namespaces/default"))
+        .await
+        .unwrap();
+}
