@@ -7,17 +7,27 @@
 //! Every other crate of k8s-rs builds on this one; it depends on none of them.
 #![forbid(unsafe_code)]
 
+mod api_error;
+mod dynamic;
 mod error;
 mod gvk;
 mod intstr;
 pub mod quantity;
 pub mod meta;
+pub mod options;
 mod resource;
 mod runtime;
 mod time;
 mod serde_util;
 
+pub use api_error::{ApiError, CAUSE_TYPE_UNEXPECTED_SERVER_RESPONSE, StatusReason};
+pub use dynamic::{ApiResource, DynamicObject};
 pub use error::Error;
+pub use options::{
+    CreateOptions, DeleteOptions, FieldValidation, GetOptions, ListOptions, PatchOptions,
+    PatchType, Preconditions, PropagationPolicy, ResourceVersionMatch, UpdateOptions,
+    WatchOptions,
+};
 pub use intstr::IntOrString;
 pub use quantity::{Format, Quantity};
 pub use gvk::{GroupKind, GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource, Scope};
