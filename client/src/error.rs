@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use k8s_apimachinery::ApiError;
+
 /// Errors of k8s-client.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -79,15 +81,16 @@ pub enum Error {
         #[source]
         source: Option<reqwest::Error>,
     },
-    /// The server answered with an error status.
-    #[error("{method} {url}: {status}")]
+    /// The server answered with an error status; `error` carries its `Status` (reason,
+    /// message, details) with client-go's `Is*` helpers.
+    #[error("{method} {url}: {code} {reason}: {error}", code = error.code(), reason = error.reason())]
     Api {
         /// HTTP method.
         method: String,
         /// The URL.
         url: String,
         /// The server's answer.
-        status: Box<ApiStatus>,
+        error: Box<ApiError>,
     },
     /// A response body could not be decoded.
     #[error("{url}: cannot decode the response: {message}")]
@@ -99,64 +102,59 @@ pub enum Error {
     },
 }
 
-/// An error answer of the server: its HTTP code and, when it sent one, its `Status` body.
-#[derive(Debug, Clone)]
-pub struct ApiStatus {
-    /// HTTP status code.
-    pub code: u16,
-    /// The `Status` the server sent (`reason`, `message`, `details`), as JSON.
-    pub status: Option<serde_json::Value>,
-    /// `Retry-After` in seconds, when present.
-    pub retry_after: Option<u64>,
-}
-
-impl ApiStatus {
-    /// The `reason` of the server's `Status` (e.g. `NotFound`, `Unauthorized`).
-    pub fn reason(&self) -> Option<&str> {
-        self.status.as_ref()?.get("reason")?.as_str()
-    }
-
-    /// The `message` of the server's `Status`.
-    pub fn message(&self) -> Option<&str> {
-        self.status.as_ref()?.get("message")?.as_str()
-    }
-}
-
-impl std::fmt::Display for ApiStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.code)?;
-        if let Some(reason) = self.reason() {
-            write!(f, " {reason}")?;
-        }
-        if let Some(message) = self.message() {
-            write!(f, ": {message}")?;
-        }
-        Ok(())
-    }
-}
-
 impl Error {
-    /// The HTTP code of an API error.
-    pub fn status_code(&self) -> Option<u16> {
+    /// The server's error, when the server answered with one.
+    pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Error::Api { status, .. } => Some(status.code),
+            Error::Api { error, .. } => Some(error),
             _ => None,
         }
     }
 
-    /// The server said 401 Unauthorized.
-    pub fn is_unauthorized(&self) -> bool {
-        self.status_code() == Some(401)
+    /// The HTTP code of an API error.
+    pub fn status_code(&self) -> Option<u16> {
+        self.api_error().map(|e| u16::try_from(e.code()).unwrap_or(0))
     }
 
-    /// The server said 403 Forbidden.
-    pub fn is_forbidden(&self) -> bool {
-        self.status_code() == Some(403)
-    }
-
-    /// The server said 404 Not Found.
+    /// 404 / `NotFound` (client-go `apierrors.IsNotFound`).
     pub fn is_not_found(&self) -> bool {
-        self.status_code() == Some(404)
+        self.api_error().is_some_and(ApiError::is_not_found)
+    }
+
+    /// `AlreadyExists`.
+    pub fn is_already_exists(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_already_exists)
+    }
+
+    /// `Conflict` (a stale resourceVersion, or an apply conflict).
+    pub fn is_conflict(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_conflict)
+    }
+
+    /// `Invalid` (422, with causes in the details).
+    pub fn is_invalid(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_invalid)
+    }
+
+    /// `Gone`/`Expired` (410: the resourceVersion is too old).
+    pub fn is_gone(&self) -> bool {
+        self.api_error()
+            .is_some_and(|e| e.is_gone() || e.is_resource_expired())
+    }
+
+    /// 401 / `Unauthorized`.
+    pub fn is_unauthorized(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_unauthorized)
+    }
+
+    /// 403 / `Forbidden`.
+    pub fn is_forbidden(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_forbidden)
+    }
+
+    /// 429 / `TooManyRequests`.
+    pub fn is_too_many_requests(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_too_many_requests)
     }
 
     /// The failure is in TLS (handshake, certificate verification).

@@ -14,6 +14,6 @@ mod secret;
 pub mod transport;
 
 pub use config::Config;
-pub use error::{ApiStatus, Error};
+pub use error::Error;
 pub use secret::{SecretBytes, SecretString};
 pub use transport::HttpClient;

@@ -118,9 +118,9 @@ async fn no_retry_without_retry_after_and_at_most_ten() {
     assert_eq!(err.status_code(), Some(429));
     assert_eq!(count.load(Ordering::SeqCst), 11, "one try + 10 retries");
     match err {
-        k8s_client::Error::Api { status, .. } => {
-            assert_eq!(status.retry_after, Some(1));
-            assert_eq!(status.reason(), Some("TooManyRequests"));
+        k8s_client::Error::Api { error, .. } => {
+            assert_eq!(error.retry_after_seconds(), Some(1));
+            assert!(error.is_too_many_requests());
         }
         other => panic!("want an API error, got {other:?}"),
     }

@@ -41,7 +41,7 @@ pub use request::Request;
 pub use warnings::{DedupLogWarnings, WarningHandler, parse_warning_header};
 
 use crate::config::Config;
-use crate::error::{ApiStatus, chain};
+use crate::error::chain;
 use crate::{Error, SecretBytes};
 use auth::{Auth, Credential};
 
@@ -354,17 +354,18 @@ async fn api_error(
 ) -> Error {
     let code = resp.status().as_u16();
     let body = resp.bytes().await.unwrap_or_default();
-    let status = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .filter(|v| v.get("kind").and_then(|k| k.as_str()) == Some("Status"));
+    let mut error = k8s_apimachinery::ApiError::from_response(code, &body);
+    // Keep the header's Retry-After when the Status carries none.
+    if error.retry_after_seconds().is_none()
+        && let Some(secs) = retry_after
+    {
+        let details = error.status.details.get_or_insert_with(Default::default);
+        details.retry_after_seconds = i32::try_from(secs).ok();
+    }
     Error::Api {
         method: method.to_string(),
         url: url.to_string(),
-        status: Box::new(ApiStatus {
-            code,
-            status,
-            retry_after,
-        }),
+        error: Box::new(error),
     }
 }
 
