@@ -7,12 +7,16 @@
 //! - [`config`]: [`Config`] (client-go `rest.Config`) from a kubeconfig, in-cluster, or inferred.
 //! - [`transport`]: [`HttpClient`] — TLS, authentication (token, token file, basic, exec
 //!   plugins, OIDC, impersonation), client-side rate limiting, retries, warnings.
+//! - [`Api`]: every verb on one resource type (typed, dynamic with `DynamicObject`, or
+//!   metadata-only), watches as `Stream`s, paged lists.
 
+mod api;
 pub mod config;
 mod error;
 mod secret;
 pub mod transport;
 
+pub use api::{ACCEPT_PARTIAL_METADATA, ACCEPT_PARTIAL_METADATA_LIST, Api, DEFAULT_PAGE_SIZE, DeleteResult};
 pub use config::Config;
 pub use error::Error;
 pub use secret::{SecretBytes, SecretString};
