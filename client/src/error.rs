@@ -113,7 +113,8 @@ impl Error {
 
     /// The HTTP code of an API error.
     pub fn status_code(&self) -> Option<u16> {
-        self.api_error().map(|e| u16::try_from(e.code()).unwrap_or(0))
+        self.api_error()
+            .map(|e| u16::try_from(e.code()).unwrap_or(0))
     }
 
     /// 404 / `NotFound` (client-go `apierrors.IsNotFound`).

@@ -16,7 +16,9 @@ mod error;
 mod secret;
 pub mod transport;
 
-pub use api::{ACCEPT_PARTIAL_METADATA, ACCEPT_PARTIAL_METADATA_LIST, Api, DEFAULT_PAGE_SIZE, DeleteResult};
+pub use api::{
+    ACCEPT_PARTIAL_METADATA, ACCEPT_PARTIAL_METADATA_LIST, Api, DEFAULT_PAGE_SIZE, DeleteResult,
+};
 pub use config::Config;
 pub use error::Error;
 pub use secret::{SecretBytes, SecretString};

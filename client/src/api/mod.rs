@@ -203,9 +203,15 @@ where
 
     /// UPDATE (PUT) an object; its `metadata.name` says which, its `resourceVersion` guards
     /// against lost updates (a stale one gives a conflict).
-    pub async fn update(&self, name: &str, object: &K, options: &UpdateOptions) -> Result<K, Error> {
+    pub async fn update(
+        &self,
+        name: &str,
+        object: &K,
+        options: &UpdateOptions,
+    ) -> Result<K, Error> {
         let path = self.path.item(name, None, &options.to_query())?;
-        self.decode(self.request(Method::PUT, path).json(object)?).await
+        self.decode(self.request(Method::PUT, path).json(object)?)
+            .await
     }
 
     /// UPDATE the `status` subresource.
@@ -216,11 +222,16 @@ where
         options: &UpdateOptions,
     ) -> Result<K, Error> {
         let path = self.path.item(name, Some("status"), &options.to_query())?;
-        self.decode(self.request(Method::PUT, path).json(object)?).await
+        self.decode(self.request(Method::PUT, path).json(object)?)
+            .await
     }
 
     /// DELETE an object.
-    pub async fn delete(&self, name: &str, options: &DeleteOptions) -> Result<DeleteResult<K>, Error> {
+    pub async fn delete(
+        &self,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<DeleteResult<K>, Error> {
         let path = self.path.item(name, None, &[])?;
         let req = self.request(Method::DELETE, path).json(options)?;
         self.object_or_status(req).await
@@ -237,14 +248,23 @@ where
         self.object_or_status(req).await
     }
 
-    async fn object_or_status<T: DeserializeOwned>(&self, req: Request) -> Result<DeleteResult<T>, Error> {
+    async fn object_or_status<T: DeserializeOwned>(
+        &self,
+        req: Request,
+    ) -> Result<DeleteResult<T>, Error> {
         let url = self.client.url(req.path())?.to_string();
-        let body = self.client.send(req).await?.bytes().await.map_err(|e| Error::Http {
-            method: "DELETE".to_string(),
-            url: url.clone(),
-            message: crate::error::chain(&e),
-            source: Some(e),
-        })?;
+        let body = self
+            .client
+            .send(req)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| Error::Http {
+                method: "DELETE".to_string(),
+                url: url.clone(),
+                message: crate::error::chain(&e),
+                source: Some(e),
+            })?;
         #[derive(serde::Deserialize)]
         struct Kind {
             kind: Option<String>,
@@ -255,9 +275,13 @@ where
         };
         let kind: Kind = serde_json::from_slice(&body).map_err(decode_err)?;
         if kind.kind.as_deref() == Some("Status") {
-            return Ok(DeleteResult::Status(serde_json::from_slice(&body).map_err(decode_err)?));
+            return Ok(DeleteResult::Status(
+                serde_json::from_slice(&body).map_err(decode_err)?,
+            ));
         }
-        Ok(DeleteResult::Object(serde_json::from_slice(&body).map_err(decode_err)?))
+        Ok(DeleteResult::Object(
+            serde_json::from_slice(&body).map_err(decode_err)?,
+        ))
     }
 
     /// PATCH an object with a JSON patch, merge patch or strategic merge patch.
@@ -268,7 +292,8 @@ where
         patch: &P,
         options: &PatchOptions,
     ) -> Result<K, Error> {
-        self.patch_subresource(name, None, patch_type, patch, options).await
+        self.patch_subresource(name, None, patch_type, patch, options)
+            .await
     }
 
     /// PATCH the `status` subresource.
@@ -309,7 +334,8 @@ where
         field_manager: &str,
         force: bool,
     ) -> Result<K, Error> {
-        self.apply_subresource(name, None, object, field_manager, force).await
+        self.apply_subresource(name, None, object, field_manager, force)
+            .await
     }
 
     /// Server-side APPLY of the `status` subresource.
@@ -363,8 +389,11 @@ where
         body: &B,
         options: &UpdateOptions,
     ) -> Result<T, Error> {
-        let path = self.path.item(name, Some(subresource), &options.to_query())?;
-        self.decode(Request::new(Method::PUT, path).json(body)?).await
+        let path = self
+            .path
+            .item(name, Some(subresource), &options.to_query())?;
+        self.decode(Request::new(Method::PUT, path).json(body)?)
+            .await
     }
 
     /// PATCH a subresource (`scale`, …).
@@ -388,7 +417,10 @@ where
         body: &B,
         options: &CreateOptions,
     ) -> Result<T, Error> {
-        let path = self.path.item(name, Some(subresource), &options.to_query())?;
-        self.decode(Request::new(Method::POST, path).json(body)?).await
+        let path = self
+            .path
+            .item(name, Some(subresource), &options.to_query())?;
+        self.decode(Request::new(Method::POST, path).json(body)?)
+            .await
     }
 }

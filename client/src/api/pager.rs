@@ -26,7 +26,10 @@ where
     /// Every page of a list, as a stream of pages (page size `options.limit`, default 500).
     /// When the server's continue token expires mid-way, falls back to one full list from the
     /// start, as client-go's pager does with `FullListIfExpired`.
-    pub fn list_pages(&self, options: &ListOptions) -> impl Stream<Item = Result<List<K>, Error>> + Send + use<K> {
+    pub fn list_pages(
+        &self,
+        options: &ListOptions,
+    ) -> impl Stream<Item = Result<List<K>, Error>> + Send + use<K> {
         let mut options = options.clone();
         if options.limit.is_none_or(|l| l <= 0) {
             options.limit = Some(DEFAULT_PAGE_SIZE);
@@ -55,7 +58,12 @@ where
                     }
                     Err(e) => return Err(e),
                 };
-                match page.metadata.continue_token.clone().filter(|c| !c.is_empty()) {
+                match page
+                    .metadata
+                    .continue_token
+                    .clone()
+                    .filter(|c| !c.is_empty())
+                {
                     Some(token) if !state.full_list => state.options.continue_token = Some(token),
                     _ => state.done = true,
                 }
@@ -65,7 +73,10 @@ where
     }
 
     /// Every object of a list, fetched page by page ([`Api::list_pages`]), as a stream.
-    pub fn list_all_stream(&self, options: &ListOptions) -> impl Stream<Item = Result<K, Error>> + Send + use<K> {
+    pub fn list_all_stream(
+        &self,
+        options: &ListOptions,
+    ) -> impl Stream<Item = Result<K, Error>> + Send + use<K> {
         self.list_pages(options)
             .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()

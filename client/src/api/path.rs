@@ -46,7 +46,9 @@ impl ResourcePath {
     /// The collection path with a query.
     pub fn collection(&self, query: &[(&str, String)]) -> Result<String, Error> {
         if self.namespace.as_deref() == Some("") {
-            return Err(Error::InvalidRequest("namespace may not be empty".to_string()));
+            return Err(Error::InvalidRequest(
+                "namespace may not be empty".to_string(),
+            ));
         }
         Ok(with_query(self.base(), query))
     }
@@ -113,7 +115,11 @@ mod tests {
         ApiResource {
             group: group.into(),
             version: "v1".into(),
-            api_version: if group.is_empty() { "v1".into() } else { format!("{group}/v1") },
+            api_version: if group.is_empty() {
+                "v1".into()
+            } else {
+                format!("{group}/v1")
+            },
             kind: "K".into(),
             plural: plural.into(),
             scope,
@@ -123,7 +129,10 @@ mod tests {
     #[test]
     fn core_and_group_paths() {
         let pods = ResourcePath::new(&res("", "pods", Scope::Namespaced), Some("book"));
-        assert_eq!(pods.collection(&[]).unwrap(), "/api/v1/namespaces/book/pods");
+        assert_eq!(
+            pods.collection(&[]).unwrap(),
+            "/api/v1/namespaces/book/pods"
+        );
         assert_eq!(
             pods.item("example", Some("status"), &[]).unwrap(),
             "/api/v1/namespaces/book/pods/example/status"
@@ -131,11 +140,17 @@ mod tests {
         let deploys = ResourcePath::new(&res("apps", "deployments", Scope::Namespaced), None);
         assert_eq!(
             deploys
-                .collection(&[("labelSelector", "app in (a,b)".into()), ("limit", "500".into())])
+                .collection(&[
+                    ("labelSelector", "app in (a,b)".into()),
+                    ("limit", "500".into())
+                ])
                 .unwrap(),
             "/apis/apps/v1/deployments?labelSelector=app+in+%28a%2Cb%29&limit=500"
         );
-        let roles = ResourcePath::new(&res("rbac.authorization.k8s.io", "clusterroles", Scope::Cluster), Some("ignored"));
+        let roles = ResourcePath::new(
+            &res("rbac.authorization.k8s.io", "clusterroles", Scope::Cluster),
+            Some("ignored"),
+        );
         assert_eq!(
             roles.item("system:controller:x", None, &[]).unwrap(),
             "/apis/rbac.authorization.k8s.io/v1/clusterroles/system:controller:x"

@@ -81,10 +81,12 @@ pub(crate) fn decode_events<K: DeserializeOwned + Send + 'static>(
     };
     futures::stream::unfold(frames, |mut frames| async move {
         let item = match frames.next_frame().await? {
-            Ok(frame) => serde_json::from_slice::<WatchEvent<K>>(&frame).map_err(|e| Error::Decode {
-                url: frames.url.clone(),
-                message: format!("watch event (column {}): {e}", e.column()),
-            }),
+            Ok(frame) => {
+                serde_json::from_slice::<WatchEvent<K>>(&frame).map_err(|e| Error::Decode {
+                    url: frames.url.clone(),
+                    message: format!("watch event (column {}): {e}", e.column()),
+                })
+            }
             Err(e) => Err(e),
         };
         Some((item, frames))

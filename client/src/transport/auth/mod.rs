@@ -314,19 +314,29 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn token_file_is_reread_every_minute() {
-        let path = std::env::temp_dir().join(format!("k8s-rs-tokenfile-min-{}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("k8s-rs-tokenfile-min-{}", std::process::id()));
         std::fs::write(&path, "one").unwrap();
         let auth = Auth::new(&AuthInfo {
             token_file: Some(path.clone()),
             ..AuthInfo::default()
         })
         .unwrap();
-        assert_eq!(auth.credential().await.unwrap().bearer.unwrap().expose(), "one");
+        assert_eq!(
+            auth.credential().await.unwrap().bearer.unwrap().expose(),
+            "one"
+        );
         std::fs::write(&path, "two").unwrap();
         tokio::time::advance(Duration::from_secs(59)).await;
-        assert_eq!(auth.credential().await.unwrap().bearer.unwrap().expose(), "one");
+        assert_eq!(
+            auth.credential().await.unwrap().bearer.unwrap().expose(),
+            "one"
+        );
         tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(auth.credential().await.unwrap().bearer.unwrap().expose(), "two");
+        assert_eq!(
+            auth.credential().await.unwrap().bearer.unwrap().expose(),
+            "two"
+        );
         std::fs::remove_file(&path).unwrap();
     }
 
