@@ -1,7 +1,76 @@
 //! # k8s-api
 //!
 //! Rust types for every built-in API group/version of Kubernetes v1.37.2, laid out like
-//! `k8s.io/api` (`k8s_api::core::v1::Pod`, `k8s_api::apps::v1::Deployment`, …).
+//! `k8s.io/api`: `k8s_api::core::v1::Pod`, `k8s_api::apps::v1::Deployment`,
+//! `k8s_api::networking::v1::Ingress`, `k8s_api::rbac::v1::Role`,
+//! `k8s_api::apiextensions::v1::CustomResourceDefinition`,
+//! `k8s_api::apiregistration::v1::APIService`, …
 //!
-//! The types are generated from the Kubernetes OpenAPI v3 documents by `cargo xtask codegen`;
-//! the generated modules are never edited by hand.
+//! The types are generated from the Kubernetes OpenAPI v3 documents by `cargo xtask codegen`
+//! (modules under `src/generated/`, never edited by hand). The meta types (`ObjectMeta`,
+//! `ListMeta`, `Time`, `Quantity`, `IntOrString`, …) come from [`k8s_apimachinery`],
+//! re-exported as [`apimachinery`].
+//!
+//! ## Shape of the types
+//!
+//! - Field names are snake_case (`podIPs` → `pod_ips`, `type` → `type_`), renamed to the wire
+//!   names for serde. Fields are declared (and serialized) in the Go struct's order, so JSON
+//!   reads like the apiserver's.
+//! - Required fields are plain values; optional fields are `Option<_>` and omitted when `None`.
+//!   Optional nested objects are `Option<Box<_>>`, so an absent one costs one pointer — objects
+//!   held by the thousand in informer caches stay small.
+//! - Nested structs that Go holds by value (`metadata`, `spec`, `status`, a container's
+//!   `resources`) are plain values with `#[serde(default)]`, written always, as Go does.
+//! - `format: byte` is [`ByteString`] (base64 on the wire); `int-or-string` is
+//!   [`IntOrString`](k8s_apimachinery::IntOrString); `date-time` is
+//!   [`Time`](k8s_apimachinery::Time); schemaless JSON is `serde_json::Value`.
+//! - Every served kind implements [`Resource`](k8s_apimachinery::Resource) (group, version,
+//!   kind, plural, scope, verbs, subresources from the spec's paths) and
+//!   [`Object`](k8s_apimachinery::Object); every `XxxList` implements
+//!   [`ListObject`](k8s_apimachinery::ListObject).
+//! - `apiVersion`/`kind` are `Option<String>` like Go's embedded `TypeMeta`: a client fills them.
+//!
+//! Alpha and beta versions are behind the cargo features `alpha` and `beta`.
+//!
+//! ## Example
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//!
+//! use k8s_api::apimachinery::{ObjectMeta, Resource};
+//! use k8s_api::core::v1::{Container, Pod, PodSpec};
+//!
+//! let pod = Pod {
+//!     api_version: Some(Pod::API_VERSION.to_string()),
+//!     kind: Some(Pod::KIND.to_string()),
+//!     metadata: ObjectMeta {
+//!         name: Some("web".into()),
+//!         labels: Some(BTreeMap::from([("app".to_string(), "web".to_string())])),
+//!         ..Default::default()
+//!     },
+//!     spec: PodSpec {
+//!         containers: vec![Container {
+//!             name: "nginx".into(),
+//!             image: Some("nginx:1.29".into()),
+//!             ..Default::default()
+//!         }],
+//!         ..Default::default()
+//!     },
+//!     ..Default::default()
+//! };
+//! let json = serde_json::to_value(&pod).unwrap();
+//! assert_eq!(json["apiVersion"], "v1");
+//! assert_eq!(json["spec"]["containers"][0]["image"], "nginx:1.29");
+//! let back: Pod = serde_json::from_value(json).unwrap();
+//! assert_eq!(back, pod);
+//! assert_eq!((Pod::PLURAL, Pod::NAMESPACED), ("pods", true));
+//! ```
+
+mod bytes;
+mod generated;
+#[doc(hidden)]
+pub mod serde_helpers;
+
+pub use bytes::ByteString;
+pub use generated::*;
+pub use k8s_apimachinery as apimachinery;

@@ -8,9 +8,11 @@
 //! cargo xtask cluster gen-tools rewrite the Go tools modules that build the plane
 //! cargo xtask test             lints + every test against the local control plane (CI runs this)
 //! cargo xtask demo             the main job: start the plane, print its version and API groups
+//! cargo xtask codegen          regenerate api/src/generated from the Kubernetes OpenAPI spec
 //! ```
 
 mod cluster;
+mod codegen;
 mod gen_tools;
 
 use std::process::{Command, ExitCode};
@@ -23,7 +25,9 @@ commands:
   cluster up|down|status|env   manage the local control plane (kube-apiserver v1.37.2 + etcd v3.7.0)
   cluster gen-tools            rewrite tools/*/go.mod from k8s.io/kubernetes's go.mod, then go mod tidy
   test [--no-lint]             fmt + clippy + all tests against the local control plane
-  demo                         start the local control plane, print its version and API groups";
+  demo                         start the local control plane, print its version and API groups
+  codegen [--check] [--spec DIR | --from-cluster] [--out DIR]
+                               generate the k8s-api types from the Kubernetes OpenAPI v3 spec";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -50,6 +54,7 @@ async fn run(args: &[String]) -> Result<()> {
         ["cluster", sub] => cluster::run(sub).await,
         ["test", rest @ ..] => test(rest).await,
         ["demo"] => cluster::demo().await,
+        ["codegen", rest @ ..] => codegen::run(rest).await,
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())

@@ -1,0 +1,394 @@
+//! `cargo xtask codegen`: Rust types for the Kubernetes API from its OpenAPI v3 documents.
+//!
+//! ```text
+//! cargo xtask codegen                  regenerate api/src/generated from the pinned v1.37.2 spec
+//! cargo xtask codegen --check          fail if api/src/generated differs from what would be generated
+//! cargo xtask codegen --spec DIR       read *_openapi.json from DIR instead
+//! cargo xtask codegen --from-cluster   read /openapi/v3 from $KUBECONFIG's cluster (client certs)
+//!                                      or the local control plane
+//! cargo xtask codegen --out DIR        write somewhere else than api/src/generated
+//! ```
+//!
+//! Pipeline: documents ([`spec`]) → merged schemas + REST resources from the paths
+//! ([`resources`]) + Go field order ([`goorder`]) → [`model`] → tokens ([`emit`]) → prettyplease →
+//! rustfmt (so that `cargo fmt --check` agrees) → files.
+
+mod emit;
+mod goorder;
+mod model;
+mod names;
+mod resources;
+mod spec;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use spec::{Document, Schema};
+
+const USAGE: &str = "usage: cargo xtask codegen [--spec DIR | --from-cluster] [--out DIR] [--check]
+                     [--go-version vX.Y.Z] [--no-gate]";
+
+/// Modules of the Go sources that hold the API types (for the JSON field order).
+const GO_MODULES: &[&str] = &[
+    "k8s.io/api",
+    "k8s.io/apiextensions-apiserver",
+    "k8s.io/kube-aggregator",
+];
+
+#[derive(Debug, Default)]
+struct Args {
+    spec: Option<PathBuf>,
+    from_cluster: bool,
+    out: Option<PathBuf>,
+    check: bool,
+    go_version: Option<String>,
+    no_gate: bool,
+}
+
+fn parse_args(args: &[&str]) -> Result<Args> {
+    let mut out = Args::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .map(|v| v.to_string())
+                .with_context(|| format!("{name} needs a value\n\n{USAGE}"))
+        };
+        match *arg {
+            "--spec" => out.spec = Some(PathBuf::from(value("--spec")?)),
+            "--from-cluster" => out.from_cluster = true,
+            "--out" => out.out = Some(PathBuf::from(value("--out")?)),
+            "--check" => out.check = true,
+            "--go-version" => out.go_version = Some(value("--go-version")?),
+            "--no-gate" => out.no_gate = true,
+            other => bail!("unknown argument {other:?}\n\n{USAGE}"),
+        }
+    }
+    if out.spec.is_some() && out.from_cluster {
+        bail!("--spec and --from-cluster exclude each other\n\n{USAGE}");
+    }
+    Ok(out)
+}
+
+/// The workspace root (xtask's parent directory).
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// `v1.37.2` → `v0.37.2` (the staging modules' version of a Kubernetes release).
+fn staging_version(kubernetes: &str) -> Option<String> {
+    let rest = kubernetes.strip_prefix("v1.")?;
+    let core: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    (core.split('.').count() == 2).then(|| format!("v0.{core}"))
+}
+
+pub async fn run(args: &[&str]) -> Result<()> {
+    let args = parse_args(args)?;
+    let pinned = k8s_rs_tests::plane::KUBERNETES_VERSION;
+    let (docs, kubernetes_version) = if args.from_cluster {
+        spec::load_cluster().await?
+    } else if let Some(dir) = &args.spec {
+        (spec::load_dir(dir)?, pinned.to_string())
+    } else {
+        let k8s = spec::go_module_dir("k8s.io/kubernetes", pinned)?;
+        (
+            spec::load_dir(&k8s.join("api/openapi-spec/v3"))?,
+            pinned.to_string(),
+        )
+    };
+    let go_version = match &args.go_version {
+        Some(v) => Some(v.clone()),
+        None => staging_version(&kubernetes_version),
+    };
+    // The pinned spec must find its Go sources (CI compares the output); other sources fall
+    // back to the OpenAPI (alphabetical) order.
+    let strict = args.spec.is_none() && !args.from_cluster;
+    let files = generate(&docs, go_version.as_deref(), strict, !args.no_gate)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| workspace_root().join("api/src/generated"));
+    if args.check {
+        let stale = diff(&out, &files)?;
+        if !stale.is_empty() {
+            bail!(
+                "{} is out of date ({}); run `cargo xtask codegen`",
+                out.display(),
+                stale.join(", ")
+            );
+        }
+        println!("{} is up to date ({} files)", out.display(), files.len());
+        return Ok(());
+    }
+    let changed = write(&out, &files)?;
+    let types: usize = files
+        .values()
+        .map(|f| f.matches("\npub struct ").count())
+        .sum();
+    println!(
+        "generated {} files ({} structs) in {} from Kubernetes {}; {} changed",
+        files.len(),
+        types,
+        out.display(),
+        kubernetes_version,
+        changed
+    );
+    Ok(())
+}
+
+/// Documents → formatted files (relative path → content).
+fn generate(
+    docs: &BTreeMap<String, Document>,
+    go_version: Option<&str>,
+    strict: bool,
+    gate: bool,
+) -> Result<BTreeMap<String, String>> {
+    let schemas = merge_schemas(docs)?;
+    let ops: Vec<_> = docs.values().flat_map(Document::operations).collect();
+    let resources = resources::resources(&ops)?;
+
+    let packages: Vec<String> = schemas
+        .keys()
+        .filter(|id| model::machinery_type(id).is_none())
+        .filter_map(|id| model::split_schema_name(id).map(|(p, _)| p.to_string()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut module_dirs = BTreeMap::new();
+    if let Some(version) = go_version {
+        for module in GO_MODULES {
+            match spec::go_module_dir(module, version) {
+                Ok(dir) => {
+                    module_dirs.insert(module.to_string(), dir);
+                }
+                Err(e) if !strict => {
+                    eprintln!(
+                        "warning: no Go sources of {module}@{version} ({e:#}); fields keep the OpenAPI order"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let go = goorder::GoOrder::load(&packages, &module_dirs)?;
+    let missing: Vec<&String> = packages.iter().filter(|p| !go.has_package(p)).collect();
+    if !missing.is_empty() {
+        if strict {
+            bail!("no Go sources for {missing:?}");
+        }
+        eprintln!("warning: no Go sources for {missing:?}; their fields keep the OpenAPI order");
+    }
+
+    let model = model::Model::build(&schemas, &resources, &go)?;
+    let opts = emit::Options {
+        gate_prerelease: gate,
+        ..emit::Options::default()
+    };
+    let files = emit::render(&model, &opts)?;
+    files
+        .into_iter()
+        .map(|(path, text)| {
+            let text = rustfmt(&text).with_context(|| format!("formatting {path}"))?;
+            Ok((path, text))
+        })
+        .collect()
+}
+
+/// All schemas of all documents; a schema that two documents define differently is an error,
+/// except apimachinery's (their GVK lists differ per document, and they are not generated).
+fn merge_schemas(docs: &BTreeMap<String, Document>) -> Result<BTreeMap<String, Schema>> {
+    let mut out: BTreeMap<String, Schema> = BTreeMap::new();
+    for (file, doc) in docs {
+        for (id, schema) in &doc.components.schemas {
+            match out.get(id) {
+                Some(existing) if existing != schema && model::machinery_type(id).is_none() => {
+                    bail!("schema {id} differs between documents (second in {file})")
+                }
+                Some(_) => {}
+                None => {
+                    out.insert(id.clone(), schema.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Formats Rust source with rustfmt (edition 2024, the workspace's settings).
+fn rustfmt(source: &str) -> Result<String> {
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+        .arg("--config-path")
+        .arg(workspace_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running rustfmt (rustup component add rustfmt)")?;
+    let mut stdin = child.stdin.take().context("rustfmt stdin")?;
+    let input = source.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output()?;
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("rustfmt writer thread panicked"))??;
+    if !output.status.success() {
+        bail!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// Every `.rs` file under `dir`, relative, with `/` separators.
+fn existing_files(dir: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let mut out = BTreeMap::new();
+    if !dir.exists() {
+        return Ok(out);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path
+                    .strip_prefix(dir)?
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(rel, path);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Relative paths that differ between `dir` and `files` (missing, changed or extra).
+fn diff(dir: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>> {
+    let existing = existing_files(dir)?;
+    let mut stale = Vec::new();
+    for (rel, text) in files {
+        match existing.get(rel) {
+            Some(p) if std::fs::read_to_string(p).ok().as_deref() == Some(text.as_str()) => {}
+            _ => stale.push(rel.clone()),
+        }
+    }
+    stale.extend(existing.keys().filter(|k| !files.contains_key(*k)).cloned());
+    Ok(stale)
+}
+
+/// Writes `files` under `dir`, removes `.rs` files it no longer generates; returns how many
+/// files changed.
+fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<usize> {
+    let existing = existing_files(dir)?;
+    let mut changed = 0;
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        changed += 1;
+    }
+    for (rel, path) in existing {
+        if !files.contains_key(&rel) {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_versions() {
+        assert_eq!(staging_version("v1.37.2").as_deref(), Some("v0.37.2"));
+        assert_eq!(staging_version("v1.30.0-rc.1").as_deref(), Some("v0.30.0"));
+        assert_eq!(staging_version("2.0"), None);
+    }
+
+    #[test]
+    fn args_parse() {
+        let a = parse_args(&["--spec", "/x", "--check"]).unwrap();
+        assert_eq!(a.spec, Some(PathBuf::from("/x")));
+        assert!(a.check);
+        assert!(parse_args(&["--spec"]).is_err());
+        assert!(parse_args(&["--spec", "/x", "--from-cluster"]).is_err());
+        assert!(parse_args(&["--bogus"]).is_err());
+    }
+
+    /// A small document through the whole pipeline, twice: same bytes.
+    #[test]
+    fn generation_is_deterministic_and_formatted() {
+        let doc: Document = serde_json::from_value(serde_json::json!({
+            "paths": {
+                "/apis/example.com/v1/namespaces/{namespace}/widgets": {
+                    "get": {"x-kubernetes-action": "list", "x-kubernetes-group-version-kind": {"group": "example.com", "version": "v1", "kind": "Widget"}},
+                    "post": {"x-kubernetes-action": "post", "x-kubernetes-group-version-kind": {"group": "example.com", "version": "v1", "kind": "Widget"}}
+                },
+                "/apis/example.com/v1/namespaces/{namespace}/widgets/{name}/status": {
+                    "get": {"x-kubernetes-action": "get", "x-kubernetes-group-version-kind": {"group": "example.com", "version": "v1", "kind": "Widget"}}
+                }
+            },
+            "components": {"schemas": {
+                "io.k8s.api.example.v1.Widget": {
+                    "description": "A widget. See [docs](https://example.com).",
+                    "type": "object",
+                    "properties": {
+                        "apiVersion": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "metadata": {"allOf": [{"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}], "default": {}},
+                        "size": {"type": "integer", "format": "int32", "description": "How big."}
+                    },
+                    "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Widget"}]
+                }
+            }}
+        }))
+        .unwrap();
+        let docs = BTreeMap::from([("apis__example.com__v1_openapi.json".to_string(), doc)]);
+        let a = generate(&docs, None, false, true).unwrap();
+        let b = generate(&docs, None, false, true).unwrap();
+        assert_eq!(a, b);
+        let v1 = &a["example/v1.rs"];
+        assert!(v1.starts_with(emit::HEADER), "{v1}");
+        assert!(v1.contains("pub struct Widget {"), "{v1}");
+        assert!(
+            v1.contains("const PLURAL: &'static str = \"widgets\";"),
+            "{v1}"
+        );
+        assert!(
+            v1.contains("const VERBS: &'static [&'static str] = &[\"create\", \"list\"];"),
+            "{v1}"
+        );
+        assert!(
+            v1.contains("const SUBRESOURCES: &'static [&'static str] = &[\"status\"];"),
+            "{v1}"
+        );
+        assert!(
+            v1.contains("impl k8s_apimachinery::Object for Widget"),
+            "{v1}"
+        );
+        assert!(v1.contains("pub size: Option<i32>,"), "{v1}");
+        assert!(a["mod.rs"].contains("pub mod example;"));
+        // rustfmt leaves the output alone.
+        assert_eq!(&rustfmt(v1).unwrap(), v1);
+    }
+}
