@@ -234,10 +234,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     fn start_metrics_loop(&self) {
         if self.shared.has_metrics && !self.shared.metrics_loop_started.load(Ordering::Relaxed) {
             let weak: Weak<Shared<T>> = Arc::downgrade(&self.shared);
-            if !self
-                .shared
-                .metrics_loop_started
-                .swap(true, Ordering::AcqRel)
+            if !self.shared.metrics_loop_started.swap(true, Ordering::AcqRel)
                 && !spawn_unfinished_work_loop(weak)
             {
                 self.shared

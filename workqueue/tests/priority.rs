@@ -204,9 +204,7 @@ async fn rate_limited_takes_the_shorter_of_limiter_and_after() {
     queue.done(&"a");
     // Limiter says 200 ms, after says 1 s: 200 ms.
     queue.add_with_opts(
-        AddOpts::new()
-            .rate_limited(true)
-            .after(Duration::from_secs(1)),
+        AddOpts::new().rate_limited(true).after(Duration::from_secs(1)),
         ["a"],
     );
     assert_eq!(queue.get().await, Some("a"));

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use k8s_workqueue::{
-    BucketRateLimiter, ItemExponentialFailureRateLimiter, RateLimitingInterface, RateLimitingQueue,
-    default_controller_rate_limiter,
+    BucketRateLimiter, ItemExponentialFailureRateLimiter, RateLimitingInterface,
+    RateLimitingQueue, default_controller_rate_limiter,
 };
 use tokio::time::{Instant, timeout};
 

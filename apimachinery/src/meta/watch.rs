@@ -40,6 +40,8 @@ use crate::{RawExtension, Status};
 pub const INITIAL_EVENTS_END_ANNOTATION: &str = "k8s.io/initial-events-end";
 
 /// One event of a watch stream (`metav1.WatchEvent`, with the object decoded).
+// Objects (`T`) are usually larger than a `Status`; boxing would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum WatchEvent<T = RawExtension> {
     /// The object was created (or is part of the initial list).
@@ -306,9 +308,7 @@ mod tests {
     fn bookmark_ignores_t_shape() {
         let s = r#"{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"12","creationTimestamp":null},"spec":{"containers":null},"status":{}}}"#;
         let ev: WatchEvent<Obj> = serde_json::from_str(s).unwrap();
-        let WatchEvent::Bookmark(b) = ev else {
-            panic!()
-        };
+        let WatchEvent::Bookmark(b) = ev else { panic!() };
         assert_eq!(b.metadata.resource_version, "12");
         assert!(!b.is_initial_events_end());
     }

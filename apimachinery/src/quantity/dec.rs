@@ -30,7 +30,7 @@ fn div_pow10_up(v: i128, n: u64) -> i128 {
         return v.signum();
     };
     let mag = v.unsigned_abs();
-    let q = mag / p + u128::from(mag % p != 0);
+    let q = mag / p + u128::from(!mag.is_multiple_of(p));
     let q = i128::try_from(q).unwrap_or(i128::MAX);
     if v < 0 { -q } else { q }
 }
@@ -94,10 +94,7 @@ impl Dec {
         }
         // Same order of magnitude: aligning the exponents cannot overflow.
         let diff = (i64::from(self.e) - i64::from(other.e)).unsigned_abs();
-        let scale = u32::try_from(diff)
-            .ok()
-            .and_then(pow10)
-            .unwrap_or(u128::MAX);
+        let scale = u32::try_from(diff).ok().and_then(pow10).unwrap_or(u128::MAX);
         if self.e >= other.e {
             a.saturating_mul(scale).cmp(&b)
         } else {
@@ -114,11 +111,7 @@ impl Dec {
         if self.m == 0 {
             return other;
         }
-        let (hi, lo) = if self.e >= other.e {
-            (self, other)
-        } else {
-            (other, self)
-        };
+        let (hi, lo) = if self.e >= other.e { (self, other) } else { (other, self) };
         let hi_digits = digits(hi.m.unsigned_abs());
         // Start from the exact alignment, coarsen until everything fits.
         let mut t = i64::from(lo.e).max(i64::from(hi.e) - (37 - hi_digits).max(0));
@@ -169,7 +162,7 @@ impl Dec {
     }
 
     /// Nearest `f64`.
-    pub(crate) fn to_f64(&self) -> f64 {
+    pub(crate) fn to_f64(self) -> f64 {
         format!("{}e{}", self.m, self.e).parse().unwrap_or(f64::NAN)
     }
 
