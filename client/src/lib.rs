@@ -3,3 +3,23 @@
 //! The Kubernetes client of k8s-rs, mirroring client-go: configuration loaders (kubeconfig,
 //! in-cluster, exec credential plugins), the HTTP transport, the typed clientset, the dynamic
 //! client and discovery.
+//!
+//! - [`config`]: [`Config`] (client-go `rest.Config`) from a kubeconfig, in-cluster, or inferred.
+//! - [`transport`]: [`HttpClient`] — TLS, authentication (token, token file, basic, exec
+//!   plugins, OIDC, impersonation), client-side rate limiting, retries, warnings.
+//! - [`Api`]: every verb on one resource type (typed, dynamic with `DynamicObject`, or
+//!   metadata-only), watches as `Stream`s, paged lists.
+
+mod api;
+pub mod config;
+mod error;
+mod secret;
+pub mod transport;
+
+pub use api::{
+    ACCEPT_PARTIAL_METADATA, ACCEPT_PARTIAL_METADATA_LIST, Api, DEFAULT_PAGE_SIZE, DeleteResult,
+};
+pub use config::Config;
+pub use error::Error;
+pub use secret::{SecretBytes, SecretString};
+pub use transport::HttpClient;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rand::distr::{Alphanumeric, SampleString};
 use tokio::sync::OnceCell;
 
-use crate::plane::{Binaries, ControlPlane, PlaneError, Pki, shared_dir};
+use crate::plane::{Binaries, ControlPlane, Pki, PlaneError, shared_dir};
 
 /// What a test needs to know about a running plane: where it is and how to authenticate.
 #[derive(Debug, Clone)]
@@ -55,7 +55,13 @@ impl PlaneInfo {
             .to_ascii_lowercase();
         let prefix: String = prefix
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .take(50)
             .collect();
         let name = format!("{}-{suffix}", prefix.trim_matches('-'));

@@ -29,7 +29,10 @@ async fn apiserver_restart_keeps_data_and_compaction_expires_old_versions() {
         .json()
         .await
         .unwrap();
-    let first_rv = created["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+    let first_rv = created["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
     http.patch(format!("{url}/cm"))
         .header("Content-Type", "application/merge-patch+json")
         .body(r#"{"data":{"a":"2"}}"#)
@@ -42,7 +45,10 @@ async fn apiserver_restart_keeps_data_and_compaction_expires_old_versions() {
     // Restart the apiserver alone: same URL, the objects are still there.
     let (etcd_pid, old_apiserver_pid) = plane.pids();
     plane.stop_apiserver();
-    assert!(http.get(format!("{url}/cm")).send().await.is_err(), "apiserver should be down");
+    assert!(
+        http.get(format!("{url}/cm")).send().await.is_err(),
+        "apiserver should be down"
+    );
     plane.start_apiserver().await.unwrap();
     let (etcd_pid_after, new_apiserver_pid) = plane.pids();
     assert_eq!(etcd_pid, etcd_pid_after);

@@ -43,7 +43,11 @@ async fn default_namespace_is_a_namespace() {
     assert_eq!(ns["metadata"]["name"], "default");
     // The fixture's own namespace exists too, with its label.
     let own: serde_json::Value = http
-        .get(format!("{}/api/v1/namespaces/{}", env.plane().server, env.namespace()))
+        .get(format!(
+            "{}/api/v1/namespaces/{}",
+            env.plane().server,
+            env.namespace()
+        ))
         .send()
         .await
         .unwrap()
@@ -115,7 +119,11 @@ async fn kubectl_reads_the_same_kubeconfig() {
         .env("KUBECONFIG", env.kubeconfig())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["clientVersion"]["gitVersion"], "v1.37.2");
     assert_eq!(v["serverVersion"]["gitVersion"], "v1.37.2");

@@ -1,6 +1,7 @@
 // Tools module: builds the etcd server v3.7.0 (the etcd Kubernetes v1.37.2 pairs with,
 // per build/dependencies.yaml) and etcdctl from the Go module proxy.
 // etcd's server go.mod replaces its sibling modules with local paths; pin them here instead.
+// Regenerate with: cargo xtask cluster gen-tools
 module k8s-rs/tools/etcd
 
 go 1.26.0

@@ -13,7 +13,11 @@ pub async fn run(sub: &str) -> Result<()> {
             let (plane, started) = ControlPlane::up(&dir).await?;
             println!(
                 "{} control plane ready in {:.1?}: kube-apiserver {} at {}",
-                if started { "started" } else { "already running:" },
+                if started {
+                    "started"
+                } else {
+                    "already running:"
+                },
                 started_at.elapsed(),
                 plane::KUBERNETES_VERSION,
                 plane.server()
@@ -50,7 +54,10 @@ pub async fn run(sub: &str) -> Result<()> {
                 .map(|r| r.status().to_string())
                 .unwrap_or_else(|e| format!("unreachable: {e}"));
             println!("running");
-            println!("  kube-apiserver  pid {apiserver}  {}  readyz: {ready}", plane.server());
+            println!(
+                "  kube-apiserver  pid {apiserver}  {}  readyz: {ready}",
+                plane.server()
+            );
             println!("  etcd            pid {etcd}  {}", plane.etcd_url());
             println!("  kubeconfig      {}", plane.kubeconfig().display());
             println!("  logs            {}/{{apiserver,etcd}}.log", dir.display());

@@ -67,7 +67,9 @@ pub fn etcd_go_mod(etcd: &str) -> String {
          tool (\n\tgo.etcd.io/etcd/server/v3\n\tgo.etcd.io/etcd/etcdctl/v3\n)\n\nreplace (\n"
     );
     for m in ["api/v3", "client/pkg/v3", "client/v3", "pkg/v3"] {
-        s.push_str(&format!("\tgo.etcd.io/etcd/{m} => go.etcd.io/etcd/{m} {etcd}\n"));
+        s.push_str(&format!(
+            "\tgo.etcd.io/etcd/{m} => go.etcd.io/etcd/{m} {etcd}\n"
+        ));
     }
     s.push_str(")\n");
     s
@@ -94,13 +96,20 @@ pub fn run() -> Result<()> {
     let root = repo_root();
     let info = go(
         &root,
-        &["mod", "download", "-json", &format!("k8s.io/kubernetes@{KUBERNETES_VERSION}")],
+        &[
+            "mod",
+            "download",
+            "-json",
+            &format!("k8s.io/kubernetes@{KUBERNETES_VERSION}"),
+        ],
     )?;
-    let info: serde_json::Value = serde_json::from_str(&info).context("go mod download -json output")?;
+    let info: serde_json::Value =
+        serde_json::from_str(&info).context("go mod download -json output")?;
     let go_mod_path = info["GoMod"]
         .as_str()
         .context("go mod download -json printed no GoMod path")?;
-    let upstream = fs::read_to_string(go_mod_path).with_context(|| format!("reading {go_mod_path}"))?;
+    let upstream =
+        fs::read_to_string(go_mod_path).with_context(|| format!("reading {go_mod_path}"))?;
     let staging = staging_modules(&upstream);
     if staging.is_empty() {
         bail!("{go_mod_path}: found no `k8s.io/... => ./staging/...` replace directives");
@@ -115,7 +124,11 @@ pub fn run() -> Result<()> {
         go(&dir, &["mod", "tidy"])?;
         println!("wrote {}/go.mod (+ go.sum)", dir.display());
     }
-    println!("{} staging modules replaced at {}", staging.len(), staging_version(KUBERNETES_VERSION)?);
+    println!(
+        "{} staging modules replaced at {}",
+        staging.len(),
+        staging_version(KUBERNETES_VERSION)?
+    );
     Ok(())
 }
 

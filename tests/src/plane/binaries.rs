@@ -92,7 +92,10 @@ pub fn cache_root() -> PathBuf {
 /// The `-ldflags` that make `/version` (and `kubectl version`) report v1.37.2.
 fn version_ldflags() -> String {
     let mut flags = String::from("-s -w");
-    for pkg in ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"] {
+    for pkg in [
+        "k8s.io/component-base/version",
+        "k8s.io/client-go/pkg/version",
+    ] {
         for (var, value) in [
             ("gitVersion", KUBERNETES_VERSION),
             ("gitMajor", "1"),
@@ -109,7 +112,10 @@ fn version_ldflags() -> String {
 
 /// What the cached binaries were built from; a change means a rebuild.
 fn stamp(root: &Path) -> Result<String, PlaneError> {
-    let mut s = format!("k8s {KUBERNETES_VERSION} etcd {ETCD_VERSION}\n{}\n", version_ldflags());
+    let mut s = format!(
+        "k8s {KUBERNETES_VERSION} etcd {ETCD_VERSION}\n{}\n",
+        version_ldflags()
+    );
     for module in ["kube-apiserver", "etcd"] {
         for file in ["go.mod", "go.sum"] {
             let path = root.join("tools").join(module).join(file);
@@ -161,9 +167,14 @@ pub fn ensure_binaries() -> Result<Binaries, PlaneError> {
     let stamp_path = dir.join("stamp");
     let fresh = |bins: &Binaries| {
         fs::read_to_string(&stamp_path).is_ok_and(|s| s == want)
-            && [&bins.kube_apiserver, &bins.kubectl, &bins.etcd, &bins.etcdctl]
-                .iter()
-                .all(|p| p.is_file())
+            && [
+                &bins.kube_apiserver,
+                &bins.kubectl,
+                &bins.etcd,
+                &bins.etcdctl,
+            ]
+            .iter()
+            .all(|p| p.is_file())
     };
     if fresh(&bins) {
         return Ok(bins);
@@ -193,7 +204,11 @@ fn build(root: &Path, dir: &Path, target: &Target) -> Result<(), PlaneError> {
         "-s -w".to_string()
     };
     let started = Instant::now();
-    eprintln!("k8s-rs: go build {} (in {})", target.package, module_dir.display());
+    eprintln!(
+        "k8s-rs: go build {} (in {})",
+        target.package,
+        module_dir.display()
+    );
     let out = Command::new("go")
         .current_dir(&module_dir)
         .args(["build", "-trimpath", "-ldflags", &ldflags, "-o"])

@@ -262,7 +262,10 @@ impl ControlPlane {
         };
         // Record the pids at once, so `down` can stop them even if start-up fails below.
         write_state(dir, &state)?;
-        pki.write_kubeconfig(&format!("https://127.0.0.1:{apiserver_port}"), &dir.join("kubeconfig"))?;
+        pki.write_kubeconfig(
+            &format!("https://127.0.0.1:{apiserver_port}"),
+            &dir.join("kubeconfig"),
+        )?;
         let mut plane = ControlPlane {
             dir: dir.to_path_buf(),
             bins: bins.clone(),
@@ -303,7 +306,10 @@ impl ControlPlane {
                 return Err(PlaneError::NotReady {
                     what: "kube-apiserver",
                     after: READY_TIMEOUT,
-                    last: format!("{last}\nlast lines of its log:\n{}", self.apiserver.log_tail(20)),
+                    last: format!(
+                        "{last}\nlast lines of its log:\n{}",
+                        self.apiserver.log_tail(20)
+                    ),
                 });
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
@@ -366,7 +372,10 @@ impl ControlPlane {
 
     /// A reqwest client that trusts the plane's CA and presents the admin client certificate.
     pub fn admin_http(&self) -> Result<reqwest::Client, PlaneError> {
-        http_client(&self.pki.ca_cert, Some((&self.pki.admin_cert, &self.pki.admin_key)))
+        http_client(
+            &self.pki.ca_cert,
+            Some((&self.pki.admin_cert, &self.pki.admin_key)),
+        )
     }
 
     /// Stops the apiserver alone (etcd and its data are kept).
@@ -393,7 +402,11 @@ impl ControlPlane {
         self.apiserver = Proc::spawn(
             "kube-apiserver",
             &self.bins.kube_apiserver,
-            &apiserver_args(&self.pki, self.state.etcd_client_port, self.state.apiserver_port),
+            &apiserver_args(
+                &self.pki,
+                self.state.etcd_client_port,
+                self.state.apiserver_port,
+            ),
             &self.dir.join("apiserver.log"),
         )?;
         self.state.apiserver_pid = self.apiserver.pid;
@@ -421,7 +434,9 @@ impl ControlPlane {
         let revision = range["header"]["revision"]
             .as_str()
             .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(|| PlaneError::Http(format!("etcd range answer without revision: {range}")))?;
+            .ok_or_else(|| {
+                PlaneError::Http(format!("etcd range answer without revision: {range}"))
+            })?;
         client
             .post(format!("{}/v3/kv/compaction", self.etcd_url()))
             .json(&serde_json::json!({ "revision": revision.to_string(), "physical": true }))
@@ -549,7 +564,10 @@ fn apiserver_args(pki: &Pki, etcd_port: u16, port: u16) -> Vec<String> {
         format!("--client-ca-file={}", p(&pki.ca_cert)),
         format!("--token-auth-file={}", p(&pki.token_file)),
         format!("--service-account-key-file={}", p(&pki.service_account_pub)),
-        format!("--service-account-signing-key-file={}", p(&pki.service_account_key)),
+        format!(
+            "--service-account-signing-key-file={}",
+            p(&pki.service_account_key)
+        ),
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
         "--api-audiences=https://kubernetes.default.svc.cluster.local".into(),
         "--authorization-mode=RBAC".into(),

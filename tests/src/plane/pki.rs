@@ -66,8 +66,8 @@ fn cert_err(what: &str, e: rcgen::Error) -> PlaneError {
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), PlaneError> {
-    use std::os::unix::fs::OpenOptionsExt;
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -85,8 +85,8 @@ impl Pki {
         fs::create_dir_all(dir).map_err(|e| PlaneError::io(dir, e))?;
 
         let ca_key = KeyPair::generate().map_err(|e| cert_err("CA key", e))?;
-        let mut ca_params = CertificateParams::new(Vec::<String>::new())
-            .map_err(|e| cert_err("CA params", e))?;
+        let mut ca_params =
+            CertificateParams::new(Vec::<String>::new()).map_err(|e| cert_err("CA params", e))?;
         ca_params
             .distinguished_name
             .push(DnType::CommonName, "k8s-rs-test-ca");
@@ -187,7 +187,10 @@ impl Pki {
                 .and_then(|l| l.split(',').next())
                 .map(str::to_string)
                 .ok_or_else(|| {
-                    PlaneError::Pki(format!("{}: no token for user {user}", token_file.display()))
+                    PlaneError::Pki(format!(
+                        "{}: no token for user {user}",
+                        token_file.display()
+                    ))
                 })
         };
         Ok(Pki {

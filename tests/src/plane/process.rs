@@ -124,7 +124,11 @@ impl Proc {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        tracing::warn!(process = self.name, pid = self.pid, "did not stop on SIGTERM; sending SIGKILL");
+        tracing::warn!(
+            process = self.name,
+            pid = self.pid,
+            "did not stop on SIGTERM; sending SIGKILL"
+        );
         let _ = kill(pid, Signal::SIGKILL);
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.is_alive() && Instant::now() < deadline {
@@ -205,7 +209,10 @@ mod tests {
         let mut p = Proc::spawn(
             "sh",
             Path::new("/bin/sh"),
-            &["-c".to_string(), "echo first; echo boom: bad flag >&2; exit 3".to_string()],
+            &[
+                "-c".to_string(),
+                "echo first; echo boom: bad flag >&2; exit 3".to_string(),
+            ],
             &log,
         )
         .unwrap();

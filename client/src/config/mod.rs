@@ -1,0 +1,167 @@
+//! Client configuration: where the apiserver is, how to trust it, who we are.
+//!
+//! [`Config`] is the Rust spelling of client-go's `rest.Config`. Build one from a kubeconfig
+//! ([`Config::from_kubeconfig`], client-go's `clientcmd` loading rules), from the pod's service
+//! account ([`Config::in_cluster`]), or let [`Config::infer`] pick: kubeconfig first, else
+//! in-cluster.
+//!
+//! ```no_run
+//! use k8s_client::config::{Config, KubeconfigOptions};
+//!
+//! // Like `kubectl --context kind-dev -n book`:
+//! let config = Config::from_kubeconfig(&KubeconfigOptions {
+//!     context: Some("kind-dev".into()),
+//!     namespace: Some("book".into()),
+//!     ..Default::default()
+//! })?;
+//! assert_eq!(config.namespace, "book");
+//! # Ok::<(), k8s_client::Error>(())
+//! ```
+//!
+//! Secrets (tokens, passwords, key data) are held in [`SecretString`]/[`SecretBytes`] and never
+//! appear in `Debug` output or error messages.
+
+mod exec;
+mod incluster;
+mod kubeconfig;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use exec::{ExecClusterInfo, ExecConfig, ExecEnvVar, ExecInteractiveMode};
+pub use incluster::InClusterOptions;
+pub use kubeconfig::KubeconfigOptions;
+
+use crate::secret::{SecretBytes, SecretString};
+
+/// client-go's default client-side rate limit: 5 requests per second…
+pub const DEFAULT_QPS: f32 = 5.0;
+/// …with bursts of 10.
+pub const DEFAULT_BURST: u32 = 10;
+
+/// Everything needed to talk to one apiserver as one user (client-go `rest.Config`).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The apiserver's base URL, e.g. `https://127.0.0.1:6443` (may carry a path prefix).
+    pub server: String,
+    /// The default namespace: the override, else the context's, else `default`.
+    pub namespace: String,
+    /// How to trust the server and present a client certificate.
+    pub tls: TlsConfig,
+    /// Who we are.
+    pub auth: AuthInfo,
+    /// Proxy for all requests (`http://`, `https://` or `socks5://`).
+    pub proxy_url: Option<String>,
+    /// Do not ask for gzip-compressed responses.
+    pub disable_compression: bool,
+    /// Client-side rate limit in requests per second; negative disables the limiter.
+    pub qps: f32,
+    /// Burst of the client-side rate limiter.
+    pub burst: u32,
+    /// Timeout of each request (not of watches, which the server times out).
+    pub timeout: Option<Duration>,
+    /// `User-Agent`; default `k8s-rs/<version> (<os>/<arch>)`.
+    pub user_agent: Option<String>,
+}
+
+impl Config {
+    /// A config for `server` with no credentials and client-go's defaults.
+    pub fn new(server: impl Into<String>) -> Self {
+        Config {
+            server: server.into(),
+            namespace: "default".to_string(),
+            tls: TlsConfig::default(),
+            auth: AuthInfo::default(),
+            proxy_url: None,
+            disable_compression: false,
+            qps: DEFAULT_QPS,
+            burst: DEFAULT_BURST,
+            timeout: None,
+            user_agent: None,
+        }
+    }
+
+    /// Kubeconfig if one can be found (`KUBECONFIG` or `~/.kube/config`), else the in-cluster
+    /// service account — what client-go users get from `clientcmd` with in-cluster fallback.
+    pub fn infer() -> Result<Self, crate::Error> {
+        match Config::from_kubeconfig(&KubeconfigOptions::default()) {
+            Ok(config) => Ok(config),
+            Err(kubeconfig_err) => match Config::in_cluster() {
+                Ok(config) => Ok(config),
+                Err(in_cluster_err) => Err(crate::Error::NoConfig {
+                    kubeconfig: Box::new(kubeconfig_err),
+                    in_cluster: Box::new(in_cluster_err),
+                }),
+            },
+        }
+    }
+}
+
+/// TLS settings (client-go `rest.TLSClientConfig`). Files named in a kubeconfig are read when
+/// the config is loaded, so a missing file is reported then, with its field.
+#[derive(Clone, Debug, Default)]
+pub struct TlsConfig {
+    /// PEM bundle of CAs to trust; `None` trusts the platform's roots.
+    pub ca_data: Option<Vec<u8>>,
+    /// Skip server certificate verification (logged as a warning when used).
+    pub insecure: bool,
+    /// Server name for SNI and certificate verification, instead of the URL's host.
+    pub server_name: Option<String>,
+    /// Client certificate chain (PEM).
+    pub client_cert: Option<Vec<u8>>,
+    /// Client private key (PEM: RSA, PKCS#8 or EC).
+    pub client_key: Option<SecretBytes>,
+}
+
+/// Who the client is (the resolved kubeconfig `user`, client-go `rest.Config` auth fields).
+#[derive(Clone, Debug, Default)]
+pub struct AuthInfo {
+    /// Bearer token.
+    pub token: Option<SecretString>,
+    /// File holding a bearer token, re-read periodically (takes precedence over `token` once read).
+    pub token_file: Option<PathBuf>,
+    /// Basic-auth user name.
+    pub username: Option<String>,
+    /// Basic-auth password.
+    pub password: Option<SecretString>,
+    /// Impersonation (`Impersonate-*` headers).
+    pub impersonate: Option<Impersonate>,
+    /// An exec credential plugin.
+    pub exec: Option<ExecConfig>,
+    /// An auth provider (only `oidc` is supported).
+    pub auth_provider: Option<AuthProviderConfig>,
+}
+
+/// Impersonation: act as another user (client-go `rest.ImpersonationConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Impersonate {
+    /// `Impersonate-User`.
+    pub user: String,
+    /// `Impersonate-Uid`.
+    pub uid: Option<String>,
+    /// `Impersonate-Group`, one header per group.
+    pub groups: Vec<String>,
+    /// `Impersonate-Extra-<key>`, one header per value.
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+/// A kubeconfig `auth-provider` (name + string map). Every value is treated as secret.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AuthProviderConfig {
+    /// Provider name (`oidc`).
+    pub name: String,
+    /// Provider settings (`id-token`, `refresh-token`, `client-id`, `client-secret`, `idp-issuer-url`, …).
+    pub config: BTreeMap<String, SecretString>,
+}
+
+impl fmt::Debug for AuthProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keys only: values (tokens, client secrets) never show.
+        f.debug_struct("AuthProviderConfig")
+            .field("name", &self.name)
+            .field("config_keys", &self.config.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}

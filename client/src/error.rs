@@ -1,0 +1,187 @@
+//! The one error type of k8s-client.
+//!
+//! Every variant says what went wrong and where (file, field, URL); none carries a secret.
+
+use std::path::PathBuf;
+
+use k8s_apimachinery::ApiError;
+
+/// Errors of k8s-client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A kubeconfig could not be loaded or used (unknown context, missing cluster, bad field…).
+    #[error("kubeconfig{}: {message}", path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
+    Kubeconfig {
+        /// The file, when one file is to blame.
+        path: Option<PathBuf>,
+        /// What is wrong, naming the field.
+        message: String,
+    },
+    /// A kubeconfig is not valid YAML, or has a field of the wrong type.
+    #[error("kubeconfig {path}:{line}:{column}: {message}", path = path.display())]
+    KubeconfigSyntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A file that a config field refers to could not be read.
+    #[error("{field} refers to {path}, which cannot be read: {source}", path = path.display())]
+    ReadFile {
+        /// The field naming the file (e.g. `users[admin].client-key`).
+        field: String,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// In-cluster configuration is not available or is broken.
+    #[error("in-cluster config: {0}")]
+    InCluster(String),
+    /// Neither a kubeconfig nor in-cluster config was found.
+    #[error("no configuration found: kubeconfig: {kubeconfig}; in-cluster: {in_cluster}")]
+    NoConfig {
+        /// Why the kubeconfig could not be used.
+        kubeconfig: Box<Error>,
+        /// Why in-cluster config could not be used.
+        in_cluster: Box<Error>,
+    },
+    /// TLS material is invalid (bad PEM, no key, unusable certificate).
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// An exec credential plugin failed.
+    #[error("exec plugin {command}: {message}")]
+    Exec {
+        /// The plugin command.
+        command: String,
+        /// What happened (with the plugin's stderr and install hint where useful).
+        message: String,
+    },
+    /// Credentials could not be obtained or refreshed (token file, OIDC refresh).
+    #[error("authentication: {0}")]
+    Auth(String),
+    /// The request could not be built (bad URL, bad header value).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The HTTP exchange failed (connection, TLS handshake, timeout, body).
+    #[error("{method} {url}: {message}")]
+    Http {
+        /// HTTP method.
+        method: String,
+        /// The URL (never has credentials in it).
+        url: String,
+        /// What failed, with the underlying cause chain.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// The server answered with an error status; `error` carries its `Status` (reason,
+    /// message, details) with client-go's `Is*` helpers.
+    #[error("{method} {url}: {code} {reason}: {error}", code = error.code(), reason = error.reason())]
+    Api {
+        /// HTTP method.
+        method: String,
+        /// The URL.
+        url: String,
+        /// The server's answer.
+        error: Box<ApiError>,
+    },
+    /// A response body could not be decoded.
+    #[error("{url}: cannot decode the response: {message}")]
+    Decode {
+        /// The URL.
+        url: String,
+        /// The decoder's message (with position).
+        message: String,
+    },
+}
+
+impl Error {
+    /// The server's error, when the server answered with one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP code of an API error.
+    pub fn status_code(&self) -> Option<u16> {
+        self.api_error()
+            .map(|e| u16::try_from(e.code()).unwrap_or(0))
+    }
+
+    /// 404 / `NotFound` (client-go `apierrors.IsNotFound`).
+    pub fn is_not_found(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_not_found)
+    }
+
+    /// `AlreadyExists`.
+    pub fn is_already_exists(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_already_exists)
+    }
+
+    /// `Conflict` (a stale resourceVersion, or an apply conflict).
+    pub fn is_conflict(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_conflict)
+    }
+
+    /// `Invalid` (422, with causes in the details).
+    pub fn is_invalid(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_invalid)
+    }
+
+    /// `Gone`/`Expired` (410: the resourceVersion is too old).
+    pub fn is_gone(&self) -> bool {
+        self.api_error()
+            .is_some_and(|e| e.is_gone() || e.is_resource_expired())
+    }
+
+    /// 401 / `Unauthorized`.
+    pub fn is_unauthorized(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_unauthorized)
+    }
+
+    /// 403 / `Forbidden`.
+    pub fn is_forbidden(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_forbidden)
+    }
+
+    /// 429 / `TooManyRequests`.
+    pub fn is_too_many_requests(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_too_many_requests)
+    }
+
+    /// The failure is in TLS (handshake, certificate verification).
+    pub fn is_tls(&self) -> bool {
+        match self {
+            Error::Tls(_) => true,
+            Error::Http { message, .. } => {
+                let m = message.to_ascii_lowercase();
+                m.contains("certificate") || m.contains("tls") || m.contains("handshake")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Renders an error with its `source()` chain: `a: b: c`.
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
+    let mut s = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cur = e.source();
+    }
+    s
+}

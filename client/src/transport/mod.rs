@@ -1,0 +1,417 @@
+//! The HTTP transport: TLS, authentication, rate limiting, retries and warnings over reqwest.
+//!
+//! [`HttpClient`] is what every higher layer (REST client, clientset, discovery) sends its
+//! requests through, like client-go's `rest.RESTClient` + `transport` stack:
+//!
+//! 1. the client-side rate limiter hands out a token (QPS 5, burst 10 by default; shared by all
+//!    clones of one `HttpClient`);
+//! 2. the authenticator supplies the credential (token, token file, basic auth, exec plugin,
+//!    OIDC) and impersonation headers;
+//! 3. reqwest sends it over rustls (HTTP/2 when the server offers it, gzip unless disabled);
+//! 4. `Warning` headers go to the warning handler; a 401 refreshes the credential and retries
+//!    once; 429 and 5xx answers with an integer `Retry-After` are retried (at most 10 times,
+//!    waiting as told); a GET whose connection was reset is retried too;
+//! 5. any other non-2xx answer becomes [`Error::Api`] carrying the server's `Status`.
+//!
+//! ```no_run
+//! use k8s_client::{Config, HttpClient, transport::Request};
+//!
+//! # async fn demo() -> Result<(), k8s_client::Error> {
+//! let client = HttpClient::new(Config::infer()?)?;
+//! let version: serde_json::Value = client.send_json(Request::get("/version")).await?;
+//! println!("{}", version["gitVersion"]);
+//! # Ok(()) }
+//! ```
+//!
+//! Dropping the future of a request cancels it.
+
+pub(crate) mod auth;
+mod rate_limit;
+mod request;
+pub(crate) mod tls;
+mod warnings;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{HeaderValue, StatusCode};
+
+pub use rate_limit::TokenBucket;
+pub use request::Request;
+pub use warnings::{DedupLogWarnings, WarningHandler, parse_warning_header};
+
+use crate::config::Config;
+use crate::error::chain;
+use crate::{Error, SecretBytes};
+use auth::{Auth, Credential};
+
+/// client-go's `rest.Request` retries at most this many times (`maxRetries`).
+pub const MAX_RETRIES: u32 = 10;
+
+/// How long to wait before retrying a GET whose connection was reset.
+const RESET_RETRY_WAIT: Duration = Duration::from_secs(1);
+
+/// The transport of one configuration. Cheap to clone; clones share the connection pool, the
+/// rate limiter and the credential cache.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    base: reqwest::Url,
+    client: reqwest::Client,
+    /// A client presenting the certificate an exec plugin returned, keyed by that certificate.
+    exec_identity_client: Mutex<Option<(Vec<u8>, reqwest::Client)>>,
+    auth: Auth,
+    limiter: Option<TokenBucket>,
+    warnings: Arc<dyn WarningHandler>,
+    user_agent: HeaderValue,
+}
+
+/// `k8s-rs/<version> (<os>/<arch>)`.
+pub fn default_user_agent() -> String {
+    format!(
+        "k8s-rs/{} ({}/{})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+impl HttpClient {
+    /// A transport for `config`.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        Self::with_warning_handler(config, Arc::new(DedupLogWarnings::default()))
+    }
+
+    /// A transport whose `Warning` headers go to `handler`.
+    pub fn with_warning_handler(
+        config: Config,
+        handler: Arc<dyn WarningHandler>,
+    ) -> Result<Self, Error> {
+        let base = reqwest::Url::parse(config.server.trim_end_matches('/')).map_err(|e| {
+            Error::InvalidRequest(format!("server {:?} is not a URL: {e}", config.server))
+        })?;
+        if !matches!(base.scheme(), "https" | "http") {
+            return Err(Error::InvalidRequest(format!(
+                "server {:?}: the scheme must be https or http",
+                config.server
+            )));
+        }
+        let user_agent = config.user_agent.clone().unwrap_or_else(default_user_agent);
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::InvalidRequest(format!(
+                "user agent {user_agent:?} is not a valid header value"
+            ))
+        })?;
+        let client = build_reqwest(&config, None)?;
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                auth: Auth::new(&config.auth)?,
+                limiter: TokenBucket::new(config.qps, config.burst),
+                base,
+                client,
+                exec_identity_client: Mutex::new(None),
+                warnings: handler,
+                user_agent,
+                config,
+            }),
+        })
+    }
+
+    /// The configuration this transport was built from.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The full URL of a request path (`/api/v1/pods?limit=5`).
+    pub fn url(&self, path_and_query: &str) -> Result<reqwest::Url, Error> {
+        let mut url = self.inner.base.clone();
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_and_query, None),
+        };
+        let prefix = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{prefix}{path}"));
+        url.set_query(query);
+        Ok(url)
+    }
+
+    /// Sends `request` and returns the response when its status is 2xx; decodes a JSON body.
+    pub async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<T, Error> {
+        let url = self.url(&request.path)?.to_string();
+        let bytes = self
+            .send(request)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| Error::Http {
+                method: "GET".to_string(),
+                url: url.clone(),
+                message: format!("reading the body: {}", chain(&e)),
+                source: Some(e),
+            })?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+            url,
+            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+        })
+    }
+
+    /// Sends `request`; returns the response when its status is 2xx (its body still to be read
+    /// or streamed), [`Error::Api`] otherwise. See the module docs for the retry rules.
+    pub async fn send(&self, request: Request) -> Result<reqwest::Response, Error> {
+        let inner = &self.inner;
+        let url = self.url(&request.path)?;
+        let mut retries = 0u32;
+        let mut reauthenticated = false;
+        loop {
+            if let Some(limiter) = &inner.limiter {
+                limiter.acquire().await;
+            }
+            let cred = inner.auth.credential().await?;
+            let client = self.client_for(&cred)?;
+            let req = self.build(&client, &request, url.clone(), &cred)?;
+            let method = request.method.as_str();
+            let resp = match client.execute(req).await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    if request.method == http::Method::GET
+                        && retries < MAX_RETRIES
+                        && is_connection_reset(&e)
+                    {
+                        retries += 1;
+                        tracing::debug!(%url, retries, "connection reset on GET; retrying");
+                        tokio::time::sleep(RESET_RETRY_WAIT).await;
+                        continue;
+                    }
+                    return Err(Error::Http {
+                        method: method.to_string(),
+                        url: url.to_string(),
+                        message: chain(&e),
+                        source: Some(e),
+                    });
+                }
+            };
+            for value in resp.headers().get_all(http::header::WARNING) {
+                if let Ok(value) = value.to_str() {
+                    for text in parse_warning_header(value) {
+                        inner.warnings.handle_warning(&text);
+                    }
+                }
+            }
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(resp);
+            }
+            if status == StatusCode::UNAUTHORIZED
+                && !reauthenticated
+                && inner.auth.unauthorized().await
+            {
+                reauthenticated = true;
+                tracing::debug!(%url, "401: refreshed credentials; retrying once");
+                continue;
+            }
+            let retry_after = retry_after_seconds(resp.headers());
+            if (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
+                && retries < MAX_RETRIES
+                && let Some(secs) = retry_after
+            {
+                retries += 1;
+                tracing::debug!(%url, %status, secs, retries, "server asked to retry");
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+                continue;
+            }
+            return Err(api_error(method, &url, resp, retry_after).await);
+        }
+    }
+
+    fn build(
+        &self,
+        client: &reqwest::Client,
+        request: &Request,
+        url: reqwest::Url,
+        cred: &Credential,
+    ) -> Result<reqwest::Request, Error> {
+        let mut builder = client
+            .request(request.method.clone(), url)
+            .headers(request.headers.clone())
+            .header(http::header::USER_AGENT, self.inner.user_agent.clone());
+        if !request.headers.contains_key(http::header::ACCEPT) {
+            builder = builder.header(http::header::ACCEPT, "application/json");
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let timeout = if request.streaming {
+            None
+        } else {
+            request.timeout.or(self.inner.config.timeout)
+        };
+        if let Some(t) = timeout {
+            builder = builder.timeout(t);
+        }
+        let mut req = builder
+            .build()
+            .map_err(|e| Error::InvalidRequest(chain(&e)))?;
+        self.inner.auth.apply(cred, req.headers_mut())?;
+        Ok(req)
+    }
+
+    fn client_for(&self, cred: &Credential) -> Result<reqwest::Client, Error> {
+        let Some((cert, key)) = &cred.client_identity else {
+            return Ok(self.inner.client.clone());
+        };
+        let mut cache = self
+            .inner
+            .exec_identity_client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((cached_cert, client)) = &*cache
+            && cached_cert == cert
+        {
+            return Ok(client.clone());
+        }
+        let client = build_reqwest(&self.inner.config, Some((cert, key)))?;
+        *cache = Some((cert.clone(), client.clone()));
+        Ok(client)
+    }
+}
+
+fn build_reqwest(
+    config: &Config,
+    identity: Option<(&Vec<u8>, &SecretBytes)>,
+) -> Result<reqwest::Client, Error> {
+    let identity = match identity {
+        Some((cert, key)) => Some(tls::parse_identity(cert, key.expose())?),
+        None => None,
+    };
+    let tls = tls::client_config(&config.tls, identity)?;
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .gzip(!config.disable_compression);
+    if let Some(proxy) = &config.proxy_url {
+        let scheme = proxy.split("://").next().unwrap_or_default();
+        if !matches!(scheme, "http" | "https" | "socks5" | "socks5h") {
+            return Err(Error::InvalidRequest(format!(
+                "proxy-url {proxy:?}: the scheme must be http, https or socks5"
+            )));
+        }
+        let proxy = reqwest::Proxy::all(proxy)
+            .map_err(|e| Error::InvalidRequest(format!("proxy-url {proxy:?}: {e}")))?;
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Tls(format!("building the HTTP client: {}", chain(&e))))
+}
+
+/// `Retry-After` as whole seconds (client-go only honours the integer form).
+fn retry_after_seconds(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+}
+
+fn is_connection_reset(err: &reqwest::Error) -> bool {
+    let mut cur: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        if let Some(h) = e.downcast_ref::<hyper::Error>()
+            && h.is_incomplete_message()
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+async fn api_error(
+    method: &str,
+    url: &reqwest::Url,
+    resp: reqwest::Response,
+    retry_after: Option<u64>,
+) -> Error {
+    let code = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap_or_default();
+    let mut error = k8s_apimachinery::ApiError::from_response(code, &body);
+    // Keep the header's Retry-After when the Status carries none.
+    if error.retry_after_seconds().is_none()
+        && let Some(secs) = retry_after
+    {
+        let details = error.status.details.get_or_insert_with(Default::default);
+        details.retry_after_seconds = i32::try_from(secs).ok();
+    }
+    Error::Api {
+        method: method.to_string(),
+        url: url.to_string(),
+        error: Box::new(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_keep_the_server_path_prefix() {
+        let mut c = Config::new("https://example.com:6443/prefix/");
+        c.tls.insecure = true;
+        let client = HttpClient::new(c).unwrap();
+        assert_eq!(
+            client.url("/api/v1/pods?limit=5").unwrap().as_str(),
+            "https://example.com:6443/prefix/api/v1/pods?limit=5"
+        );
+    }
+
+    #[test]
+    fn bad_server_urls_are_refused() {
+        let err = HttpClient::new(Config::new("not a url"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a URL"), "{err}");
+        let err = HttpClient::new(Config::new("ftp://x"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scheme"), "{err}");
+    }
+
+    #[test]
+    fn user_agent_names_version_and_platform() {
+        let ua = default_user_agent();
+        assert!(ua.starts_with("k8s-rs/0."), "{ua}");
+        assert!(ua.contains(std::env::consts::OS));
+    }
+
+    #[test]
+    fn retry_after_must_be_an_integer() {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after_seconds(&h), Some(3));
+        h.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after_seconds(&h), None);
+    }
+}

@@ -1,0 +1,264 @@
+//! rustls client configuration from a [`TlsConfig`]: CA bundle, client identity, server-name
+//! override, and (only when asked) no verification at all.
+
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::Error;
+use crate::config::TlsConfig;
+
+/// A client certificate chain and its key, already parsed.
+pub(crate) struct Identity {
+    pub certs: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+/// Parses a PEM certificate chain and private key (RSA, PKCS#8 or SEC1 EC).
+pub(crate) fn parse_identity(cert_pem: &[u8], key_pem: &[u8]) -> Result<Identity, Error> {
+    let certs = rustls_pemfile::certs(&mut &cert_pem[..])
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Tls(format!("client certificate: invalid PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::Tls(
+            "client certificate: no CERTIFICATE block in the PEM data".to_string(),
+        ));
+    }
+    let key = rustls_pemfile::private_key(&mut &key_pem[..])
+        .map_err(|e| Error::Tls(format!("client key: invalid PEM: {e}")))?
+        .ok_or_else(|| {
+            Error::Tls(
+                "client key: no private key block (RSA, PKCS#8 or EC) in the PEM data".to_string(),
+            )
+        })?;
+    Ok(Identity { certs, key })
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Builds the rustls config. `identity` overrides the config's client certificate (exec
+/// plugins may return one).
+pub(crate) fn client_config(
+    tls: &TlsConfig,
+    identity: Option<Identity>,
+) -> Result<rustls::ClientConfig, Error> {
+    let provider = provider();
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(e.to_string()))?;
+    let verifier: Arc<dyn ServerCertVerifier> = if tls.insecure {
+        tracing::warn!(
+            "TLS certificate verification is disabled (insecure-skip-tls-verify): the connection is encrypted but the server is not authenticated"
+        );
+        Arc::new(NoVerification(provider.signature_verification_algorithms))
+    } else {
+        let roots = root_store(tls)?;
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| Error::Tls(format!("CA bundle: {e}")))?;
+        match &tls.server_name {
+            Some(name) => {
+                let name = ServerName::try_from(name.clone())
+                    .map_err(|e| Error::Tls(format!("tls-server-name {name:?}: {e}")))?;
+                Arc::new(FixedName {
+                    inner: webpki,
+                    name,
+                })
+            }
+            None => webpki,
+        }
+    };
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let identity = match identity {
+        Some(id) => Some(id),
+        None => match (&tls.client_cert, &tls.client_key) {
+            (Some(cert), Some(key)) => Some(parse_identity(cert, key.expose())?),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(Error::Tls(
+                    "a client certificate is set but no client key".to_string(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::Tls(
+                    "a client key is set but no client certificate".to_string(),
+                ));
+            }
+        },
+    };
+    let mut config = match identity {
+        Some(id) => builder
+            .with_client_auth_cert(id.certs, id.key)
+            .map_err(|e| Error::Tls(format!("client certificate/key: {e}")))?,
+        None => builder.with_no_client_auth(),
+    };
+    // HTTP/2 when the server offers it: one connection multiplexes requests and watches.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+fn root_store(tls: &TlsConfig) -> Result<RootCertStore, Error> {
+    let mut roots = RootCertStore::empty();
+    match &tls.ca_data {
+        Some(pem) => {
+            let certs = rustls_pemfile::certs(&mut &pem[..])
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Error::Tls(format!("certificate-authority: invalid PEM: {e}")))?;
+            if certs.is_empty() {
+                return Err(Error::Tls(
+                    "certificate-authority: no CERTIFICATE block in the PEM data".to_string(),
+                ));
+            }
+            for cert in certs {
+                roots
+                    .add(cert)
+                    .map_err(|e| Error::Tls(format!("certificate-authority: {e}")))?;
+            }
+        }
+        None => {
+            // No CA in the config: trust the platform's roots, as Go's crypto/tls does.
+            let native = rustls_native_certs::load_native_certs();
+            for cert in native.certs {
+                // A broken system certificate must not make the others unusable.
+                let _ = roots.add(cert);
+            }
+            if roots.is_empty() {
+                return Err(Error::Tls(format!(
+                    "no certificate-authority configured and no usable system roots ({} errors loading them)",
+                    native.errors.len()
+                )));
+            }
+        }
+    }
+    Ok(roots)
+}
+
+/// Verifies the server's certificate against a fixed name (kubeconfig `tls-server-name`)
+/// instead of the host in the URL.
+#[derive(Debug)]
+struct FixedName {
+    inner: Arc<WebPkiServerVerifier>,
+    name: ServerName<'static>,
+}
+
+impl ServerCertVerifier for FixedName {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.inner
+            .verify_server_cert(end_entity, intermediates, &self.name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// `insecure-skip-tls-verify`: accepts any certificate, but still checks the handshake
+/// signatures so the session keys belong to whoever holds the presented certificate.
+#[derive(Debug)]
+struct NoVerification(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_pem_is_a_typed_error() {
+        let tls = TlsConfig {
+            ca_data: Some(b"not a pem".to_vec()),
+            ..TlsConfig::default()
+        };
+        let err = client_config(&tls, None).unwrap_err().to_string();
+        assert!(err.contains("certificate-authority"), "{err}");
+        let err = parse_identity(b"junk", b"junk").err().unwrap().to_string();
+        assert!(err.contains("client certificate"), "{err}");
+    }
+
+    #[test]
+    fn cert_without_key_is_refused() {
+        let tls = TlsConfig {
+            client_cert: Some(b"x".to_vec()),
+            insecure: true,
+            ..TlsConfig::default()
+        };
+        let err = client_config(&tls, None).unwrap_err().to_string();
+        assert!(err.contains("no client key"), "{err}");
+    }
+
+    #[test]
+    fn offers_h2_and_http11() {
+        let tls = TlsConfig {
+            insecure: true,
+            ..TlsConfig::default()
+        };
+        let c = client_config(&tls, None).unwrap();
+        assert_eq!(c.alpn_protocols, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+    }
+}
