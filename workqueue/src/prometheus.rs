@@ -29,7 +29,7 @@ use crate::metrics::{
 /// queue.add("default/web");
 /// let families = registry.gather();
 /// let depth = families.iter().find(|f| f.name() == "workqueue_depth").unwrap();
-/// assert_eq!(depth.get_metric()[0].get_gauge().value(), 1.0);
+/// assert_eq!(depth.get_metric()[0].get_gauge().get_value(), 1.0);
 /// # }
 /// ```
 #[derive(Debug, Clone)]
