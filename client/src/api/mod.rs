@@ -52,7 +52,7 @@ pub enum DeleteResult<K> {
     /// The object as the server returned it.
     Object(K),
     /// A `Status` with `status: Success`.
-    Status(Status),
+    Status(Box<Status>),
 }
 
 /// Every verb on one resource type (client-go's typed `XxxInterface`, or the dynamic

@@ -1,0 +1,202 @@
+//! Event handlers (client-go `ResourceEventHandler`) and the per-handler buffer that keeps a
+//! slow handler from blocking the others or the watch.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::mpsc;
+
+/// What a delete notification carries.
+#[derive(Debug)]
+pub enum DeletedObject<K> {
+    /// The watch said DELETED: this is the object's last state.
+    Object(Arc<K>),
+    /// The object vanished while the watch was down (found missing at a relist): the last
+    /// state this informer saw, which may be stale (client-go `DeletedFinalStateUnknown`).
+    FinalStateUnknown {
+        /// `namespace/name`.
+        key: String,
+        /// The last known state.
+        obj: Arc<K>,
+    },
+}
+
+impl<K> Clone for DeletedObject<K> {
+    fn clone(&self) -> Self {
+        match self {
+            DeletedObject::Object(o) => DeletedObject::Object(o.clone()),
+            DeletedObject::FinalStateUnknown { key, obj } => DeletedObject::FinalStateUnknown {
+                key: key.clone(),
+                obj: obj.clone(),
+            },
+        }
+    }
+}
+
+impl<K> DeletedObject<K> {
+    /// The object, whichever way it was deleted.
+    pub fn object(&self) -> &Arc<K> {
+        match self {
+            DeletedObject::Object(o) | DeletedObject::FinalStateUnknown { obj: o, .. } => o,
+        }
+    }
+}
+
+/// Receives an informer's notifications, in order, on a task of its own.
+pub trait EventHandler<K>: Send + Sync + 'static {
+    /// A new object (`is_in_initial_list`: part of the first sync, or a synthetic add for a
+    /// handler registered after start).
+    fn on_add(&self, obj: &Arc<K>, is_in_initial_list: bool);
+    /// A changed object (or a resync: `old` and `new` are then the same object).
+    fn on_update(&self, old: &Arc<K>, new: &Arc<K>);
+    /// A deleted object.
+    fn on_delete(&self, obj: &DeletedObject<K>);
+}
+
+type AddFn<K> = Box<dyn Fn(&Arc<K>, bool) + Send + Sync>;
+type UpdateFn<K> = Box<dyn Fn(&Arc<K>, &Arc<K>) + Send + Sync>;
+type DeleteFn<K> = Box<dyn Fn(&DeletedObject<K>) + Send + Sync>;
+
+/// A handler made of closures, any of which may be left out (client-go
+/// `ResourceEventHandlerFuncs`).
+///
+/// ```
+/// use k8s_apimachinery::DynamicObject;
+/// use k8s_informers::EventHandlerFuncs;
+///
+/// let handler = EventHandlerFuncs::<DynamicObject>::new()
+///     .on_add(|obj, _initial| println!("added {:?}", obj.metadata.name))
+///     .on_delete(|d| println!("deleted {:?}", d.object().metadata.name));
+/// # let _ = handler;
+/// ```
+pub struct EventHandlerFuncs<K> {
+    add: Option<AddFn<K>>,
+    update: Option<UpdateFn<K>>,
+    delete: Option<DeleteFn<K>>,
+}
+
+impl<K> Default for EventHandlerFuncs<K> {
+    fn default() -> Self {
+        EventHandlerFuncs {
+            add: None,
+            update: None,
+            delete: None,
+        }
+    }
+}
+
+impl<K> EventHandlerFuncs<K> {
+    /// No closures yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Called for adds.
+    pub fn on_add(mut self, f: impl Fn(&Arc<K>, bool) + Send + Sync + 'static) -> Self {
+        self.add = Some(Box::new(f));
+        self
+    }
+
+    /// Called for updates.
+    pub fn on_update(mut self, f: impl Fn(&Arc<K>, &Arc<K>) + Send + Sync + 'static) -> Self {
+        self.update = Some(Box::new(f));
+        self
+    }
+
+    /// Called for deletes.
+    pub fn on_delete(mut self, f: impl Fn(&DeletedObject<K>) + Send + Sync + 'static) -> Self {
+        self.delete = Some(Box::new(f));
+        self
+    }
+}
+
+impl<K: Send + Sync + 'static> EventHandler<K> for EventHandlerFuncs<K> {
+    fn on_add(&self, obj: &Arc<K>, is_in_initial_list: bool) {
+        if let Some(f) = &self.add {
+            f(obj, is_in_initial_list);
+        }
+    }
+
+    fn on_update(&self, old: &Arc<K>, new: &Arc<K>) {
+        if let Some(f) = &self.update {
+            f(old, new);
+        }
+    }
+
+    fn on_delete(&self, obj: &DeletedObject<K>) {
+        if let Some(f) = &self.delete {
+            f(obj);
+        }
+    }
+}
+
+/// One notification in a handler's buffer.
+pub(crate) enum Notification<K> {
+    Add(Arc<K>, bool),
+    Update(Arc<K>, Arc<K>),
+    Delete(DeletedObject<K>),
+    /// Everything of the initial list (or the synthetic adds) is before this marker.
+    Synced,
+}
+
+impl<K> Clone for Notification<K> {
+    fn clone(&self) -> Self {
+        match self {
+            Notification::Add(o, i) => Notification::Add(o.clone(), *i),
+            Notification::Update(a, b) => Notification::Update(a.clone(), b.clone()),
+            Notification::Delete(d) => Notification::Delete(d.clone()),
+            Notification::Synced => Notification::Synced,
+        }
+    }
+}
+
+/// The informer's side of a registered handler: an unbounded buffer drained by the handler's
+/// own task.
+pub(crate) struct Listener<K> {
+    pub id: u64,
+    tx: mpsc::UnboundedSender<Notification<K>>,
+    pub synced: Arc<AtomicBool>,
+}
+
+impl<K: Send + Sync + 'static> Listener<K> {
+    /// Starts the handler's task.
+    pub fn spawn(
+        id: u64,
+        handler: Arc<dyn EventHandler<K>>,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Notification<K>>();
+        let synced = Arc::new(AtomicBool::new(false));
+        let flag = synced.clone();
+        let task = tokio::spawn(async move {
+            while let Some(n) = rx.recv().await {
+                match n {
+                    Notification::Add(o, initial) => handler.on_add(&o, initial),
+                    Notification::Update(old, new) => handler.on_update(&old, &new),
+                    Notification::Delete(d) => handler.on_delete(&d),
+                    Notification::Synced => flag.store(true, Ordering::Release),
+                }
+            }
+        });
+        (Listener { id, tx, synced }, task)
+    }
+
+    /// Queues a notification; false when the handler's task is gone.
+    pub fn send(&self, n: Notification<K>) -> bool {
+        self.tx.send(n).is_ok()
+    }
+}
+
+/// A registered handler (client-go `ResourceEventHandlerRegistration`).
+#[derive(Debug, Clone)]
+pub struct HandlerRegistration {
+    pub(crate) id: u64,
+    pub(crate) synced: Arc<AtomicBool>,
+}
+
+impl HandlerRegistration {
+    /// Whether this handler has been delivered everything of the initial list (or, for a
+    /// handler added after start, the synthetic adds of the store's content then).
+    pub fn has_synced(&self) -> bool {
+        self.synced.load(Ordering::Acquire)
+    }
+}

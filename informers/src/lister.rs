@@ -1,0 +1,103 @@
+//! Listers: read-only, selector-aware views of an informer's store (client-go listers).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use k8s_apimachinery::{DynamicObject, ObjectMeta, selector::Selector};
+//! use k8s_informers::{Indexer, Lister};
+//!
+//! let indexer: Indexer<DynamicObject> = Indexer::new();
+//! let mut o = DynamicObject::default();
+//! o.metadata = ObjectMeta {
+//!     name: Some("web".into()), namespace: Some("book".into()),
+//!     labels: Some([("app".to_string(), "web".to_string())].into()), ..Default::default()
+//! };
+//! indexer.add(Arc::new(o));
+//! let lister = Lister::new(indexer);
+//! let web = Selector::builder().eq("app", "web").build().unwrap();
+//! assert_eq!(lister.namespaced("book").list(&web).len(), 1);
+//! assert!(lister.namespaced("book").get("web").is_some());
+//! assert!(lister.namespaced("other").get("web").is_none());
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_apimachinery::HasMetadata;
+use k8s_apimachinery::selector::Selector;
+
+use crate::store::{Indexer, NAMESPACE_INDEX};
+
+fn labels_of<K: HasMetadata>(obj: &K) -> &BTreeMap<String, String> {
+    static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+    obj.object_meta().labels.as_ref().unwrap_or(&EMPTY)
+}
+
+/// Lists and gets objects from a store.
+#[derive(Debug)]
+pub struct Lister<K> {
+    indexer: Indexer<K>,
+}
+
+impl<K> Clone for Lister<K> {
+    fn clone(&self) -> Self {
+        Lister {
+            indexer: self.indexer.clone(),
+        }
+    }
+}
+
+impl<K: HasMetadata + Send + Sync + 'static> Lister<K> {
+    /// A lister over `indexer`.
+    pub fn new(indexer: Indexer<K>) -> Self {
+        Lister { indexer }
+    }
+
+    /// Every object (all namespaces) matching `selector`.
+    pub fn list(&self, selector: &Selector) -> Vec<Arc<K>> {
+        let all = self.indexer.list();
+        if selector.is_everything() {
+            return all;
+        }
+        all.into_iter()
+            .filter(|o| selector.matches(labels_of(o.as_ref())))
+            .collect()
+    }
+
+    /// A cluster-scoped object by name.
+    pub fn get(&self, name: &str) -> Option<Arc<K>> {
+        self.indexer.get_by_key(name)
+    }
+
+    /// The objects of one namespace.
+    pub fn namespaced(&self, namespace: &str) -> NamespaceLister<K> {
+        NamespaceLister {
+            indexer: self.indexer.clone(),
+            namespace: namespace.to_string(),
+        }
+    }
+}
+
+/// A lister restricted to one namespace (client-go `XxxNamespaceLister`).
+#[derive(Debug)]
+pub struct NamespaceLister<K> {
+    indexer: Indexer<K>,
+    namespace: String,
+}
+
+impl<K: HasMetadata + Send + Sync + 'static> NamespaceLister<K> {
+    /// The objects of the namespace matching `selector`.
+    pub fn list(&self, selector: &Selector) -> Vec<Arc<K>> {
+        self.indexer
+            .by_index(NAMESPACE_INDEX, &self.namespace)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| selector.matches(labels_of(o.as_ref())))
+            .collect()
+    }
+
+    /// One object by name.
+    pub fn get(&self, name: &str) -> Option<Arc<K>> {
+        self.indexer
+            .get_by_key(&format!("{}/{name}", self.namespace))
+    }
+}
