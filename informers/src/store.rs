@@ -270,14 +270,15 @@ mod tests {
     use k8s_apimachinery::{DynamicObject, ObjectMeta};
 
     fn obj(ns: &str, name: &str, app: &str) -> Arc<DynamicObject> {
-        let mut o = DynamicObject::default();
-        o.metadata = ObjectMeta {
-            name: Some(name.into()),
-            namespace: (!ns.is_empty()).then(|| ns.to_string()),
-            labels: Some([("app".to_string(), app.to_string())].into()),
-            ..ObjectMeta::default()
-        };
-        Arc::new(o)
+        Arc::new(DynamicObject {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: (!ns.is_empty()).then(|| ns.to_string()),
+                labels: Some([("app".to_string(), app.to_string())].into()),
+                ..ObjectMeta::default()
+            },
+            ..DynamicObject::default()
+        })
     }
 
     fn by_app(o: &DynamicObject) -> Vec<String> {
