@@ -263,6 +263,39 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A bool as Go's YAML 1.1 reader sees it: besides `true`/`false`, the words `y`, `yes`, `on`
+/// (and `n`, `no`, `off`) in any of their usual casings — `insecure-skip-tls-verify: yes` is
+/// true for kubectl, so it is for us. `null` is false.
+fn go_bool<'de, D>(d: D) -> Result<bool, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean")
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+            match v {
+                "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Ok(true),
+                "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Ok(false),
+                _ => Err(E::invalid_type(serde::de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
+    d.deserialize_any(Visitor)
+}
+
 /// A `[]byte` field: standard base64 (padding required, line breaks ignored), like Go's
 /// `encoding/json`. The message never echoes the data.
 fn base64_bytes<'de, D>(d: D, field: &str) -> Result<Vec<u8>, D::Error>
@@ -325,7 +358,7 @@ pub(super) struct RawFile {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct RawPreferences {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "go_bool")]
     colors: bool,
     #[serde(deserialize_with = "nullable")]
     extensions: Vec<RawNamedExtension>,
@@ -375,7 +408,7 @@ struct RawCluster {
     server: String,
     #[serde(rename = "tls-server-name", deserialize_with = "nullable")]
     tls_server_name: String,
-    #[serde(rename = "insecure-skip-tls-verify", deserialize_with = "nullable")]
+    #[serde(rename = "insecure-skip-tls-verify", deserialize_with = "go_bool")]
     insecure_skip_tls_verify: bool,
     #[serde(rename = "certificate-authority", deserialize_with = "nullable")]
     certificate_authority: String,
@@ -383,7 +416,7 @@ struct RawCluster {
     certificate_authority_data: Vec<u8>,
     #[serde(rename = "proxy-url", deserialize_with = "nullable")]
     proxy_url: String,
-    #[serde(rename = "disable-compression", deserialize_with = "nullable")]
+    #[serde(rename = "disable-compression", deserialize_with = "go_bool")]
     disable_compression: bool,
     #[serde(deserialize_with = "nullable")]
     extensions: Vec<RawNamedExtension>,
@@ -456,7 +489,7 @@ struct RawExec {
     api_version: String,
     #[serde(rename = "installHint", deserialize_with = "nullable")]
     install_hint: String,
-    #[serde(rename = "provideClusterInfo", deserialize_with = "nullable")]
+    #[serde(rename = "provideClusterInfo", deserialize_with = "go_bool")]
     provide_cluster_info: bool,
     #[serde(rename = "interactiveMode", deserialize_with = "nullable")]
     interactive_mode: String,

@@ -123,6 +123,21 @@ fn null_empty_and_comment_only_inputs_are_empty_configs() {
 }
 
 #[test]
+fn yaml_1_1_booleans_read_like_kubectl() {
+    let kc = Kubeconfig::parse(
+        b"preferences: {colors: On}\nclusters:\n- name: a\n  cluster: {insecure-skip-tls-verify: yes, disable-compression: Y}\n- name: b\n  cluster: {insecure-skip-tls-verify: off, disable-compression: null}\n",
+    )
+    .unwrap();
+    assert!(kc.preferences.colors);
+    assert!(kc.clusters["a"].insecure_skip_tls_verify && kc.clusters["a"].disable_compression);
+    assert!(!kc.clusters["b"].insecure_skip_tls_verify && !kc.clusters["b"].disable_compression);
+    assert!(
+        Kubeconfig::parse(b"clusters:\n- name: a\n  cluster: {insecure-skip-tls-verify: 1}\n")
+            .is_err()
+    );
+}
+
+#[test]
 fn only_the_first_yaml_document_is_read() {
     let kc = Kubeconfig::parse(b"current-context: a\n---\ncurrent-context: b\n").unwrap();
     assert_eq!(kc.current_context.as_deref(), Some("a"));
@@ -154,7 +169,7 @@ fn malformed_yaml_reports_file_line_and_column() {
     // A field of the wrong type points at the field.
     let file = dir.write(
         "typed",
-        "clusters:\n- name: a\n  cluster:\n    insecure-skip-tls-verify: \"yes\"\n",
+        "clusters:\n- name: a\n  cluster:\n    insecure-skip-tls-verify: maybe\n",
     );
     match Kubeconfig::load(&env_opts(&[&file])).unwrap_err() {
         Error::KubeconfigSyntax {
