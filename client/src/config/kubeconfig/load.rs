@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 use super::KubeconfigOptions;
-use super::model::{Kubeconfig, RawFile};
+use super::model::Kubeconfig;
+use super::yaml::RawFile;
 use crate::Error;
 
 /// Where the files come from: an explicit file, or a precedence list.

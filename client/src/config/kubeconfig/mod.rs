@@ -57,6 +57,23 @@
 //! ```
 //!
 //! Secrets read from kubeconfigs never appear in `Debug` output or in errors.
+//!
+//! # Where this differs from kubectl
+//!
+//! The semantics are client-go's *library* defaults (what `clientcmd.BuildConfigFromFlags` and
+//! `NewNonInteractiveDeferredLoadingClientConfig` give a Go program), checked against kubectl
+//! v1.37.2 by the tests in `tests/tests/client_kubeconfig.rs`. kubectl adds a few things of its
+//! own that are deliberately not copied:
+//!
+//! - With no usable cluster, kubectl falls back to `http://localhost:8080` (or
+//!   `$KUBERNETES_MASTER`); we report that nothing is configured.
+//! - kubectl prompts on the terminal for a user name and password when an `https` user has no
+//!   credentials; we never prompt (the user is anonymous).
+//! - The legacy `~/.kube/.kubeconfig` is not migrated to `~/.kube/config`.
+//!
+//! And YAML is read by serde_yaml (YAML 1.2) rather than Go's YAML 1.1 reader: booleans accept
+//! YAML 1.1's `yes`/`no`/`on`/`off`/`y`/`n` as kubectl does, but where kubectl rejects an
+//! unquoted `yes` or `123` in a string field we read the text.
 
 mod load;
 mod model;
@@ -64,7 +81,9 @@ mod pem;
 mod resolve;
 #[cfg(test)]
 mod tests;
+mod validate;
 mod view;
+mod yaml;
 
 use std::path::PathBuf;
 

@@ -4,11 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use super::KubeconfigOptions;
-use super::model::{Cluster, Context, ExecPlugin, Kubeconfig, User, redact_url};
+use super::model::{Cluster, Context, ExecPlugin, Kubeconfig, User};
+use super::validate::{aggregate, interactive_mode, validate_cluster, validate_user};
 use crate::Error;
-use crate::config::{
-    AuthInfo, Config, ExecClusterInfo, ExecConfig, ExecInteractiveMode, Impersonate, TlsConfig,
-};
+use crate::config::{AuthInfo, Config, ExecClusterInfo, ExecConfig, Impersonate, TlsConfig};
 use crate::secret::{SecretBytes, SecretString};
 
 /// The extension of a cluster handed to exec plugins as `spec.cluster.config`.
@@ -180,145 +179,6 @@ impl Kubeconfig {
     }
 }
 
-/// Go's `utilerrors.NewAggregate(errs).Error()`: one message alone, several in brackets.
-fn aggregate(problems: &[String]) -> String {
-    match problems {
-        [one] => one.clone(),
-        many => format!("[{}]", many.join(", ")),
-    }
-}
-
-/// client-go `validateAuthInfo`, without opening files (they are read, with typed errors, when
-/// the config is built).
-fn validate_user(name: &str, user: &User, problems: &mut Vec<String>) {
-    let mut methods = Vec::new();
-    if user.token.is_some() {
-        methods.push("token");
-    }
-    if user.username.is_some() || user.password.is_some() {
-        methods.push("basicAuth");
-    }
-    if user.client_certificate.is_some() || user.client_certificate_data.is_some() {
-        if user.client_certificate.is_some() && user.client_certificate_data.is_some() {
-            problems.push(format!(
-                "client-cert-data and client-cert are both specified for {name}. client-cert-data will override."
-            ));
-        }
-        if user.client_key.is_some() && user.client_key_data.is_some() {
-            problems.push(format!(
-                "client-key-data and client-key are both specified for {name}; client-key-data will override"
-            ));
-        }
-        if user.client_key.is_none() && user.client_key_data.is_none() {
-            problems.push(format!(
-                "client-key-data or client-key must be specified for {name} to use the clientCert authentication method."
-            ));
-        }
-    }
-    if let Some(exec) = &user.exec {
-        if user.auth_provider.is_some() {
-            problems.push(format!(
-                "authProvider cannot be provided in combination with an exec plugin for {name}"
-            ));
-        }
-        if exec.command.is_empty() {
-            problems.push(format!(
-                "command must be specified for {name} to use exec authentication plugin"
-            ));
-        }
-        if exec.api_version.is_none() {
-            problems.push(format!(
-                "apiVersion must be specified for {name} to use exec authentication plugin"
-            ));
-        }
-        for var in exec.env.iter().flatten() {
-            if var.name.is_empty() {
-                problems.push(format!(
-                    "env variable name must be specified for {name} to use exec authentication plugin"
-                ));
-            }
-        }
-        match exec.interactive_mode.as_deref() {
-            None => problems.push(format!(
-                "interactiveMode must be specified for {name} to use exec authentication plugin"
-            )),
-            Some(mode) if interactive_mode(mode).is_none() => {
-                problems.push(format!("invalid interactiveMode for {name}: {mode:?}"));
-            }
-            Some(_) => {}
-        }
-    }
-    if methods.len() > 1 {
-        problems.push(format!(
-            "more than one authentication method found for {name}; found [{}], only one is allowed",
-            methods.join(" ")
-        ));
-    }
-    if (user.impersonate_uid.is_some()
-        || !user.impersonate_groups.is_empty()
-        || !user.impersonate_user_extra.is_empty())
-        && user.impersonate.is_none()
-    {
-        problems.push(format!(
-            "requesting uid, groups or user-extra for {name} without impersonating a user"
-        ));
-    }
-}
-
-/// client-go `validateClusterInfo`; returns whether the cluster is wholly empty (client-go's
-/// `ErrEmptyCluster`, which alone means "no configuration").
-fn validate_cluster(name: &str, cluster: &Cluster, problems: &mut Vec<String>) -> bool {
-    if *cluster == Cluster::default() {
-        problems.push("cluster has no server defined".to_string());
-        return true;
-    }
-    if cluster.server.is_empty() {
-        if name.is_empty() {
-            problems.push("default cluster has no server defined".to_string());
-        } else {
-            problems.push(format!("no server found for cluster {name:?}"));
-        }
-    }
-    if let Some(proxy) = &cluster.proxy_url
-        && let Err(why) = check_proxy_url(proxy)
-    {
-        problems.push(format!(
-            "invalid 'proxy-url' {:?} for cluster {name:?}: {why}",
-            redact_url(proxy)
-        ));
-    }
-    if cluster.certificate_authority.is_some() && cluster.certificate_authority_data.is_some() {
-        problems.push(format!(
-            "certificate-authority-data and certificate-authority are both specified for {name}. certificate-authority-data will override."
-        ));
-    }
-    false
-}
-
-/// client-go `parseProxyURL`: the scheme must be http, https or socks5.
-pub(super) fn check_proxy_url(proxy: &str) -> Result<(), String> {
-    let scheme = url_scheme(proxy).unwrap_or_default();
-    if reqwest::Url::parse(proxy).is_err() && !scheme.is_empty() {
-        return Err(format!("could not parse: {}", redact_url(proxy)));
-    }
-    match scheme.as_str() {
-        "http" | "https" | "socks5" => Ok(()),
-        other => Err(format!(
-            "unsupported scheme {other:?}, must be http, https, or socks5"
-        )),
-    }
-}
-
-/// The scheme of a URL as Go's `url.Parse` finds it (lower-cased), if it has one.
-fn url_scheme(url: &str) -> Option<String> {
-    let (scheme, _) = url.split_once(':')?;
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    (first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-    .then(|| scheme.to_ascii_lowercase())
-}
-
 /// Whether client-go would talk TLS to `server` (`rest.IsConfigTransportTLS` as called by
 /// `ClientConfig`, before any TLS settings are known): only an `https://host…` URL. Anything
 /// else (`http://`, or a bare `host:port`, which client-go then reaches over plain HTTP) gets
@@ -344,15 +204,6 @@ fn normalize_server(server: &str) -> String {
     match (path_start, rest.find('?')) {
         (Some(p), Some(q)) if p < q && q - p > 1 => format!("{scheme}://{}", &rest[..q]),
         _ => server.to_string(),
-    }
-}
-
-fn interactive_mode(mode: &str) -> Option<ExecInteractiveMode> {
-    match mode {
-        "Never" => Some(ExecInteractiveMode::Never),
-        "IfAvailable" => Some(ExecInteractiveMode::IfAvailable),
-        "Always" => Some(ExecInteractiveMode::Always),
-        _ => None,
     }
 }
 
@@ -560,19 +411,6 @@ mod tests {
         assert_eq!(normalize_server("https://h/p?x=1"), "https://h/p");
         assert_eq!(normalize_server("https://h/?x=1"), "https://h/?x=1");
         assert_eq!(normalize_server("https://h:1"), "https://h:1");
-    }
-
-    #[test]
-    fn proxy_urls() {
-        assert!(check_proxy_url("http://p:3128").is_ok());
-        assert!(check_proxy_url("socks5://p:1080").is_ok());
-        assert!(check_proxy_url("HTTPS://p").is_ok());
-        let err = check_proxy_url("ftp://u:secret@p").unwrap_err();
-        assert!(err.contains("unsupported scheme \"ftp\""), "{err}");
-        assert!(check_proxy_url("p:3128").is_err());
-        assert!(check_proxy_url("no scheme").is_err());
-        assert_eq!(redact_url("http://u:pw@h:1/x"), "http://u:xxxxx@h:1/x");
-        assert_eq!(redact_url("http://u@h"), "http://u@h");
     }
 
     #[test]

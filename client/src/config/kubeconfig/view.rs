@@ -134,6 +134,7 @@ fn user_view(u: &User) -> Value {
             .as_ref()
             .map(|p| Value::String(p.expose().to_string())),
     );
+    // `config: {}` and a missing config both come back as `null`: the model keeps a map only.
     put(
         &mut m,
         "auth-provider",
