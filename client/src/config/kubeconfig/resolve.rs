@@ -51,13 +51,8 @@ impl Kubeconfig {
             .map(str::to_string)
             .or_else(|| self.current_context.clone())
             .unwrap_or_default();
-        let mut context = match self.contexts.get(&context_name) {
-            Some(context) => context.clone(),
-            None if context_override.is_some() => {
-                return Err(invalid(format!("context {context_name:?} does not exist")));
-            }
-            None => Context::default(),
-        };
+        let found = self.contexts.get(&context_name);
+        let mut context = found.cloned().unwrap_or_default();
         if let Some(cluster) = given(&options.cluster) {
             context.cluster = cluster.to_string();
         }
@@ -77,6 +72,11 @@ impl Kubeconfig {
             }
             None => User::default(),
         };
+
+        // getContext (after getAuthInfo, as in client-go's ClientConfig)
+        if found.is_none() && context_override.is_some() {
+            return Err(invalid(format!("context {context_name:?} does not exist")));
+        }
 
         // getCluster
         let cluster_name = context.cluster.clone();

@@ -166,6 +166,11 @@ fn named_overrides_must_exist() {
     assert!(
         err(&base(), o(None, None, Some("nope"))).contains("auth info \"nope\" does not exist")
     );
+    // client-go looks the user up first.
+    assert!(
+        err(&base(), o(Some("nope"), None, Some("nope2")))
+            .contains("auth info \"nope2\" does not exist")
+    );
 }
 
 #[test]
