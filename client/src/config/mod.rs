@@ -23,7 +23,7 @@
 
 mod exec;
 mod incluster;
-mod kubeconfig;
+pub mod kubeconfig;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,7 +32,7 @@ use std::time::Duration;
 
 pub use exec::{ExecClusterInfo, ExecConfig, ExecEnvVar, ExecInteractiveMode};
 pub use incluster::InClusterOptions;
-pub use kubeconfig::KubeconfigOptions;
+pub use kubeconfig::{Kubeconfig, KubeconfigOptions};
 
 use crate::secret::{SecretBytes, SecretString};
 
