@@ -159,7 +159,9 @@ pub(crate) struct Listener<K> {
 }
 
 impl<K: Send + Sync + 'static> Listener<K> {
-    /// Starts the handler's task.
+    /// Starts the handler's thread. Handlers are plain (synchronous) callbacks, so each runs on
+    /// a blocking-pool thread of its own: a slow or blocking handler delays neither the other
+    /// handlers nor the runtime's workers (client-go gives each listener its own goroutines).
     pub fn spawn(
         id: u64,
         handler: Arc<dyn EventHandler<K>>,
@@ -167,8 +169,8 @@ impl<K: Send + Sync + 'static> Listener<K> {
         let (tx, mut rx) = mpsc::unbounded_channel::<Notification<K>>();
         let synced = Arc::new(AtomicBool::new(false));
         let flag = synced.clone();
-        let task = tokio::spawn(async move {
-            while let Some(n) = rx.recv().await {
+        let task = tokio::task::spawn_blocking(move || {
+            while let Some(n) = rx.blocking_recv() {
                 match n {
                     Notification::Add(o, initial) => handler.on_add(&o, initial),
                     Notification::Update(old, new) => handler.on_update(&old, &new),

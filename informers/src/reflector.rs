@@ -106,6 +106,9 @@ pub struct ReflectorOptions<K> {
     pub transform: Option<Transform<K>>,
     /// Told about each list/watch failure.
     pub watch_error_handler: Option<WatchErrorHandler>,
+    /// The back-off between failed syncs (client-go's: 800 ms → 30 s, ×2, full jitter, reset
+    /// after 2 minutes of health).
+    pub backoff: Backoff,
 }
 
 impl<K> Clone for ReflectorOptions<K> {
@@ -117,6 +120,7 @@ impl<K> Clone for ReflectorOptions<K> {
             min_watch_timeout: self.min_watch_timeout,
             transform: self.transform.clone(),
             watch_error_handler: self.watch_error_handler.clone(),
+            backoff: self.backoff.clone(),
         }
     }
 }
@@ -130,6 +134,7 @@ impl<K> Default for ReflectorOptions<K> {
             min_watch_timeout: Duration::from_secs(300),
             transform: None,
             watch_error_handler: None,
+            backoff: Backoff::default(),
         }
     }
 }
@@ -173,12 +178,12 @@ where
     pub fn new(api: Api<K>, options: ReflectorOptions<K>) -> Self {
         Reflector {
             api,
+            backoff: options.backoff.clone(),
             options,
             stats: Arc::new(ReflectorStats::default()),
             last_rv: None,
             rv_unavailable: false,
             streaming_unsupported: false,
-            backoff: Backoff::default(),
         }
     }
 

@@ -66,9 +66,15 @@ impl Request {
         self
     }
 
-    /// Marks a long-running request (watch, log follow): no client-side timeout applies.
+    /// Marks a long-running request (watch, log follow): no client-side timeout applies, and
+    /// the response is not compressed (the apiserver gzips a watch as one gzip member per
+    /// flush, and decoding frame by frame wants the bytes as they come).
     pub fn streaming(mut self) -> Self {
         self.streaming = true;
+        self.headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
         self
     }
 
