@@ -12,7 +12,9 @@
 
 mod api;
 pub mod config;
+pub mod discovery;
 mod error;
+pub mod helpers;
 mod secret;
 pub mod transport;
 
