@@ -12,8 +12,7 @@ use k8s_apimachinery::{
 };
 use k8s_client::config::TlsConfig;
 use k8s_client::helpers::{
-    DEFAULT_BACKOFF, DEFAULT_RETRY, JsonPatch, poll_immediate_until, poll_until,
-    retry_on_conflict,
+    DEFAULT_BACKOFF, DEFAULT_RETRY, JsonPatch, poll_immediate_until, poll_until, retry_on_conflict,
 };
 use k8s_client::{Api, Config, HttpClient, SecretBytes};
 use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
@@ -81,7 +80,8 @@ async fn retry_on_conflict_recovers_from_a_forced_race() {
             written.wait().await;
         }
         let n: u32 = cm.data["data"]["n"].as_str().unwrap().parse().unwrap();
-        cm.data.insert("data".into(), json!({"n": (n + 1).to_string()}));
+        cm.data
+            .insert("data".into(), json!({"n": (n + 1).to_string()}));
         let res = api.update("race", &cm, &UpdateOptions::default()).await;
         if let Err(e) = &res
             && e.is_conflict()
@@ -180,7 +180,9 @@ async fn poll_until_sees_the_object_or_times_out() {
     .await
     .unwrap_err();
     assert!(err.is_timeout(), "{err}");
-    assert!(matches!(err, k8s_client::Error::Timeout { after, .. } if after == Duration::from_secs(1)));
+    assert!(
+        matches!(err, k8s_client::Error::Timeout { after, .. } if after == Duration::from_secs(1))
+    );
     let waited = t0.elapsed();
     assert!(
         waited >= Duration::from_secs(1) && waited < Duration::from_secs(3),
@@ -217,10 +219,16 @@ async fn json_patches_with_escaped_paths() {
     let patch = JsonPatch::new()
         .test("/data/n", json!("0"))
         .add("/metadata/labels", json!({}))
-        .add(["metadata", "labels", "app.kubernetes.io/name"], json!("web"))
+        .add(
+            ["metadata", "labels", "app.kubernetes.io/name"],
+            json!("web"),
+        )
         .add("/metadata/annotations", json!({}))
         // (`~` is escaped too, but no built-in kind accepts it in a key; the unit tests cover it.)
-        .add(["metadata", "annotations", "example.com/owner"], json!("me"))
+        .add(
+            ["metadata", "annotations", "example.com/owner"],
+            json!("me"),
+        )
         .replace(["data", "n"], json!("5"))
         .copy(["data", "n"], ["data", "copy"]);
     let patched = api
