@@ -566,7 +566,7 @@ async fn follow_streams_lines_as_they_are_written() {
         .log_stream("web", &LogOptions::default().follow(true))
         .await
         .unwrap();
-    let mut lines = Box::pin(stream.lines());
+    let mut lines = stream.lines();
     assert_eq!(
         lines.try_next().await.unwrap().as_deref(),
         Some("first line")

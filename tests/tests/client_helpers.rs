@@ -313,3 +313,64 @@ async fn json_patches_with_escaped_paths() {
     assert_eq!(done.data["data"]["n"], "6");
     assert_eq!(attempts.load(Ordering::SeqCst), 2);
 }
+
+/// Logs, exec, attach and port-forward through the real apiserver: TLS, the client
+/// certificate and the WebSocket upgrade all reach it, and, since no kubelet runs (the pod has
+/// no node), it answers with its typed error. The streaming itself is tested against a local
+/// server in `client/tests/websocket_channel.rs`.
+#[tokio::test]
+async fn pod_subresources_reach_the_apiserver() {
+    use k8s_api::core::v1::Pod;
+    use k8s_client::LogOptions;
+    use k8s_client::remote::AttachParams;
+
+    let env = TestEnv::new("helpers-pods").await.unwrap();
+    let pods: Api<Pod> = Api::namespaced(admin(env.plane()), env.namespace());
+    let pod: Pod = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+        "spec": {"containers": [{"name": "app", "image": "example.invalid/app:1"}]}
+    }))
+    .unwrap();
+    pods.create(&pod, &CreateOptions::default()).await.unwrap();
+
+    let no_host = |err: &k8s_client::Error| {
+        err.status_code() == Some(400) && err.to_string().contains("does not have a host assigned")
+    };
+    // Logs of a pod that has no node yet: the server answers 204 No Content (nothing logged).
+    let text = pods
+        .log("web", &LogOptions::default().container("app"))
+        .await
+        .unwrap();
+    assert_eq!(text, "");
+    let chunks: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(
+        pods.log_stream("web", &LogOptions::default().follow(true))
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(chunks.iter().all(|c| c.is_empty()));
+    let err = pods
+        .log("missing", &LogOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+
+    let err = pods
+        .exec("web", ["ls"], &AttachParams::default())
+        .await
+        .unwrap_err();
+    assert!(no_host(&err), "{err}");
+    let err = pods
+        .attach("web", &AttachParams::interactive_tty())
+        .await
+        .unwrap_err();
+    assert!(no_host(&err), "{err}");
+    let err = pods.port_forward("web", &[80]).await.unwrap_err();
+    assert!(no_host(&err), "{err}");
+    let err = pods
+        .exec("missing", ["ls"], &AttachParams::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}

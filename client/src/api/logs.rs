@@ -167,8 +167,8 @@ impl LogStream {
     /// The stream split into lines (without the `\n`, and without a `\r` before it); a last
     /// line without a newline is yielded when the stream ends. Invalid UTF-8 is replaced with
     /// U+FFFD.
-    pub fn lines(self) -> impl Stream<Item = Result<String, Error>> + Send {
-        lines(self.inner)
+    pub fn lines(self) -> impl Stream<Item = Result<String, Error>> + Send + Unpin {
+        Box::pin(lines(self.inner))
     }
 }
 
