@@ -499,9 +499,9 @@ async fn restmapper_finds_a_new_crd_by_refreshing_on_a_miss() {
 }
 
 #[tokio::test]
-async fn ambiguity_is_an_error_not_a_guess() {
-    // Built-in resources have no ambiguous names; the unit tests of the mapper cover the
-    // ambiguous case. Here: a name valid only as a kind in a group that is not core.
+async fn kinds_resolve_within_their_group() {
+    // (Built-in resources have no ambiguous names, and the server refuses CRDs whose names
+    // clash within a group; the mapper's unit tests cover ambiguity.)
     let env = TestEnv::new("disco-kind").await.unwrap();
     let mapper = RestMapper::new(CachedDiscovery::new(DiscoveryClient::new(admin(
         env.plane(),

@@ -321,3 +321,6 @@ fn core_group(versions: &[String]) -> APIGroup {
         ..APIGroup::default()
     }
 }
+
+#[cfg(test)]
+mod tests;

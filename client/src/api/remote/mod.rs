@@ -194,6 +194,7 @@ impl ExecOutput {
 /// process ends).
 pub struct AttachedProcess {
     protocol: String,
+    url: String,
     stdin: Option<DuplexStream>,
     stdout: Option<DuplexStream>,
     stderr: Option<DuplexStream>,
@@ -245,12 +246,13 @@ impl AttachedProcess {
             stderr,
             resize,
             task,
+            url,
             ..
         } = self;
         // Streams never taken: nobody will read or write them.
         drop((stdin, stdout, stderr, resize));
         let status = task.await.map_err(|e| Error::WebSocket {
-            url: String::new(),
+            url,
             message: format!("the connection task failed: {e}"),
         })??;
         Ok(status.unwrap_or_else(|| Status {
@@ -365,9 +367,10 @@ async fn start_process(
         stderr: stderr_task,
         resize: resize_rx,
     };
-    let task = tokio::spawn(run_process(ws, streams, url));
+    let task = tokio::spawn(run_process(ws, streams, url.clone()));
     Ok(AttachedProcess {
         protocol,
+        url,
         stdin: stdin_user,
         stdout: stdout_user,
         stderr: stderr_user,

@@ -18,6 +18,8 @@ use crate::Error;
 /// Forwarded ports of a pod: one duplex byte stream per port
 /// ([`Api::<Pod>::port_forward`](crate::Api::port_forward)).
 ///
+/// Keep it while you use its streams: dropping it closes the connection.
+///
 /// ```no_run
 /// use k8s_api::core::v1::Pod;
 /// use k8s_client::Api;
@@ -37,6 +39,7 @@ use crate::Error;
 /// ```
 pub struct Portforwarder {
     protocol: String,
+    url: String,
     ports: Vec<u16>,
     streams: Vec<Option<DuplexStream>>,
     errors: Vec<Option<oneshot::Receiver<String>>>,
@@ -68,9 +71,17 @@ impl Portforwarder {
             error_rx.push(Some(rx));
         }
         let (close_tx, close_rx) = oneshot::channel();
-        let task = tokio::spawn(run(ws, url, ports.to_vec(), task_side, error_tx, close_rx));
+        let task = tokio::spawn(run(
+            ws,
+            url.clone(),
+            ports.to_vec(),
+            task_side,
+            error_tx,
+            close_rx,
+        ));
         Portforwarder {
             protocol,
+            url,
             ports: ports.to_vec(),
             streams: user,
             errors: error_rx,
@@ -133,11 +144,12 @@ impl Portforwarder {
             streams,
             close,
             task,
+            url,
             ..
         } = self;
         drop(streams);
         let result = task.await.map_err(|e| Error::WebSocket {
-            url: String::new(),
+            url,
             message: format!("the connection task failed: {e}"),
         });
         drop(close);
