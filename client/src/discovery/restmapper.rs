@@ -1,18 +1,6 @@
 //! The RESTMapper: from what a user types to a resource the dynamic client can use.
 //!
-//! It follows kubectl (client-go `restmapper.DeferredDiscoveryRESTMapper` wrapped in the
-//! `ShortcutExpander`, over `PriorityRESTMapper` built by `NewDiscoveryRESTMapper`):
-//!
-//! 1. A name is first read as a **resource**: `deployments`, `deployment` (singular),
-//!    `deploy` (short name), `deployments.apps`, `deployments.v1.apps`; case does not matter.
-//!    A short name is expanded unless some resource is literally called that.
-//! 2. If no resource matches, as a **kind**: `Deployment`, `Deployment.apps`,
-//!    `Deployment.v1.apps` (case-insensitive).
-//! 3. When several group versions match, the priority decides: groups in discovery order (the
-//!    core group first), in each the preferred version first, then its other versions. Several
-//!    matches within one group version are ambiguous ([`Error::AmbiguousMatch`]).
-//! 4. A miss refreshes discovery once (a CRD may have been installed since the cache was
-//!    filled); if the name is still unknown the error is [`Error::NoMatch`].
+//! See [`RestMapper`] for the rules.
 
 use std::sync::Arc;
 
@@ -58,6 +46,20 @@ impl RestMapping {
 
 /// Resolves resource and kind names against (cached) discovery. Cheap to clone; clones share
 /// the cache.
+///
+/// Resolution follows kubectl (client-go `restmapper.DeferredDiscoveryRESTMapper` wrapped in the
+/// `ShortcutExpander`, over `PriorityRESTMapper` built by `NewDiscoveryRESTMapper`):
+///
+/// 1. A name is first read as a **resource**: `deployments`, `deployment` (singular),
+///    `deploy` (short name), `deployments.apps`, `deployments.v1.apps`; case does not matter.
+///    A short name is expanded unless some resource is literally called that.
+/// 2. If no resource matches, as a **kind**: `Deployment`, `Deployment.apps`,
+///    `Deployment.v1.apps` (case-insensitive).
+/// 3. When several group versions match, the priority decides: groups in discovery order (the
+///    core group first), in each the preferred version first, then its other versions. Several
+///    matches within one group version are ambiguous ([`Error::AmbiguousMatch`]).
+/// 4. A miss refreshes discovery once (a CRD may have been installed since the cache was
+///    filled); if the name is still unknown the error is [`Error::NoMatch`].
 ///
 /// ```no_run
 /// use k8s_apimachinery::{GroupVersionKind, Scope};
