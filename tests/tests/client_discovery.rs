@@ -86,7 +86,14 @@ async fn aggregated_discovery_agrees_with_the_legacy_endpoints() {
 
     let aggregated = discovery.server_groups_and_resources().await.unwrap();
     assert_eq!(aggregated.source, DiscoverySource::Aggregated);
-    assert!(aggregated.failed.is_empty(), "{:?}", aggregated.failed);
+    let stable_failures = |d: &k8s_client::discovery::Discovery| -> Vec<String> {
+        d.failed
+            .iter()
+            .filter(|f| !volatile(&f.group_version.group))
+            .map(|f| format!("{}: {}", f.group_version, f.reason))
+            .collect()
+    };
+    assert_eq!(stable_failures(&aggregated), Vec::<String>::new());
     // Core first, as client-go orders groups.
     assert_eq!(aggregated.groups[0].name, "");
     assert_eq!(aggregated.groups[0].preferred_version(), Some("v1"));
@@ -120,7 +127,8 @@ async fn aggregated_discovery_agrees_with_the_legacy_endpoints() {
         .await
         .unwrap();
     assert_eq!(legacy.source, DiscoverySource::Legacy);
-    assert!(legacy.failed.is_empty(), "{:?}", legacy.failed);
+    // (A CRD another test deletes meanwhile may fail here; built-in groups may not.)
+    assert_eq!(stable_failures(&legacy), Vec::<String>::new());
     let (a, l) = (resource_lines(&aggregated), resource_lines(&legacy));
     let only_a: Vec<_> = a.difference(&l).collect();
     let only_l: Vec<_> = l.difference(&a).collect();
