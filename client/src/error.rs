@@ -100,6 +100,44 @@ pub enum Error {
         /// The decoder's message (with position).
         message: String,
     },
+    /// Discovery returned something unusable (an unexpected document, a group that failed).
+    #[error("discovery: {0}")]
+    Discovery(String),
+    /// The RESTMapper knows no resource or kind by that name, even after refreshing
+    /// discovery (client-go `meta.NoResourceMatchError` / `NoKindMatchError`).
+    #[error("the server doesn't have {what} {input:?}")]
+    NoMatch {
+        /// `a resource type` or `a kind`.
+        what: &'static str,
+        /// What was asked for, as given.
+        input: String,
+    },
+    /// The name matches several resources with the same priority (client-go
+    /// `meta.AmbiguousResourceError`).
+    #[error("{input:?} matches several resources: {}", candidates.join(", "))]
+    AmbiguousMatch {
+        /// What was asked for, as given.
+        input: String,
+        /// The matching resources (`group/version, Resource=plural`).
+        candidates: Vec<String>,
+    },
+    /// A WebSocket (exec, attach, port-forward) failed: the handshake, the protocol, or the
+    /// connection.
+    #[error("websocket {url}: {message}")]
+    WebSocket {
+        /// The URL (never has credentials in it).
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// A wait gave up (client-go `wait.ErrWaitTimeout`: "timed out waiting for the condition").
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// How long was waited.
+        after: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -156,6 +194,21 @@ impl Error {
     /// 429 / `TooManyRequests`.
     pub fn is_too_many_requests(&self) -> bool {
         self.api_error().is_some_and(ApiError::is_too_many_requests)
+    }
+
+    /// The RESTMapper found no match (client-go `meta.IsNoMatchError`).
+    pub fn is_no_match(&self) -> bool {
+        matches!(self, Error::NoMatch { .. })
+    }
+
+    /// The RESTMapper found several matches (client-go `meta.IsAmbiguousError`).
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self, Error::AmbiguousMatch { .. })
+    }
+
+    /// A wait timed out (client-go `wait.Interrupted`).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
     }
 
     /// The failure is in TLS (handshake, certificate verification).

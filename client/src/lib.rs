@@ -8,17 +8,24 @@
 //! - [`transport`]: [`HttpClient`] — TLS, authentication (token, token file, basic, exec
 //!   plugins, OIDC, impersonation), client-side rate limiting, retries, warnings.
 //! - [`Api`]: every verb on one resource type (typed, dynamic with `DynamicObject`, or
-//!   metadata-only), watches as `Stream`s, paged lists.
+//!   metadata-only), watches as `Stream`s, paged lists; pod logs ([`LogOptions`]) and
+//!   exec/attach/port-forward over WebSocket ([`remote`]).
+//! - [`discovery`]: aggregated discovery with legacy fallback, a cache, and the RESTMapper.
+//! - [`helpers`]: `retry_on_conflict`, polling with timeouts, JSON Patch builder.
 
 mod api;
 pub mod config;
+pub mod discovery;
 mod error;
+pub mod helpers;
 mod secret;
 pub mod transport;
 
 pub use api::{
     ACCEPT_PARTIAL_METADATA, ACCEPT_PARTIAL_METADATA_LIST, Api, DEFAULT_PAGE_SIZE, DeleteResult,
 };
+pub use api::logs::{LogOptions, LogStream};
+pub use api::remote;
 pub use config::Config;
 pub use error::Error;
 pub use secret::{SecretBytes, SecretString};

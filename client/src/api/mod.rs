@@ -23,8 +23,10 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod logs;
 mod pager;
 mod path;
+pub mod remote;
 pub(crate) mod watch;
 
 use std::marker::PhantomData;

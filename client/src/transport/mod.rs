@@ -29,6 +29,7 @@ pub(crate) mod auth;
 mod rate_limit;
 mod request;
 pub(crate) mod tls;
+mod upgrade;
 mod warnings;
 
 use std::sync::{Arc, Mutex};
