@@ -121,7 +121,7 @@ impl Dec {
         };
         let hi_digits = digits(hi.m.unsigned_abs());
         // Start from the exact alignment, coarsen until everything fits.
-        let mut t = i64::from(lo.e).max(i64::from(hi.e) - (37 - hi_digits).max(0));
+        let mut t = i64::from(lo.e).max(i64::from(hi.e) - (MAX_DIGITS as i64 - hi_digits).max(0));
         loop {
             let up = (i64::from(hi.e) - t).max(0) as u32;
             let hi_m = pow10(up).and_then(|p| hi.m.checked_mul(p as i128));
