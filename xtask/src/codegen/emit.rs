@@ -413,12 +413,47 @@ pub fn render(model: &Model, opts: &Options) -> Result<BTreeMap<String, String>>
         for def in module.types.values() {
             items.push(type_tokens(def, key, model, opts).with_context(|| def.schema.clone())?);
         }
+        // The registry entries of the served kinds (with their list types).
+        let lists: BTreeMap<&str, &str> = module
+            .types
+            .values()
+            .filter_map(|d| {
+                d.list_of
+                    .as_ref()
+                    .filter(|r| &r.module == key)
+                    .map(|r| (r.name.as_str(), d.name.as_str()))
+            })
+            .collect();
+        let entries: Vec<TokenStream> = module
+            .types
+            .values()
+            .filter(|d| d.resource.is_some())
+            .map(|d| {
+                let t = ident(&d.name);
+                match lists.get(d.name.as_str()) {
+                    Some(list) => {
+                        let l = ident(list);
+                        quote!(crate::registry::Kind::with_list::<#t, #l>())
+                    }
+                    None => quote!(crate::registry::Kind::of::<#t>()),
+                }
+            })
+            .collect();
+        let kinds = if entries.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                /// The served kinds of this module, for [`crate::registry`].
+                pub(crate) const KINDS: &[crate::registry::Kind] = &[#(#entries),*];
+            }
+        };
         let tokens = quote! {
             #![doc = #gv_doc]
             #![doc = ""]
             #![doc = #pkg_doc]
             #allows
             #(#items)*
+            #kinds
         };
         files.insert(
             format!("{}/{}.rs", key.group, key.version),
@@ -490,9 +525,27 @@ pub fn render(model: &Model, opts: &Options) -> Result<BTreeMap<String, String>>
             pub mod #g;
         });
     }
+    let mut registry = Vec::new();
+    for (key, module) in &model.modules {
+        if !module.types.values().any(|d| d.resource.is_some()) {
+            continue;
+        }
+        let cfg = cfg_of(&gates.get(key).cloned().unwrap_or_default());
+        let (g, v) = (ident(&key.group), ident(&key.version));
+        registry.push(quote! {
+            #cfg
+            out.extend(#g::#v::KINDS);
+        });
+    }
     let tokens = quote! {
         #![doc = " The generated API groups; re-exported at the crate root."]
         #(#root_items)*
+        /// Every served kind compiled in.
+        pub(crate) fn kinds() -> Vec<&'static crate::registry::Kind> {
+            let mut out = Vec::new();
+            #(#registry)*
+            out
+        }
     };
     files.insert("mod.rs".to_string(), print_file(tokens)?);
     Ok(files)
