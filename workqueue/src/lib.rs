@@ -83,6 +83,7 @@ mod queue;
 mod rate_limiter;
 mod rate_limiting;
 mod timer;
+mod waiters;
 
 use std::future::Future;
 use std::hash::Hash;

@@ -54,6 +54,7 @@ use crate::metrics::{
 use crate::queue::{QueueConfig, lock};
 use crate::rate_limiter::{ItemExponentialFailureRateLimiter, RateLimiter};
 use crate::timer::{Deadlines, Fire, Timer};
+use crate::waiters::{Registration, Waiters};
 
 /// The priority controller-runtime gives to events that change nothing, such as the initial
 /// list and resyncs (`handler.LowPriority`).
@@ -189,7 +190,7 @@ impl<T: Eq + Hash + Clone> State<T> {
 
 struct Shared<T> {
     state: Mutex<State<T>>,
-    item_ready: Notify,
+    item_ready: Waiters,
     drained: Notify,
     limiter: Arc<dyn RateLimiter<T>>,
     retries: Option<Box<dyn CounterMetric>>,
@@ -204,7 +205,9 @@ impl<T: Eq + Hash + Clone + Send + 'static> Deadlines for Shared<T> {
         if state.shutting_down {
             return Fire::Stop;
         }
-        wake(&self.item_ready, state.promote(now));
+        let added = state.promote(now);
+        self.item_ready.set_ready(state.ready.len());
+        wake(&self.item_ready, added);
         match state.waiting.first_key_value() {
             Some((key, _)) => Fire::At(key.0),
             None => Fire::Idle,
@@ -311,7 +314,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                     drain: false,
                     metrics,
                 }),
-                item_ready: Notify::new(),
+                item_ready: Waiters::new(),
                 drained: Notify::new(),
                 limiter: Arc::new(limiter),
                 retries: retry_metric(&config.name, config.metrics_provider.as_ref()),
@@ -421,8 +424,14 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             }
             state.items.insert(item, entry);
         }
+        shared.item_ready.set_ready(state.ready.len());
+        let to_wake = if shared.item_ready.has_waiters() {
+            ready_added
+        } else {
+            0
+        };
         drop(state);
-        wake(&shared.item_ready, ready_added);
+        wake(&shared.item_ready, to_wake);
         if timer_needed {
             if shared.timer.ensure_started(|| Arc::downgrade(&self.shared)) {
                 shared.timer.poke();
@@ -460,24 +469,27 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
         self.shared.limiter.num_requeues(item)
     }
 
-    /// Takes the next item without waiting: `Ok` with it, `Err(true)` when shut down,
-    /// `Err(false)` when the caller should wait.
-    fn try_get(&self) -> Result<(T, i32), bool> {
+    /// Takes the next item without waiting: `Ok` with it, `Err(None)` when shut down,
+    /// `Err(Some(registration))` when the caller should wait (registered as a waiter if
+    /// `register`).
+    fn try_get(&self, register: bool) -> Result<(T, i32), Option<Option<Registration<'_>>>> {
         let mut state = lock(&self.shared.state);
         let state = &mut *state;
         if state.shutting_down {
-            return Err(true);
+            return Err(None);
         }
         if let Some((key, _)) = state.waiting.first_key_value() {
             let now = Instant::now();
-            if key.0 <= now && state.promote(now) > 1 {
+            if key.0 <= now {
                 // This getter takes one; let the others look at the rest.
-                self.shared.item_ready.notify_waiters();
+                let added = state.promote(now);
+                wake(&self.shared.item_ready, added.saturating_sub(1));
             }
         }
         let Some(((Reverse(priority), _), item)) = state.ready.pop_first() else {
-            return Err(false);
+            return Err(Some(register.then(|| self.shared.item_ready.register())));
         };
+        self.shared.item_ready.set_ready(state.ready.len());
         let stored = match state.items.remove_entry(&item) {
             Some((stored, _)) => stored,
             None => item.clone(),
@@ -493,20 +505,27 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// returns it with its priority (controller-runtime `GetWithPriority`). Returns `None` once
     /// the queue is shut down.
     pub async fn get_with_priority(&self) -> Option<(T, i32)> {
+        let mut spun = false;
         loop {
-            match self.try_get() {
+            match self.try_get(false) {
                 Ok(got) => return Some(got),
-                Err(true) => return None,
-                Err(false) => {}
+                Err(None) => return None,
+                Err(Some(_)) => {}
+            }
+            if !spun {
+                spun = true;
+                if self.shared.item_ready.spin_for_item() {
+                    continue;
+                }
             }
             self.start_metrics_loop();
-            let notified = self.shared.item_ready.notified();
+            let notified = self.shared.item_ready.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.try_get() {
+            match self.try_get(true) {
                 Ok(got) => return Some(got),
-                Err(true) => return None,
-                Err(false) => notified.await,
+                Err(None) => return None,
+                Err(Some(_registration)) => notified.await,
             }
         }
     }
@@ -519,8 +538,8 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// Marks the processing of `item` as finished; if it was added meanwhile it becomes
     /// available now, in the place it was given when added.
     pub fn done(&self, item: &T) {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
         if state.processing.remove(item).is_none() {
             return;
         }
@@ -535,11 +554,14 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             let key = entry.ready_key();
             state.parked -= 1;
             state.ready.insert(key, item.clone());
+            self.shared.item_ready.set_ready(state.ready.len());
             ready_added = true;
         }
         let drained = state.processing.is_empty() && state.drain;
-        if ready_added {
-            self.shared.item_ready.notify_one();
+        let wake = ready_added && self.shared.item_ready.has_waiters();
+        drop(guard);
+        if wake {
+            self.shared.item_ready.notify.notify_one();
         }
         if drained {
             self.shared.drained.notify_waiters();
@@ -565,7 +587,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             state.shutting_down = true;
             state.drain = false;
         }
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.notify.notify_waiters();
         self.shared.drained.notify_waiters();
         self.shared.timer.poke();
     }
@@ -578,7 +600,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             state.shutting_down = true;
             state.drain = true;
         }
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.notify.notify_waiters();
         self.shared.timer.poke();
         loop {
             let notified = self.shared.drained.notified();
@@ -600,12 +622,16 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     }
 }
 
-/// Wakes getters for `added` new ready items: one for one item, all for more.
-fn wake(notify: &Notify, added: usize) {
+/// Wakes getters for `added` new ready items: one for one item, all for more. Either call it
+/// under the state lock, or pass 0 when `has_waiters` was false under the lock.
+fn wake(waiters: &Waiters, added: usize) {
+    if !waiters.has_waiters() {
+        return;
+    }
     match added {
         0 => {}
-        1 => notify.notify_one(),
-        _ => notify.notify_waiters(),
+        1 => waiters.notify.notify_one(),
+        _ => waiters.notify.notify_waiters(),
     }
 }
 

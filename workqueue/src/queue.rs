@@ -54,6 +54,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use tokio::sync::Notify;
 
 use crate::Map;
+use crate::waiters::{Registration, Waiters};
 use crate::metrics::{MetricsProvider, QueueMetrics, UnfinishedWork, spawn_unfinished_work_loop};
 
 /// A queue's name (the label of its metrics) and its metrics provider (client-go
@@ -136,8 +137,8 @@ struct State<T> {
 
 struct Shared<T> {
     state: Mutex<State<T>>,
-    /// An item was queued, or the queue shut down.
-    item_ready: Notify,
+    /// Getters waiting for an item to be queued, or for the queue to shut down.
+    item_ready: Waiters,
     /// Processing emptied, or a drain was cut short by `shut_down`.
     drained: Notify,
     /// Whether this queue keeps metrics (and so wants the unfinished-work loop).
@@ -221,7 +222,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
                     drain: false,
                     metrics,
                 }),
-                item_ready: Notify::new(),
+                item_ready: Waiters::new(),
                 drained: Notify::new(),
                 metrics_loop_started: AtomicBool::new(false),
             }),
@@ -249,11 +250,11 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     /// Does nothing if the item is already waiting or the queue is shutting down; if the item is
     /// being processed it is queued again when its worker calls [`done`](Self::done).
     pub fn add(&self, item: T) {
-        let mut state = lock(&self.shared.state);
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
         if state.shutting_down {
             return;
         }
-        let state = &mut *state;
         match state.items.entry(item) {
             Entry::Occupied(mut entry) => {
                 let flags = entry.get_mut();
@@ -275,19 +276,29 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
                     metrics.add(&item);
                 }
                 state.fifo.push_back(item);
-                self.shared.item_ready.notify_one();
+                self.shared.item_ready.set_ready(state.fifo.len());
+                let wake = self.shared.item_ready.has_waiters();
+                drop(guard);
+                if wake {
+                    self.shared.item_ready.notify.notify_one();
+                }
             }
         }
     }
 
-    /// Takes the next item without waiting: `Ok(item)`, `Err(true)` when the queue is shut down
-    /// and empty, `Err(false)` when the caller should wait.
-    fn try_get(&self) -> Result<T, bool> {
+    /// Takes the next item without waiting: `Ok(item)`, `Err(None)` when the queue is shut down
+    /// and empty, `Err(Some(registration))` when the caller should wait (registered as a waiter
+    /// if `register`).
+    fn try_get(&self, register: bool) -> Result<T, Option<Option<Registration<'_>>>> {
         let mut state = lock(&self.shared.state);
         let state = &mut *state;
         let Some(item) = state.fifo.pop_front() else {
-            return Err(state.shutting_down);
+            if state.shutting_down {
+                return Err(None);
+            }
+            return Err(Some(register.then(|| self.shared.item_ready.register())));
         };
+        self.shared.item_ready.set_ready(state.fifo.len());
         if let Some(flags) = state.items.get_mut(&item) {
             flags.dirty = false;
             flags.processing = true;
@@ -305,20 +316,27 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     /// must be passed to [`done`](Self::done) when its processing ends. Dropping the future
     /// before it completes takes nothing from the queue.
     pub async fn get(&self) -> Option<T> {
+        let mut spun = false;
         loop {
-            match self.try_get() {
+            match self.try_get(false) {
                 Ok(item) => return Some(item),
-                Err(true) => return None,
-                Err(false) => {}
+                Err(None) => return None,
+                Err(Some(_)) => {}
+            }
+            if !spun {
+                spun = true;
+                if self.shared.item_ready.spin_for_item() {
+                    continue;
+                }
             }
             self.start_metrics_loop();
-            let notified = self.shared.item_ready.notified();
+            let notified = self.shared.item_ready.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.try_get() {
+            match self.try_get(true) {
                 Ok(item) => return Some(item),
-                Err(true) => return None,
-                Err(false) => notified.await,
+                Err(None) => return None,
+                Err(Some(_registration)) => notified.await,
             }
         }
     }
@@ -328,8 +346,8 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     /// If the item was added again while it was processed it is queued now. Calling `done` for
     /// an item that is not being processed does nothing.
     pub fn done(&self, item: &T) {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
         let Some(flags) = state.items.get_mut(item) else {
             return;
         };
@@ -344,10 +362,17 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         }
         if requeue {
             state.fifo.push_back(item.clone());
-            self.shared.item_ready.notify_one();
+            self.shared.item_ready.set_ready(state.fifo.len());
+            let wake = self.shared.item_ready.has_waiters();
+            drop(guard);
+            if wake {
+                self.shared.item_ready.notify.notify_one();
+            }
         } else {
             state.items.remove(item);
-            if state.processing == 0 && state.drain {
+            let drained = state.processing == 0 && state.drain;
+            drop(guard);
+            if drained {
                 self.shared.drained.notify_waiters();
             }
         }
@@ -377,7 +402,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         state.shutting_down = true;
         state.drain = false;
         drop(state);
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.notify.notify_waiters();
         self.shared.drained.notify_waiters();
     }
 
@@ -396,7 +421,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
             state.shutting_down = true;
             state.drain = true;
         }
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.notify.notify_waiters();
     }
 
     /// The second half of `shut_down_with_drain`: waits until processing is empty or the drain
