@@ -18,6 +18,8 @@
 //! The producer of the spsc/8-worker workloads runs on its own OS thread: a tokio task that never
 //! yields would hold the consumers it wakes in its worker's (unstealable) LIFO slot.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;

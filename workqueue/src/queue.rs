@@ -54,8 +54,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use tokio::sync::Notify;
 
 use crate::Map;
-use crate::waiters::{Registration, Waiters};
 use crate::metrics::{MetricsProvider, QueueMetrics, UnfinishedWork, spawn_unfinished_work_loop};
+use crate::waiters::{Registration, Waiters};
 
 /// A queue's name (the label of its metrics) and its metrics provider (client-go
 /// `TypedQueueConfig`, `TypedDelayingQueueConfig` and `TypedRateLimitingQueueConfig` in one).
@@ -235,7 +235,10 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     fn start_metrics_loop(&self) {
         if self.shared.has_metrics && !self.shared.metrics_loop_started.load(Ordering::Relaxed) {
             let weak: Weak<Shared<T>> = Arc::downgrade(&self.shared);
-            if !self.shared.metrics_loop_started.swap(true, Ordering::AcqRel)
+            if !self
+                .shared
+                .metrics_loop_started
+                .swap(true, Ordering::AcqRel)
                 && !spawn_unfinished_work_loop(weak)
             {
                 self.shared

@@ -1,5 +1,7 @@
 //! `PriorityQueue`: controller-runtime's priority queue rules.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -204,7 +206,9 @@ async fn rate_limited_takes_the_shorter_of_limiter_and_after() {
     queue.done(&"a");
     // Limiter says 200 ms, after says 1 s: 200 ms.
     queue.add_with_opts(
-        AddOpts::new().rate_limited(true).after(Duration::from_secs(1)),
+        AddOpts::new()
+            .rate_limited(true)
+            .after(Duration::from_secs(1)),
         ["a"],
     );
     assert_eq!(queue.get().await, Some("a"));

@@ -1,5 +1,7 @@
 //! The client-go `Queue` semantics, one rule per test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
