@@ -16,7 +16,8 @@
 //!
 //! Runtime: tokio multi-thread with 2 worker threads, like GOMAXPROCS=2 on this 2-core machine.
 //! The producer of the spsc/8-worker workloads runs on its own OS thread: a tokio task that never
-//! yields would hold the consumers it wakes in its worker's (unstealable) LIFO slot.
+//! yields would hold the consumers it wakes in its worker's (unstealable) LIFO slot. With
+//! `--producer-task` it is a tokio task instead that yields every 64 adds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
@@ -78,7 +79,16 @@ fn bytes_per_item<Q: Interface<u64>>(make: impl FnOnce() -> Q, n: usize) -> f64 
     (after.saturating_sub(before)) as f64 / n as f64
 }
 
-async fn producer_consumers<Q>(queue: Q, n: usize, workers: usize) -> f64
+/// Where the producer of the spsc and 8-worker workloads runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Producer {
+    /// Its own OS thread (the default).
+    Thread,
+    /// A tokio task on the same 2 worker threads, yielding every 64 adds.
+    Task,
+}
+
+async fn producer_consumers<Q>(queue: Q, n: usize, workers: usize, producer: Producer) -> f64
 where
     Q: Interface<u64> + Clone + 'static,
 {
@@ -99,13 +109,28 @@ where
             })
         })
         .collect();
-    let producer = {
-        let queue = queue.clone();
-        std::thread::spawn(move || {
-            for i in 0..n as u64 {
-                queue.add(i);
-            }
-        })
+    let (thread, task) = match producer {
+        Producer::Thread => {
+            let queue = queue.clone();
+            let thread = std::thread::spawn(move || {
+                for i in 0..n as u64 {
+                    queue.add(i);
+                }
+            });
+            (Some(thread), None)
+        }
+        Producer::Task => {
+            let queue = queue.clone();
+            let task = tokio::spawn(async move {
+                for i in 0..n as u64 {
+                    queue.add(i);
+                    if i % 64 == 63 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            });
+            (None, Some(task))
+        }
     };
     finished.notified().await;
     let elapsed = start.elapsed();
@@ -113,7 +138,12 @@ where
     for h in handles {
         h.await.unwrap();
     }
-    producer.join().unwrap();
+    if let Some(thread) = thread {
+        thread.join().unwrap();
+    }
+    if let Some(task) = task {
+        task.await.unwrap();
+    }
     n as f64 / elapsed.as_secs_f64()
 }
 
@@ -176,6 +206,7 @@ fn pct(sorted: &[u64], p: f64) -> u64 {
 fn main() {
     let mut n = 1_000_000usize;
     let mut only: Vec<String> = Vec::new();
+    let mut producer = Producer::Thread;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -188,6 +219,7 @@ fn main() {
                     .map(str::to_string)
                     .collect();
             }
+            "--producer-task" => producer = Producer::Task,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -231,9 +263,14 @@ fn main() {
         for (suffix, workers) in [("spsc", 1), ("8workers", 8)] {
             run(&format!("{kind}_{suffix}"), &|| Result {
                 ops_per_sec: if kind == "queue" {
-                    rt.block_on(producer_consumers(Queue::new(), n, workers))
+                    rt.block_on(producer_consumers(Queue::new(), n, workers, producer))
                 } else {
-                    rt.block_on(producer_consumers(PriorityQueue::new(), n, workers))
+                    rt.block_on(producer_consumers(
+                        PriorityQueue::new(),
+                        n,
+                        workers,
+                        producer,
+                    ))
                 },
                 ..Result::default()
             });

@@ -381,6 +381,16 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                     entry
                 }
                 Some(mut entry) => {
+                    let raised = new_priority > entry.priority;
+                    let earlier = match (entry.ready_at, ready_at) {
+                        (None, _) => false,
+                        (Some(_), None) => true,
+                        (Some(old), Some(new)) => new < old,
+                    };
+                    if !raised && !earlier {
+                        // The common de-duplication: nothing changes.
+                        continue;
+                    }
                     // Take the item out of its place, merge, and put it back below.
                     match entry.ready_at {
                         Some(at) => {
@@ -393,7 +403,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                             state.ready.remove(&entry.ready_key());
                         }
                     }
-                    if new_priority > entry.priority {
+                    if raised {
                         entry.priority = new_priority;
                         entry.seq = state.take_seq();
                     }

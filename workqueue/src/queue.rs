@@ -19,6 +19,10 @@
 //!   still handed out; [`shut_down_with_drain`](Queue::shut_down_with_drain) also waits until
 //!   every item in processing is `done`.
 //!
+//! An item is kept twice while it waits (in the FIFO and as the key of the set), so it is cloned
+//! once per new add: use keys that are cheap to clone, such as `Arc<str>`, an interned id or a
+//! small `Copy` type, when items are large.
+//!
 //! ```
 //! use k8s_workqueue::Queue;
 //!
