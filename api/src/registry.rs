@@ -98,11 +98,16 @@ impl Kind {
 }
 
 /// Every generated kind compiled in (stable ones, and alpha/beta ones with their features).
+///
+/// `#[inline]` so that the decode/encode code of every kind is compiled only into crates that
+/// call this, keeping k8s-api itself quick to build.
+#[inline]
 pub fn kinds() -> Vec<&'static Kind> {
     crate::generated::kinds()
 }
 
 /// The kind served as `api_version` (`"apps/v1"`, `"v1"`) and `kind`.
+#[inline]
 pub fn find(api_version: &str, kind: &str) -> Option<&'static Kind> {
     kinds()
         .into_iter()

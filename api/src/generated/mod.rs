@@ -50,7 +50,9 @@ pub mod scheduling;
 pub mod storage;
 /// The API group `storagemigration.k8s.io`.
 pub mod storagemigration;
-/// Every served kind compiled in.
+/// Every served kind compiled in. `#[inline]`: the serde code of every kind is
+/// instantiated only in crates that use the registry, not in k8s-api itself.
+#[inline]
 pub(crate) fn kinds() -> Vec<&'static crate::registry::Kind> {
     let mut out = Vec::new();
     out.extend(admissionregistration::v1::KINDS);

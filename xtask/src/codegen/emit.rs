@@ -576,7 +576,9 @@ pub fn render(model: &Model, opts: &Options) -> Result<BTreeMap<String, String>>
     let tokens = quote! {
         #![doc = " The generated API groups; re-exported at the crate root."]
         #(#root_items)*
-        /// Every served kind compiled in.
+        /// Every served kind compiled in. `#[inline]`: the serde code of every kind is
+        /// instantiated only in crates that use the registry, not in k8s-api itself.
+        #[inline]
         pub(crate) fn kinds() -> Vec<&'static crate::registry::Kind> {
             let mut out = Vec::new();
             #(#registry)*
