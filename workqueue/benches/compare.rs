@@ -207,6 +207,7 @@ fn main() {
     let mut n = 1_000_000usize;
     let mut only: Vec<String> = Vec::new();
     let mut producer = Producer::Thread;
+    let mut worker_threads = 2;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -220,12 +221,18 @@ fn main() {
                     .collect();
             }
             "--producer-task" => producer = Producer::Task,
+            "--worker-threads" => {
+                worker_threads = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--worker-threads N");
+            }
             _ => {} // cargo bench passes --bench
         }
     }
     let want = |w: &str| only.is_empty() || only.iter().any(|o| o == w);
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(worker_threads)
         .enable_all()
         .build()
         .unwrap();

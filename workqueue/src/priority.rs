@@ -54,7 +54,7 @@ use crate::metrics::{
 use crate::queue::{QueueConfig, lock};
 use crate::rate_limiter::{ItemExponentialFailureRateLimiter, RateLimiter};
 use crate::timer::{Deadlines, Fire, Timer};
-use crate::waiters::{Registration, Waiters};
+use crate::waiters::{Phase, Take, Waiters};
 
 /// The priority controller-runtime gives to events that change nothing, such as the initial
 /// list and resyncs (`handler.LowPriority`).
@@ -207,11 +207,17 @@ impl<T: Eq + Hash + Clone + Send + 'static> Deadlines for Shared<T> {
         }
         let added = state.promote(now);
         self.item_ready.set_ready(state.ready.len());
-        wake(&self.item_ready, added);
-        match state.waiting.first_key_value() {
+        let wake = added > 0 && self.item_ready.claim_wake();
+        let next = match state.waiting.first_key_value() {
             Some((key, _)) => Fire::At(key.0),
             None => Fire::Idle,
+        };
+        drop(state);
+        if wake {
+            // One is enough: it passes the baton while more are ready.
+            self.item_ready.wake_one();
         }
+        next
     }
 }
 
@@ -435,13 +441,11 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             state.items.insert(item, entry);
         }
         shared.item_ready.set_ready(state.ready.len());
-        let to_wake = if shared.item_ready.has_waiters() {
-            ready_added
-        } else {
-            0
-        };
+        let wake = ready_added > 0 && shared.item_ready.claim_wake();
         drop(state);
-        wake(&shared.item_ready, to_wake);
+        if wake {
+            shared.item_ready.wake_one();
+        }
         if timer_needed {
             if shared.timer.ensure_started(|| Arc::downgrade(&self.shared)) {
                 shared.timer.poke();
@@ -479,27 +483,25 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
         self.shared.limiter.num_requeues(item)
     }
 
-    /// Takes the next item without waiting: `Ok` with it, `Err(None)` when shut down,
-    /// `Err(Some(registration))` when the caller should wait (registered as a waiter if
-    /// `register`).
-    fn try_get(&self, register: bool) -> Result<(T, i32), Option<Option<Registration<'_>>>> {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+    /// One look for an item under the lock (see `Waiters::get`).
+    fn try_get(&self, phase: Phase) -> Take<'_, (T, i32)> {
+        let waiters = &self.shared.item_ready;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
+        waiters.enter(phase);
         if state.shutting_down {
-            return Err(None);
+            return Take::Closed;
         }
         if let Some((key, _)) = state.waiting.first_key_value() {
             let now = Instant::now();
             if key.0 <= now {
-                // This getter takes one; let the others look at the rest.
-                let added = state.promote(now);
-                wake(&self.shared.item_ready, added.saturating_sub(1));
+                state.promote(now);
             }
         }
         let Some(((Reverse(priority), _), item)) = state.ready.pop_first() else {
-            return Err(Some(register.then(|| self.shared.item_ready.register())));
+            waiters.set_ready(0);
+            return Take::Empty(waiters.empty(phase));
         };
-        self.shared.item_ready.set_ready(state.ready.len());
         let stored = match state.items.remove_entry(&item) {
             Some((stored, _)) => stored,
             None => item.clone(),
@@ -508,36 +510,22 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             metrics.get(&item);
         }
         state.processing.insert(stored, ());
-        Ok((item, priority))
+        let baton = waiters.taken(state.ready.len());
+        drop(guard);
+        if baton {
+            waiters.wake_one();
+        }
+        Take::Got((item, priority))
     }
 
     /// Waits for the ready item with the highest priority, marks it as being processed and
     /// returns it with its priority (controller-runtime `GetWithPriority`). Returns `None` once
     /// the queue is shut down.
     pub async fn get_with_priority(&self) -> Option<(T, i32)> {
-        let mut spun = false;
-        loop {
-            match self.try_get(false) {
-                Ok(got) => return Some(got),
-                Err(None) => return None,
-                Err(Some(_)) => {}
-            }
-            if !spun {
-                spun = true;
-                if self.shared.item_ready.spin_for_item() {
-                    continue;
-                }
-            }
-            self.start_metrics_loop();
-            let notified = self.shared.item_ready.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            match self.try_get(true) {
-                Ok(got) => return Some(got),
-                Err(None) => return None,
-                Err(Some(_registration)) => notified.await,
-            }
-        }
+        self.shared
+            .item_ready
+            .get(|phase| self.try_get(phase), || self.start_metrics_loop())
+            .await
     }
 
     /// Like [`get_with_priority`](Self::get_with_priority), without the priority.
@@ -568,10 +556,10 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             ready_added = true;
         }
         let drained = state.processing.is_empty() && state.drain;
-        let wake = ready_added && self.shared.item_ready.has_waiters();
+        let wake = ready_added && self.shared.item_ready.claim_wake();
         drop(guard);
         if wake {
-            self.shared.item_ready.notify.notify_one();
+            self.shared.item_ready.wake_one();
         }
         if drained {
             self.shared.drained.notify_waiters();
@@ -597,7 +585,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             state.shutting_down = true;
             state.drain = false;
         }
-        self.shared.item_ready.notify.notify_waiters();
+        self.shared.item_ready.wake_all();
         self.shared.drained.notify_waiters();
         self.shared.timer.poke();
     }
@@ -610,7 +598,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             state.shutting_down = true;
             state.drain = true;
         }
-        self.shared.item_ready.notify.notify_waiters();
+        self.shared.item_ready.wake_all();
         self.shared.timer.poke();
         loop {
             let notified = self.shared.drained.notified();
@@ -629,19 +617,6 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// Whether the queue is shutting down.
     pub fn is_shutting_down(&self) -> bool {
         lock(&self.shared.state).shutting_down
-    }
-}
-
-/// Wakes getters for `added` new ready items: one for one item, all for more. Either call it
-/// under the state lock, or pass 0 when `has_waiters` was false under the lock.
-fn wake(waiters: &Waiters, added: usize) {
-    if !waiters.has_waiters() {
-        return;
-    }
-    match added {
-        0 => {}
-        1 => waiters.notify.notify_one(),
-        _ => waiters.notify.notify_waiters(),
     }
 }
 

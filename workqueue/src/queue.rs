@@ -59,7 +59,7 @@ use tokio::sync::Notify;
 
 use crate::Map;
 use crate::metrics::{MetricsProvider, QueueMetrics, UnfinishedWork, spawn_unfinished_work_loop};
-use crate::waiters::{Registration, Waiters};
+use crate::waiters::{Phase, Take, Waiters};
 
 /// A queue's name (the label of its metrics) and its metrics provider (client-go
 /// `TypedQueueConfig`, `TypedDelayingQueueConfig` and `TypedRateLimitingQueueConfig` in one).
@@ -284,28 +284,27 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
                 }
                 state.fifo.push_back(item);
                 self.shared.item_ready.set_ready(state.fifo.len());
-                let wake = self.shared.item_ready.has_waiters();
+                let wake = self.shared.item_ready.claim_wake();
                 drop(guard);
                 if wake {
-                    self.shared.item_ready.notify.notify_one();
+                    self.shared.item_ready.wake_one();
                 }
             }
         }
     }
 
-    /// Takes the next item without waiting: `Ok(item)`, `Err(None)` when the queue is shut down
-    /// and empty, `Err(Some(registration))` when the caller should wait (registered as a waiter
-    /// if `register`).
-    fn try_get(&self, register: bool) -> Result<T, Option<Option<Registration<'_>>>> {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+    /// One look for an item under the lock (see [`Waiters::get`]).
+    fn try_get(&self, phase: Phase) -> Take<'_, T> {
+        let waiters = &self.shared.item_ready;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
+        waiters.enter(phase);
         let Some(item) = state.fifo.pop_front() else {
             if state.shutting_down {
-                return Err(None);
+                return Take::Closed;
             }
-            return Err(Some(register.then(|| self.shared.item_ready.register())));
+            return Take::Empty(waiters.empty(phase));
         };
-        self.shared.item_ready.set_ready(state.fifo.len());
         if let Some(flags) = state.items.get_mut(&item) {
             flags.dirty = false;
             flags.processing = true;
@@ -314,7 +313,12 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         if let Some(metrics) = state.metrics.as_mut() {
             metrics.get(&item);
         }
-        Ok(item)
+        let baton = waiters.taken(state.fifo.len());
+        drop(guard);
+        if baton {
+            waiters.wake_one();
+        }
+        Take::Got(item)
     }
 
     /// Waits for the next item and marks it as being processed (client-go `Get`).
@@ -323,29 +327,10 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     /// must be passed to [`done`](Self::done) when its processing ends. Dropping the future
     /// before it completes takes nothing from the queue.
     pub async fn get(&self) -> Option<T> {
-        let mut spun = false;
-        loop {
-            match self.try_get(false) {
-                Ok(item) => return Some(item),
-                Err(None) => return None,
-                Err(Some(_)) => {}
-            }
-            if !spun {
-                spun = true;
-                if self.shared.item_ready.spin_for_item() {
-                    continue;
-                }
-            }
-            self.start_metrics_loop();
-            let notified = self.shared.item_ready.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            match self.try_get(true) {
-                Ok(item) => return Some(item),
-                Err(None) => return None,
-                Err(Some(_registration)) => notified.await,
-            }
-        }
+        self.shared
+            .item_ready
+            .get(|phase| self.try_get(phase), || self.start_metrics_loop())
+            .await
     }
 
     /// Marks the processing of `item` as finished (client-go `Done`).
@@ -370,10 +355,10 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         if requeue {
             state.fifo.push_back(item.clone());
             self.shared.item_ready.set_ready(state.fifo.len());
-            let wake = self.shared.item_ready.has_waiters();
+            let wake = self.shared.item_ready.claim_wake();
             drop(guard);
             if wake {
-                self.shared.item_ready.notify.notify_one();
+                self.shared.item_ready.wake_one();
             }
         } else {
             state.items.remove(item);
@@ -409,7 +394,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         state.shutting_down = true;
         state.drain = false;
         drop(state);
-        self.shared.item_ready.notify.notify_waiters();
+        self.shared.item_ready.wake_all();
         self.shared.drained.notify_waiters();
     }
 
@@ -428,7 +413,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
             state.shutting_down = true;
             state.drain = true;
         }
-        self.shared.item_ready.notify.notify_waiters();
+        self.shared.item_ready.wake_all();
     }
 
     /// The second half of `shut_down_with_drain`: waits until processing is empty or the drain
