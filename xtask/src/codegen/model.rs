@@ -528,7 +528,11 @@ impl Builder<'_> {
                 .is_some_and(|d| d.as_object().is_some_and(|o| o.is_empty()));
             let meta = wire == "metadata"
                 && matches!(&ty, Ty::Machinery(n) if n == "ObjectMeta" || n == "ListMeta");
-            let repr = if required.contains(wire) {
+            // A zero metav1.Time/MicroTime is written as `null` by Go even where the spec says
+            // required (an events.k8s.io Event made from a core Event has `eventTime: null`):
+            // such fields are `Option`.
+            let nullable_time = matches!(&ty, Ty::Machinery(n) if n == "Time" || n == "MicroTime");
+            let repr = if required.contains(wire) && !nullable_time {
                 Repr::Required
             } else if (is_struct && value_default) || meta {
                 Repr::Value

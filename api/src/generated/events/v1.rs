@@ -24,8 +24,8 @@ pub struct Event {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
     /// eventTime is the time when this Event was first observed. It is required.
-    #[serde(rename = "eventTime", default)]
-    pub event_time: k8s_apimachinery::MicroTime,
+    #[serde(rename = "eventTime", skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<k8s_apimachinery::MicroTime>,
     /// series is data about the Event series this event represents or nil if it's a singleton Event.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub series: Option<Box<EventSeries>>,
@@ -141,8 +141,8 @@ pub struct EventSeries {
     #[serde(default)]
     pub count: i32,
     /// lastObservedTime is the time when last Event from the series was seen before last heartbeat.
-    #[serde(rename = "lastObservedTime", default)]
-    pub last_observed_time: k8s_apimachinery::MicroTime,
+    #[serde(rename = "lastObservedTime", skip_serializing_if = "Option::is_none")]
+    pub last_observed_time: Option<k8s_apimachinery::MicroTime>,
 }
 /// The served kinds of this module, for [`crate::registry`].
 pub(crate) const KINDS: &[crate::registry::Kind] =
