@@ -30,7 +30,9 @@
 //!   [`ListObject`](k8s_apimachinery::ListObject).
 //! - `apiVersion`/`kind` are `Option<String>` like Go's embedded `TypeMeta`: a client fills them.
 //!
-//! Alpha and beta versions are behind the cargo features `alpha` and `beta`.
+//! Alpha and beta versions are behind the cargo features `alpha` and `beta` (an alpha module
+//! that a stable type uses is always compiled). [`registry`] lists every compiled kind for
+//! code that picks the type at run time.
 //!
 //! ## Example
 //!
@@ -68,6 +70,7 @@
 
 mod bytes;
 mod generated;
+pub mod registry;
 #[doc(hidden)]
 pub mod serde_helpers;
 

@@ -443,7 +443,11 @@ mod tests {
             (ApiError::is_gone, "Gone", 410),
             (ApiError::is_resource_expired, "Expired", 0),
             (ApiError::is_not_acceptable, "NotAcceptable", 406),
-            (ApiError::is_unsupported_media_type, "UnsupportedMediaType", 415),
+            (
+                ApiError::is_unsupported_media_type,
+                "UnsupportedMediaType",
+                415,
+            ),
             (ApiError::is_method_not_supported, "MethodNotAllowed", 405),
             (ApiError::is_service_unavailable, "ServiceUnavailable", 503),
             (ApiError::is_bad_request, "BadRequest", 400),
@@ -453,15 +457,29 @@ mod tests {
             (ApiError::is_server_timeout, "ServerTimeout", 0),
             (ApiError::is_internal_error, "InternalError", 500),
             (ApiError::is_too_many_requests, "TooManyRequests", 429),
-            (ApiError::is_request_entity_too_large, "RequestEntityTooLarge", 413),
+            (
+                ApiError::is_request_entity_too_large,
+                "RequestEntityTooLarge",
+                413,
+            ),
         ];
         for (check, reason, code) in table {
             assert!(check(&status(999, reason)), "{reason} by reason");
             if *code != 0 {
-                assert!(check(&status(*code, "")), "{reason} by code {code} (no reason)");
-                assert!(check(&status(*code, "SomethingNew")), "{reason} by code (unknown)");
+                assert!(
+                    check(&status(*code, "")),
+                    "{reason} by code {code} (no reason)"
+                );
+                assert!(
+                    check(&status(*code, "SomethingNew")),
+                    "{reason} by code (unknown)"
+                );
                 // A known, different reason wins over the code...
-                let other = if *reason == "Conflict" { "Invalid" } else { "Conflict" };
+                let other = if *reason == "Conflict" {
+                    "Invalid"
+                } else {
+                    "Conflict"
+                };
                 let by_other = check(&status(*code, other));
                 // ...except for the two helpers that always look at the code.
                 let code_always = matches!(*code, 429 | 413);
@@ -477,7 +495,10 @@ mod tests {
         let e = ApiError::from_response(404, b"404 page not found");
         assert!(e.is_not_found());
         assert!(e.is_unexpected_server_error());
-        assert_eq!(e.message(), "the server could not find the requested resource");
+        assert_eq!(
+            e.message(),
+            "the server could not find the requested resource"
+        );
         assert!(ApiError::generic(409, "POST", "").is_already_exists());
         assert!(ApiError::generic(409, "PUT", "").is_conflict());
         let e = ApiError::generic(502, "GET", "bad gateway");

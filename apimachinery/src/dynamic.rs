@@ -219,13 +219,19 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(o.get_i64(&["spec", "replicas"]), Some(2));
-        assert_eq!(o.get_str(&["spec", "template", "metadata", "labels", "a"]), Some("b"));
+        assert_eq!(
+            o.get_str(&["spec", "template", "metadata", "labels", "a"]),
+            Some("b")
+        );
         assert_eq!(o.get_path(&["spec", "nope"]), None);
         assert_eq!(o.get_path(&[]), None);
         o.set_path(&["status", "readyReplicas"], json!(1)).unwrap();
         assert_eq!(o.get_i64(&["status", "readyReplicas"]), Some(1));
         assert!(o.set_path(&["spec", "replicas", "x"], json!(1)).is_err());
-        assert_eq!(o.gvk().unwrap(), GroupVersionKind::new("apps", "v1", "Deployment"));
+        assert_eq!(
+            o.gvk().unwrap(),
+            GroupVersionKind::new("apps", "v1", "Deployment")
+        );
         assert_eq!(o.object_meta().key(), "n/d");
     }
 }

@@ -143,7 +143,11 @@ pub struct GroupVersionKind {
 
 impl GroupVersionKind {
     /// A GVK from its parts.
-    pub fn new(group: impl Into<String>, version: impl Into<String>, kind: impl Into<String>) -> Self {
+    pub fn new(
+        group: impl Into<String>,
+        version: impl Into<String>,
+        kind: impl Into<String>,
+    ) -> Self {
         Self {
             group: group.into(),
             version: version.into(),
@@ -188,9 +192,13 @@ impl FromStr for GroupVersionKind {
 
     /// Parses the `Display` form `group/version, Kind=Kind`.
     fn from_str(s: &str) -> Result<Self, Error> {
-        let (gv, kind) = s
-            .split_once(", Kind=")
-            .ok_or_else(|| gv_error("GroupVersionKind", s, "expected \"group/version, Kind=Kind\""))?;
+        let (gv, kind) = s.split_once(", Kind=").ok_or_else(|| {
+            gv_error(
+                "GroupVersionKind",
+                s,
+                "expected \"group/version, Kind=Kind\"",
+            )
+        })?;
         let gv: GroupVersion = gv
             .parse()
             .map_err(|_| gv_error("GroupVersionKind", s, "invalid group/version part"))?;
@@ -248,7 +256,11 @@ impl fmt::Display for GroupVersionResource {
         if self.group.is_empty() {
             write!(f, "{}, Resource={}", self.version, self.resource)
         } else {
-            write!(f, "{}/{}, Resource={}", self.group, self.version, self.resource)
+            write!(
+                f,
+                "{}/{}, Resource={}",
+                self.group, self.version, self.resource
+            )
         }
     }
 }
@@ -259,7 +271,11 @@ impl FromStr for GroupVersionResource {
     /// Parses the `Display` form `group/version, Resource=resource`.
     fn from_str(s: &str) -> Result<Self, Error> {
         let (gv, res) = s.split_once(", Resource=").ok_or_else(|| {
-            gv_error("GroupVersionResource", s, "expected \"group/version, Resource=resource\"")
+            gv_error(
+                "GroupVersionResource",
+                s,
+                "expected \"group/version, Resource=resource\"",
+            )
         })?;
         let gv: GroupVersion = gv
             .parse()
@@ -380,7 +396,11 @@ mod tests {
             ("", "", ""),
             ("v1", "", "v1"),
             ("apps/v1", "apps", "v1"),
-            ("rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io", "v1"),
+            (
+                "rbac.authorization.k8s.io/v1",
+                "rbac.authorization.k8s.io",
+                "v1",
+            ),
         ];
         for (input, g, v) in cases {
             let gv: GroupVersion = input.parse().unwrap();
@@ -388,7 +408,10 @@ mod tests {
             assert_eq!(gv.to_string(), input);
         }
         assert!("a/b/c".parse::<GroupVersion>().is_err());
-        assert_eq!("/".parse::<GroupVersion>().unwrap(), GroupVersion::default());
+        assert_eq!(
+            "/".parse::<GroupVersion>().unwrap(),
+            GroupVersion::default()
+        );
     }
 
     #[test]

@@ -12,28 +12,29 @@ mod dynamic;
 mod error;
 mod gvk;
 mod intstr;
-pub mod quantity;
 pub mod meta;
 pub mod options;
+pub mod quantity;
 mod resource;
 mod runtime;
-mod serde_util;
 pub mod selector;
+mod serde_util;
 mod time;
 pub mod validation;
 
 pub use api_error::{ApiError, CAUSE_TYPE_UNEXPECTED_SERVER_RESPONSE, StatusReason};
 pub use dynamic::{ApiResource, DynamicObject};
 pub use error::Error;
-pub use options::{
-    CreateOptions, DeleteOptions, FieldValidation, GetOptions, ListOptions, PatchOptions,
-    PatchType, Preconditions, PropagationPolicy, ResourceVersionMatch, UpdateOptions,
-    WatchOptions,
+pub use gvk::{
+    GroupKind, GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource, Scope,
 };
 pub use intstr::IntOrString;
-pub use quantity::{Format, Quantity};
-pub use gvk::{GroupKind, GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource, Scope};
 pub use meta::*;
+pub use options::{
+    CreateOptions, DeleteOptions, FieldValidation, GetOptions, ListOptions, PatchOptions,
+    PatchType, Preconditions, PropagationPolicy, ResourceVersionMatch, UpdateOptions, WatchOptions,
+};
+pub use quantity::{Format, Quantity};
 pub use resource::{HasMetadata, ListObject, Object, Resource};
 pub use runtime::RawExtension;
 pub use time::{Duration, MicroTime, Time};

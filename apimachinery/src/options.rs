@@ -493,7 +493,11 @@ mod tests {
             continue_token: Some("tok".into()),
             send_initial_events: Some(false),
         };
-        let q: Vec<String> = all.to_query().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let q: Vec<String> = all
+            .to_query()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         assert_eq!(
             q,
             [
@@ -531,12 +535,18 @@ mod tests {
         let p = PatchOptions::apply("ctl", true);
         assert_eq!(
             p.to_query(),
-            vec![("fieldManager", "ctl".to_string()), ("force", "true".to_string())]
+            vec![
+                ("fieldManager", "ctl".to_string()),
+                ("force", "true".to_string())
+            ]
         );
         assert_eq!(UpdateOptions::default().dry_run().to_query().len(), 1);
         assert_eq!(GetOptions::default().to_query(), vec![]);
         assert_eq!(
-            GetOptions { resource_version: Some("0".into()) }.to_query(),
+            GetOptions {
+                resource_version: Some("0".into())
+            }
+            .to_query(),
             vec![("resourceVersion", "0".to_string())]
         );
     }
@@ -559,16 +569,25 @@ mod tests {
                 ("propagationPolicy", "Foreground".to_string())
             ]
         );
-        assert_eq!(serde_json::to_string(&DeleteOptions::default()).unwrap(), "{}");
+        assert_eq!(
+            serde_json::to_string(&DeleteOptions::default()).unwrap(),
+            "{}"
+        );
     }
 
     #[test]
     fn patch_types() {
-        assert_eq!(PatchType::Json.content_type(), "application/json-patch+json");
+        assert_eq!(
+            PatchType::Json.content_type(),
+            "application/json-patch+json"
+        );
         assert_eq!(
             PatchType::StrategicMerge.content_type(),
             "application/strategic-merge-patch+json"
         );
-        assert_eq!(PatchType::Apply.content_type(), "application/apply-patch+yaml");
+        assert_eq!(
+            PatchType::Apply.content_type(),
+            "application/apply-patch+yaml"
+        );
     }
 }

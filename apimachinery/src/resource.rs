@@ -45,7 +45,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::{GroupVersionKind, GroupVersionResource, ListMeta, ObjectMeta, OwnerReference, Scope, Time};
+use crate::{
+    GroupVersionKind, GroupVersionResource, ListMeta, ObjectMeta, OwnerReference, Scope, Time,
+};
 
 static EMPTY_MAP: BTreeMap<String, String> = BTreeMap::new();
 

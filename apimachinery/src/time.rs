@@ -115,7 +115,10 @@ fn parse_rfc3339(s: &str) -> Result<Timestamp, Error> {
         || s.ends_with('z')
         || s.len() > 6 && matches!(s.as_bytes()[s.len() - 6], b'+' | b'-');
     if !has_offset || !s.contains(['T', 't']) {
-        return Err(time_error(s, "expected RFC 3339 \"YYYY-MM-DDTHH:MM:SS[.frac](Z|±hh:mm)\""));
+        return Err(time_error(
+            s,
+            "expected RFC 3339 \"YYYY-MM-DDTHH:MM:SS[.frac](Z|±hh:mm)\"",
+        ));
     }
     s.parse::<Timestamp>()
         .map_err(|e| time_error(s, e.to_string()))
@@ -346,7 +349,10 @@ impl FromStr for Duration {
                 let mut saturated = false;
                 while i < b.len() && b[i].is_ascii_digit() {
                     if !saturated {
-                        match frac.checked_mul(10).and_then(|v| v.checked_add(u64::from(b[i] - b'0'))) {
+                        match frac
+                            .checked_mul(10)
+                            .and_then(|v| v.checked_add(u64::from(b[i] - b'0')))
+                        {
                             Some(v) if v <= 1 << 63 => {
                                 frac = v;
                                 scale *= 10.0;
@@ -368,11 +374,17 @@ impl FromStr for Duration {
             if us == i {
                 return Err(dur_error(input, us, "missing unit"));
             }
-            let unit = input
-                .get(us..i)
-                .and_then(unit_nanos)
-                .ok_or_else(|| dur_error(input, us, format!("unknown unit {:?}", &input.get(us..i).unwrap_or(""))))?;
-            let mut v = whole.checked_mul(unit).filter(|v| *v <= 1 << 63).ok_or_else(overflow)?;
+            let unit = input.get(us..i).and_then(unit_nanos).ok_or_else(|| {
+                dur_error(
+                    input,
+                    us,
+                    format!("unknown unit {:?}", &input.get(us..i).unwrap_or("")),
+                )
+            })?;
+            let mut v = whole
+                .checked_mul(unit)
+                .filter(|v| *v <= 1 << 63)
+                .ok_or_else(overflow)?;
             if frac > 0 {
                 // Same float arithmetic as Go for the fractional part.
                 v = v
@@ -380,7 +392,10 @@ impl FromStr for Duration {
                     .filter(|v| *v <= 1 << 63)
                     .ok_or_else(overflow)?;
             }
-            total = total.checked_add(v).filter(|v| *v <= 1 << 63).ok_or_else(overflow)?;
+            total = total
+                .checked_add(v)
+                .filter(|v| *v <= 1 << 63)
+                .ok_or_else(overflow)?;
         }
         if neg {
             return Ok(Self {
@@ -503,7 +518,10 @@ mod tests {
         let m: MicroTime = "2024-05-01T12:00:00.123456789Z".parse().unwrap();
         assert_eq!(m.to_string(), "2024-05-01T12:00:00.123456Z");
         let m: MicroTime = "2024-05-01T12:00:00Z".parse().unwrap();
-        assert_eq!(serde_json::to_string(&m).unwrap(), "\"2024-05-01T12:00:00.000000Z\"");
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            "\"2024-05-01T12:00:00.000000Z\""
+        );
     }
 
     #[test]
@@ -554,8 +572,20 @@ mod tests {
             assert_eq!(d.as_nanos(), *want, "{input}");
         }
         for bad in [
-            "", "3", "-", "s", ".", "-.", ".s", "+.s", "1d", "\u{85}\u{85}", "\u{FFFD}",
-            "9223372036854775808ns", "9223372036854775.808us", "-9223372036854775809ns",
+            "",
+            "3",
+            "-",
+            "s",
+            ".",
+            "-.",
+            ".s",
+            "+.s",
+            "1d",
+            "\u{85}\u{85}",
+            "\u{FFFD}",
+            "9223372036854775808ns",
+            "9223372036854775.808us",
+            "-9223372036854775809ns",
             "1h-1m",
         ] {
             assert!(bad.parse::<Duration>().is_err(), "{bad:?}");

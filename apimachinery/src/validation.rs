@@ -24,7 +24,8 @@ pub const LABEL_VALUE_MAX_LENGTH: usize = 63;
 pub const QUALIFIED_NAME_MAX_LENGTH: usize = 63;
 
 const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_FMT: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 
@@ -52,7 +53,9 @@ fn matches_dns_label(s: &str) -> bool {
     let b = s.as_bytes();
     match (b.first(), b.last()) {
         (Some(&f), Some(&l)) => {
-            is_alnum_lower(f) && is_alnum_lower(l) && b.iter().all(|&c| is_alnum_lower(c) || c == b'-')
+            is_alnum_lower(f)
+                && is_alnum_lower(l)
+                && b.iter().all(|&c| is_alnum_lower(c) || c == b'-')
         }
         _ => false,
     }
@@ -69,8 +72,7 @@ fn matches_qualified_name(s: &str) -> bool {
         (Some(f), Some(l)) => {
             f.is_ascii_alphanumeric()
                 && l.is_ascii_alphanumeric()
-                && b
-                    .iter()
+                && b.iter()
                     .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         }
         _ => false,
@@ -148,12 +150,19 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
     if name.is_empty() {
         errs.push("name part must be non-empty".to_owned());
     } else if name.len() > QUALIFIED_NAME_MAX_LENGTH {
-        errs.push(format!("name part {}", max_len_error(QUALIFIED_NAME_MAX_LENGTH)));
+        errs.push(format!(
+            "name part {}",
+            max_len_error(QUALIFIED_NAME_MAX_LENGTH)
+        ));
     }
     if !matches_qualified_name(name) {
         errs.push(format!(
             "name part {}",
-            regex_error(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"])
+            regex_error(
+                QUALIFIED_NAME_MSG,
+                QUALIFIED_NAME_FMT,
+                &["MyName", "my.name", "123-abc"]
+            )
         ));
     }
     errs
@@ -188,25 +197,96 @@ mod tests {
     #[test]
     fn dns1123_labels() {
         let long63 = "a".repeat(63);
-        for good in ["a", "ab", "abc", "a1", "a-1", "a--1--2--b", "0", "01", "012", "1a", "1-a", long63.as_str()] {
+        for good in [
+            "a",
+            "ab",
+            "abc",
+            "a1",
+            "a-1",
+            "a--1--2--b",
+            "0",
+            "01",
+            "012",
+            "1a",
+            "1-a",
+            long63.as_str(),
+        ] {
             assert!(is_dns1123_label(good).is_empty(), "{good}");
         }
         let long64 = "a".repeat(64);
-        for bad in ["", "A", "ABC", "aBc", "A1", "A-1", "1-A", "-", "a-", "-a", "1-", "-1", "_", "a_", "_a", "a_b", "1_", "_1", "1_2", ".", "a.", ".a", "a.b", "1.", ".1", "1.2", " ", "a ", " a", "a b", "1 ", " 1", "1 2", long64.as_str()] {
+        for bad in [
+            "",
+            "A",
+            "ABC",
+            "aBc",
+            "A1",
+            "A-1",
+            "1-A",
+            "-",
+            "a-",
+            "-a",
+            "1-",
+            "-1",
+            "_",
+            "a_",
+            "_a",
+            "a_b",
+            "1_",
+            "_1",
+            "1_2",
+            ".",
+            "a.",
+            ".a",
+            "a.b",
+            "1.",
+            ".1",
+            "1.2",
+            " ",
+            "a ",
+            " a",
+            "a b",
+            "1 ",
+            " 1",
+            "1 2",
+            long64.as_str(),
+        ] {
             assert!(!is_dns1123_label(bad).is_empty(), "{bad:?}");
         }
         assert_eq!(is_dns1123_label("a.b"), vec!["must not contain dots"]);
-        assert_eq!(is_dns1123_label(&long64), vec!["must be no more than 63 characters"]);
+        assert_eq!(
+            is_dns1123_label(&long64),
+            vec!["must be no more than 63 characters"]
+        );
     }
 
     #[test]
     fn dns1123_subdomains() {
         let long = format!("{}.{}", "a".repeat(126), "b".repeat(126));
-        for good in ["a", "ab", "a.b", "a1.b2", "a-1.b-2", "0.a", "11.22.33", long.as_str()] {
+        for good in [
+            "a",
+            "ab",
+            "a.b",
+            "a1.b2",
+            "a-1.b-2",
+            "0.a",
+            "11.22.33",
+            long.as_str(),
+        ] {
             assert!(is_dns1123_subdomain(good).is_empty(), "{good}");
         }
         let too_long = format!("{long}bc");
-        for bad in ["", "A", "a.", ".a", "a..b", "a_b", "-a.b", "a.b-", "a b", too_long.as_str()] {
+        for bad in [
+            "",
+            "A",
+            "a.",
+            ".a",
+            "a..b",
+            "a_b",
+            "-a.b",
+            "a.b-",
+            "a b",
+            too_long.as_str(),
+        ] {
             assert!(!is_dns1123_subdomain(bad).is_empty(), "{bad:?}");
         }
     }
@@ -215,26 +295,94 @@ mod tests {
     fn qualified_names() {
         let long_name = "a".repeat(63);
         let long_prefix = format!("{}/b", "a".repeat(253));
-        for good in ["simple", "now-with-dashes", "1-starts-with-num", "1234", "simple/simple", "now-with-dashes/simple", "now-with-dashes/now-with-dashes", "now.with.dots/simple", "now-with.dashes-and.dots/simple", "1-num.2-num/3-num", "1234/5678", "1.2.3.4/5678", "Uppercase_Is_OK_123", "example.com/Uppercase_Is_OK_123", "requests.storage-foo", long_name.as_str(), long_prefix.as_str()] {
+        for good in [
+            "simple",
+            "now-with-dashes",
+            "1-starts-with-num",
+            "1234",
+            "simple/simple",
+            "now-with-dashes/simple",
+            "now-with-dashes/now-with-dashes",
+            "now.with.dots/simple",
+            "now-with.dashes-and.dots/simple",
+            "1-num.2-num/3-num",
+            "1234/5678",
+            "1.2.3.4/5678",
+            "Uppercase_Is_OK_123",
+            "example.com/Uppercase_Is_OK_123",
+            "requests.storage-foo",
+            long_name.as_str(),
+            long_prefix.as_str(),
+        ] {
             assert!(is_qualified_name(good).is_empty(), "{good}");
         }
         let too_long_name = "a".repeat(64);
         let too_long_prefix = format!("{}/b", "a".repeat(254));
-        for bad in ["nospecialchars%^=@", "cantendwithadash-", "-cantstartwithadash-", "only/one/slash", "Example.com/abc", "example_com/abc", "example.com/", "/simple", too_long_name.as_str(), too_long_prefix.as_str()] {
+        for bad in [
+            "nospecialchars%^=@",
+            "cantendwithadash-",
+            "-cantstartwithadash-",
+            "only/one/slash",
+            "Example.com/abc",
+            "example_com/abc",
+            "example.com/",
+            "/simple",
+            too_long_name.as_str(),
+            too_long_prefix.as_str(),
+        ] {
             assert!(!is_qualified_name(bad).is_empty(), "{bad:?}");
         }
-        assert_eq!(is_qualified_name("/simple"), vec!["prefix part must be non-empty"]);
-        assert_eq!(is_qualified_name("example.com/"), vec!["name part must be non-empty", "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName' or 'my.name' or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]);
+        assert_eq!(
+            is_qualified_name("/simple"),
+            vec!["prefix part must be non-empty"]
+        );
+        assert_eq!(
+            is_qualified_name("example.com/"),
+            vec![
+                "name part must be non-empty",
+                "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName' or 'my.name' or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+            ]
+        );
     }
 
     #[test]
     fn label_values() {
         let long = "a".repeat(63);
-        for good in ["simple", "now-with-dashes", "1-starts-with-num", "end-with-num-1", "1234", "", "A", "AB", "AbC", "A1", "A-1", "1-A", "a_b", "a.b", long.as_str()] {
+        for good in [
+            "simple",
+            "now-with-dashes",
+            "1-starts-with-num",
+            "end-with-num-1",
+            "1234",
+            "",
+            "A",
+            "AB",
+            "AbC",
+            "A1",
+            "A-1",
+            "1-A",
+            "a_b",
+            "a.b",
+            long.as_str(),
+        ] {
             assert!(is_valid_label_value(good).is_empty(), "{good}");
         }
         let too_long = "a".repeat(64);
-        for bad in [too_long.as_str(), "-", "a-", "-a", "_", "a_", "_a", ".", "a.", ".a", "a b", "a/b", "ü"] {
+        for bad in [
+            too_long.as_str(),
+            "-",
+            "a-",
+            "-a",
+            "_",
+            "a_",
+            "_a",
+            ".",
+            "a.",
+            ".a",
+            "a b",
+            "a/b",
+            "ü",
+        ] {
             assert!(!is_valid_label_value(bad).is_empty(), "{bad:?}");
         }
     }

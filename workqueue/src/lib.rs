@@ -25,10 +25,13 @@
 //! | [`RateLimitingQueue`] | `workqueue.NewTypedRateLimitingQueue` | [`add_rate_limited`](RateLimitingQueue::add_rate_limited), [`forget`](RateLimitingQueue::forget), [`num_requeues`](RateLimitingQueue::num_requeues) |
 //! | [`PriorityQueue`] | `priorityqueue.New` | priorities, [`add_with_opts`](PriorityQueue::add_with_opts) |
 //!
+//! Each lives in a module of its own whose docs explain its rules ([`queue`], [`delaying`],
+//! [`rate_limiting`], [`priority`]); the types are also exported here.
+//!
 //! Each is a cheap, cloneable handle; give every worker its own clone. The traits [`Interface`],
 //! [`DelayingInterface`] and [`RateLimitingInterface`] (client-go's interface names) let code be
 //! generic over the queue it is given. Retry delays come from a [`RateLimiter`]; most controllers
-//! use [`default_controller_rate_limiter`]. Metrics go to a [`MetricsProvider`](metrics::MetricsProvider)
+//! use [`default_controller_rate_limiter`] (see [`rate_limiter`]). Metrics go to a [`MetricsProvider`](metrics::MetricsProvider)
 //! named in a [`QueueConfig`]; see [`metrics`]. [`parallelize_until`] runs indexed work with a
 //! bounded number of workers.
 //!
@@ -73,16 +76,17 @@
 //! Delays and rate limits read tokio's clock, so tests can run with paused time
 //! (`#[tokio::test(start_paused = true)]`) and check delays exactly, without sleeping.
 
-mod delaying;
+pub mod delaying;
 pub mod metrics;
-mod parallelize;
+pub mod parallelize;
 pub mod priority;
 #[cfg(feature = "prometheus")]
 mod prometheus;
-mod queue;
-mod rate_limiter;
-mod rate_limiting;
+pub mod queue;
+pub mod rate_limiter;
+pub mod rate_limiting;
 mod timer;
+mod waiters;
 
 use std::future::Future;
 use std::hash::Hash;

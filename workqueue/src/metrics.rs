@@ -235,8 +235,11 @@ impl<T: Eq + Hash + Clone> QueueMetrics<T> {
     /// An item's processing finished.
     pub(crate) fn done(&mut self, item: &T) {
         if let Some(started) = self.processing_start_times.remove(item) {
-            self.work_duration
-                .observe(Instant::now().saturating_duration_since(started).as_secs_f64());
+            self.work_duration.observe(
+                Instant::now()
+                    .saturating_duration_since(started)
+                    .as_secs_f64(),
+            );
         }
     }
 

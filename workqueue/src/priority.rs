@@ -54,6 +54,7 @@ use crate::metrics::{
 use crate::queue::{QueueConfig, lock};
 use crate::rate_limiter::{ItemExponentialFailureRateLimiter, RateLimiter};
 use crate::timer::{Deadlines, Fire, Timer};
+use crate::waiters::{Phase, Take, Waiters};
 
 /// The priority controller-runtime gives to events that change nothing, such as the initial
 /// list and resyncs (`handler.LowPriority`).
@@ -189,7 +190,7 @@ impl<T: Eq + Hash + Clone> State<T> {
 
 struct Shared<T> {
     state: Mutex<State<T>>,
-    item_ready: Notify,
+    item_ready: Waiters,
     drained: Notify,
     limiter: Arc<dyn RateLimiter<T>>,
     retries: Option<Box<dyn CounterMetric>>,
@@ -204,11 +205,19 @@ impl<T: Eq + Hash + Clone + Send + 'static> Deadlines for Shared<T> {
         if state.shutting_down {
             return Fire::Stop;
         }
-        wake(&self.item_ready, state.promote(now));
-        match state.waiting.first_key_value() {
+        let added = state.promote(now);
+        self.item_ready.set_ready(state.ready.len());
+        let wake = added > 0 && self.item_ready.claim_wake();
+        let next = match state.waiting.first_key_value() {
             Some((key, _)) => Fire::At(key.0),
             None => Fire::Idle,
+        };
+        drop(state);
+        if wake {
+            // One is enough: it passes the baton while more are ready.
+            self.item_ready.wake_one();
         }
+        next
     }
 }
 
@@ -311,7 +320,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                     drain: false,
                     metrics,
                 }),
-                item_ready: Notify::new(),
+                item_ready: Waiters::new(),
                 drained: Notify::new(),
                 limiter: Arc::new(limiter),
                 retries: retry_metric(&config.name, config.metrics_provider.as_ref()),
@@ -378,6 +387,16 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                     entry
                 }
                 Some(mut entry) => {
+                    let raised = new_priority > entry.priority;
+                    let earlier = match (entry.ready_at, ready_at) {
+                        (None, _) => false,
+                        (Some(_), None) => true,
+                        (Some(old), Some(new)) => new < old,
+                    };
+                    if !raised && !earlier {
+                        // The common de-duplication: nothing changes.
+                        continue;
+                    }
                     // Take the item out of its place, merge, and put it back below.
                     match entry.ready_at {
                         Some(at) => {
@@ -390,7 +409,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                             state.ready.remove(&entry.ready_key());
                         }
                     }
-                    if new_priority > entry.priority {
+                    if raised {
                         entry.priority = new_priority;
                         entry.seq = state.take_seq();
                     }
@@ -421,8 +440,12 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             }
             state.items.insert(item, entry);
         }
+        shared.item_ready.set_ready(state.ready.len());
+        let wake = ready_added > 0 && shared.item_ready.claim_wake();
         drop(state);
-        wake(&shared.item_ready, ready_added);
+        if wake {
+            shared.item_ready.wake_one();
+        }
         if timer_needed {
             if shared.timer.ensure_started(|| Arc::downgrade(&self.shared)) {
                 shared.timer.poke();
@@ -460,23 +483,24 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
         self.shared.limiter.num_requeues(item)
     }
 
-    /// Takes the next item without waiting: `Ok` with it, `Err(true)` when shut down,
-    /// `Err(false)` when the caller should wait.
-    fn try_get(&self) -> Result<(T, i32), bool> {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+    /// One look for an item under the lock (see `Waiters::get`).
+    fn try_get(&self, phase: Phase) -> Take<'_, (T, i32)> {
+        let waiters = &self.shared.item_ready;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
+        waiters.enter(phase);
         if state.shutting_down {
-            return Err(true);
+            return Take::Closed;
         }
         if let Some((key, _)) = state.waiting.first_key_value() {
             let now = Instant::now();
-            if key.0 <= now && state.promote(now) > 1 {
-                // This getter takes one; let the others look at the rest.
-                self.shared.item_ready.notify_waiters();
+            if key.0 <= now {
+                state.promote(now);
             }
         }
         let Some(((Reverse(priority), _), item)) = state.ready.pop_first() else {
-            return Err(false);
+            waiters.set_ready(0);
+            return Take::Empty(waiters.empty(phase));
         };
         let stored = match state.items.remove_entry(&item) {
             Some((stored, _)) => stored,
@@ -486,29 +510,22 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             metrics.get(&item);
         }
         state.processing.insert(stored, ());
-        Ok((item, priority))
+        let baton = waiters.taken(state.ready.len());
+        drop(guard);
+        if baton {
+            waiters.wake_one();
+        }
+        Take::Got((item, priority))
     }
 
     /// Waits for the ready item with the highest priority, marks it as being processed and
     /// returns it with its priority (controller-runtime `GetWithPriority`). Returns `None` once
     /// the queue is shut down.
     pub async fn get_with_priority(&self) -> Option<(T, i32)> {
-        loop {
-            match self.try_get() {
-                Ok(got) => return Some(got),
-                Err(true) => return None,
-                Err(false) => {}
-            }
-            self.start_metrics_loop();
-            let notified = self.shared.item_ready.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            match self.try_get() {
-                Ok(got) => return Some(got),
-                Err(true) => return None,
-                Err(false) => notified.await,
-            }
-        }
+        self.shared
+            .item_ready
+            .get(|phase| self.try_get(phase), || self.start_metrics_loop())
+            .await
     }
 
     /// Like [`get_with_priority`](Self::get_with_priority), without the priority.
@@ -519,8 +536,8 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// Marks the processing of `item` as finished; if it was added meanwhile it becomes
     /// available now, in the place it was given when added.
     pub fn done(&self, item: &T) {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
         if state.processing.remove(item).is_none() {
             return;
         }
@@ -535,11 +552,14 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             let key = entry.ready_key();
             state.parked -= 1;
             state.ready.insert(key, item.clone());
+            self.shared.item_ready.set_ready(state.ready.len());
             ready_added = true;
         }
         let drained = state.processing.is_empty() && state.drain;
-        if ready_added {
-            self.shared.item_ready.notify_one();
+        let wake = ready_added && self.shared.item_ready.claim_wake();
+        drop(guard);
+        if wake {
+            self.shared.item_ready.wake_one();
         }
         if drained {
             self.shared.drained.notify_waiters();
@@ -565,7 +585,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             state.shutting_down = true;
             state.drain = false;
         }
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.wake_all();
         self.shared.drained.notify_waiters();
         self.shared.timer.poke();
     }
@@ -578,7 +598,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             state.shutting_down = true;
             state.drain = true;
         }
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.wake_all();
         self.shared.timer.poke();
         loop {
             let notified = self.shared.drained.notified();
@@ -597,15 +617,6 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// Whether the queue is shutting down.
     pub fn is_shutting_down(&self) -> bool {
         lock(&self.shared.state).shutting_down
-    }
-}
-
-/// Wakes getters for `added` new ready items: one for one item, all for more.
-fn wake(notify: &Notify, added: usize) {
-    match added {
-        0 => {}
-        1 => notify.notify_one(),
-        _ => notify.notify_waiters(),
     }
 }
 

@@ -91,7 +91,10 @@ impl PrometheusMetricsProvider {
                 labels,
             )?,
             retries: IntCounterVec::new(
-                Opts::new("workqueue_retries_total", "Retries handled by the workqueue."),
+                Opts::new(
+                    "workqueue_retries_total",
+                    "Retries handled by the workqueue.",
+                ),
                 labels,
             )?,
         };

@@ -19,6 +19,10 @@
 //!   still handed out; [`shut_down_with_drain`](Queue::shut_down_with_drain) also waits until
 //!   every item in processing is `done`.
 //!
+//! An item is kept twice while it waits (in the FIFO and as the key of the set), so it is cloned
+//! once per new add: use keys that are cheap to clone, such as `Arc<str>`, an interned id or a
+//! small `Copy` type, when items are large.
+//!
 //! ```
 //! use k8s_workqueue::Queue;
 //!
@@ -55,6 +59,7 @@ use tokio::sync::Notify;
 
 use crate::Map;
 use crate::metrics::{MetricsProvider, QueueMetrics, UnfinishedWork, spawn_unfinished_work_loop};
+use crate::waiters::{Phase, Take, Waiters};
 
 /// A queue's name (the label of its metrics) and its metrics provider (client-go
 /// `TypedQueueConfig`, `TypedDelayingQueueConfig` and `TypedRateLimitingQueueConfig` in one).
@@ -136,8 +141,8 @@ struct State<T> {
 
 struct Shared<T> {
     state: Mutex<State<T>>,
-    /// An item was queued, or the queue shut down.
-    item_ready: Notify,
+    /// Getters waiting for an item to be queued, or for the queue to shut down.
+    item_ready: Waiters,
     /// Processing emptied, or a drain was cut short by `shut_down`.
     drained: Notify,
     /// Whether this queue keeps metrics (and so wants the unfinished-work loop).
@@ -221,7 +226,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
                     drain: false,
                     metrics,
                 }),
-                item_ready: Notify::new(),
+                item_ready: Waiters::new(),
                 drained: Notify::new(),
                 metrics_loop_started: AtomicBool::new(false),
             }),
@@ -234,7 +239,10 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     fn start_metrics_loop(&self) {
         if self.shared.has_metrics && !self.shared.metrics_loop_started.load(Ordering::Relaxed) {
             let weak: Weak<Shared<T>> = Arc::downgrade(&self.shared);
-            if !self.shared.metrics_loop_started.swap(true, Ordering::AcqRel)
+            if !self
+                .shared
+                .metrics_loop_started
+                .swap(true, Ordering::AcqRel)
                 && !spawn_unfinished_work_loop(weak)
             {
                 self.shared
@@ -249,11 +257,11 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     /// Does nothing if the item is already waiting or the queue is shutting down; if the item is
     /// being processed it is queued again when its worker calls [`done`](Self::done).
     pub fn add(&self, item: T) {
-        let mut state = lock(&self.shared.state);
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
         if state.shutting_down {
             return;
         }
-        let state = &mut *state;
         match state.items.entry(item) {
             Entry::Occupied(mut entry) => {
                 let flags = entry.get_mut();
@@ -275,18 +283,27 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
                     metrics.add(&item);
                 }
                 state.fifo.push_back(item);
-                self.shared.item_ready.notify_one();
+                self.shared.item_ready.set_ready(state.fifo.len());
+                let wake = self.shared.item_ready.claim_wake();
+                drop(guard);
+                if wake {
+                    self.shared.item_ready.wake_one();
+                }
             }
         }
     }
 
-    /// Takes the next item without waiting: `Ok(item)`, `Err(true)` when the queue is shut down
-    /// and empty, `Err(false)` when the caller should wait.
-    fn try_get(&self) -> Result<T, bool> {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+    /// One look for an item under the lock (see [`Waiters::get`]).
+    fn try_get(&self, phase: Phase) -> Take<'_, T> {
+        let waiters = &self.shared.item_ready;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
+        waiters.enter(phase);
         let Some(item) = state.fifo.pop_front() else {
-            return Err(state.shutting_down);
+            if state.shutting_down {
+                return Take::Closed;
+            }
+            return Take::Empty(waiters.empty(phase));
         };
         if let Some(flags) = state.items.get_mut(&item) {
             flags.dirty = false;
@@ -296,7 +313,12 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         if let Some(metrics) = state.metrics.as_mut() {
             metrics.get(&item);
         }
-        Ok(item)
+        let baton = waiters.taken(state.fifo.len());
+        drop(guard);
+        if baton {
+            waiters.wake_one();
+        }
+        Take::Got(item)
     }
 
     /// Waits for the next item and marks it as being processed (client-go `Get`).
@@ -305,22 +327,10 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     /// must be passed to [`done`](Self::done) when its processing ends. Dropping the future
     /// before it completes takes nothing from the queue.
     pub async fn get(&self) -> Option<T> {
-        loop {
-            match self.try_get() {
-                Ok(item) => return Some(item),
-                Err(true) => return None,
-                Err(false) => {}
-            }
-            self.start_metrics_loop();
-            let notified = self.shared.item_ready.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            match self.try_get() {
-                Ok(item) => return Some(item),
-                Err(true) => return None,
-                Err(false) => notified.await,
-            }
-        }
+        self.shared
+            .item_ready
+            .get(|phase| self.try_get(phase), || self.start_metrics_loop())
+            .await
     }
 
     /// Marks the processing of `item` as finished (client-go `Done`).
@@ -328,8 +338,8 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     /// If the item was added again while it was processed it is queued now. Calling `done` for
     /// an item that is not being processed does nothing.
     pub fn done(&self, item: &T) {
-        let mut state = lock(&self.shared.state);
-        let state = &mut *state;
+        let mut guard = lock(&self.shared.state);
+        let state = &mut *guard;
         let Some(flags) = state.items.get_mut(item) else {
             return;
         };
@@ -344,10 +354,17 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         }
         if requeue {
             state.fifo.push_back(item.clone());
-            self.shared.item_ready.notify_one();
+            self.shared.item_ready.set_ready(state.fifo.len());
+            let wake = self.shared.item_ready.claim_wake();
+            drop(guard);
+            if wake {
+                self.shared.item_ready.wake_one();
+            }
         } else {
             state.items.remove(item);
-            if state.processing == 0 && state.drain {
+            let drained = state.processing == 0 && state.drain;
+            drop(guard);
+            if drained {
                 self.shared.drained.notify_waiters();
             }
         }
@@ -377,7 +394,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
         state.shutting_down = true;
         state.drain = false;
         drop(state);
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.wake_all();
         self.shared.drained.notify_waiters();
     }
 
@@ -396,7 +413,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
             state.shutting_down = true;
             state.drain = true;
         }
-        self.shared.item_ready.notify_waiters();
+        self.shared.item_ready.wake_all();
     }
 
     /// The second half of `shut_down_with_drain`: waits until processing is empty or the drain

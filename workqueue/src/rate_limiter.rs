@@ -458,7 +458,11 @@ mod tests {
     async fn bucket_reserves_future_tokens() {
         let limiter = BucketRateLimiter::new(10.0, 100);
         for i in 0..100 {
-            assert_eq!(RateLimiter::<&str>::when(&limiter, &"x"), Duration::ZERO, "call {i}");
+            assert_eq!(
+                RateLimiter::<&str>::when(&limiter, &"x"),
+                Duration::ZERO,
+                "call {i}"
+            );
         }
         assert_eq!(limiter.reserve(), 100 * MS);
         assert_eq!(limiter.reserve(), 200 * MS);
@@ -510,8 +514,15 @@ mod tests {
     #[test]
     fn max_of_takes_longest_delay_and_count() {
         let limiter: MaxOfRateLimiter<&str> = MaxOfRateLimiter::new(vec![
-            Box::new(ItemFastSlowRateLimiter::new(5 * MS, Duration::from_secs(3), 3)),
-            Box::new(ItemExponentialFailureRateLimiter::new(MS, Duration::from_secs(1))),
+            Box::new(ItemFastSlowRateLimiter::new(
+                5 * MS,
+                Duration::from_secs(3),
+                3,
+            )),
+            Box::new(ItemExponentialFailureRateLimiter::new(
+                MS,
+                Duration::from_secs(1),
+            )),
         ]);
         let got: Vec<_> = (0..5).map(|_| limiter.when(&"one")).collect();
         let s3 = Duration::from_secs(3);

@@ -1,5 +1,7 @@
 //! `DelayingQueue` with paused tokio time: exact ready times, de-duplication, ordering.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::time::Duration;
 
 use futures::FutureExt;

@@ -1,5 +1,7 @@
 //! Queue metrics through a recording provider, with paused time for exact durations.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,12 +22,7 @@ struct Recorder {
 
 impl Recorder {
     fn value(&self, key: &str) -> f64 {
-        self.values
-            .lock()
-            .unwrap()
-            .get(key)
-            .copied()
-            .unwrap_or(0.0)
+        self.values.lock().unwrap().get(key).copied().unwrap_or(0.0)
     }
     fn observed(&self, key: &str) -> Vec<f64> {
         self.observations
@@ -244,7 +241,11 @@ async fn an_unnamed_queue_creates_no_metrics() {
     assert!(rec.created.lock().unwrap().is_empty());
     // A named one creates all seven.
     let _named: Queue<u8> = Queue::with_config(config(&rec, "n"));
-    assert_eq!(rec.created.lock().unwrap().len(), 6, "six for a plain queue");
+    assert_eq!(
+        rec.created.lock().unwrap().len(),
+        6,
+        "six for a plain queue"
+    );
     let _delaying: DelayingQueue<u8> = DelayingQueue::with_config(config(&rec, "m"));
     assert_eq!(rec.created.lock().unwrap().len(), 13, "plus retries");
 }

@@ -1,5 +1,7 @@
 //! `parallelize_until`: every piece once, bounded concurrency, stop stops handing out pieces.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -100,6 +102,10 @@ async fn stop_lets_pieces_in_progress_finish_and_starts_no_more() {
     )
     .await;
     assert_eq!(started.load(Ordering::SeqCst), 8);
-    assert_eq!(finished.load(Ordering::SeqCst), 8, "in-progress pieces finish");
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        8,
+        "in-progress pieces finish"
+    );
     assert_eq!(start.elapsed(), Duration::from_millis(40));
 }

@@ -1,5 +1,7 @@
 //! `PriorityQueue`: controller-runtime's priority queue rules.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -204,7 +206,9 @@ async fn rate_limited_takes_the_shorter_of_limiter_and_after() {
     queue.done(&"a");
     // Limiter says 200 ms, after says 1 s: 200 ms.
     queue.add_with_opts(
-        AddOpts::new().rate_limited(true).after(Duration::from_secs(1)),
+        AddOpts::new()
+            .rate_limited(true)
+            .after(Duration::from_secs(1)),
         ["a"],
     );
     assert_eq!(queue.get().await, Some("a"));
@@ -303,4 +307,44 @@ async fn returns_many_items() {
         queue.done(&item);
     }
     assert!(queue.is_empty());
+}
+
+/// Getters that each keep their item must all be served by a burst of adds from another thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_adds_reaches_every_sleeping_getter() {
+    for round in 0..200u32 {
+        let queue: PriorityQueue<u32> = PriorityQueue::new();
+        let getters: Vec<_> = (0..8)
+            .map(|_| {
+                let q = queue.clone();
+                tokio::spawn(async move { q.get().await })
+            })
+            .collect();
+        if round % 2 == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let producer = {
+            let q = queue.clone();
+            std::thread::spawn(move || {
+                if round % 3 == 0 {
+                    q.add_with_opts(AddOpts::new(), round * 8..round * 8 + 8);
+                } else {
+                    (0..8).for_each(|i| q.add(round * 8 + i));
+                }
+            })
+        };
+        let mut got = Vec::new();
+        for g in getters {
+            got.push(
+                timeout(Duration::from_secs(10), g)
+                    .await
+                    .expect("every getter gets an item")
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
+        producer.join().unwrap();
+        got.sort_unstable();
+        assert_eq!(got, (round * 8..round * 8 + 8).collect::<Vec<_>>());
+    }
 }

@@ -1,5 +1,7 @@
 //! The client-go `Queue` semantics, one rule per test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -275,4 +277,40 @@ async fn clones_share_one_queue() {
     assert_eq!(b.len(), 1);
     assert_eq!(b.get().await, Some("x"));
     assert!(format!("{a:?}").contains("processing: 1"));
+}
+
+/// Getters that each keep their item (no `done`) must all be served by a burst of adds from
+/// another thread: a getter that spins or wakes passes the baton to the sleepers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_adds_reaches_every_sleeping_getter() {
+    for round in 0..200u32 {
+        let queue: Queue<u32> = Queue::new();
+        let getters: Vec<_> = (0..8)
+            .map(|_| {
+                let q = queue.clone();
+                tokio::spawn(async move { q.get().await })
+            })
+            .collect();
+        if round % 2 == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await; // let them all sleep
+        }
+        let producer = {
+            let q = queue.clone();
+            std::thread::spawn(move || (0..8).for_each(|i| q.add(round * 8 + i)))
+        };
+        let mut got = Vec::new();
+        for g in getters {
+            got.push(
+                timeout(Duration::from_secs(10), g)
+                    .await
+                    .expect("every getter gets an item")
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
+        producer.join().unwrap();
+        got.sort_unstable();
+        assert_eq!(got, (round * 8..round * 8 + 8).collect::<Vec<_>>());
+        assert_eq!(queue.processing(), 8);
+    }
 }

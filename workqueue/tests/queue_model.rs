@@ -1,6 +1,8 @@
 //! Property test: `Queue` behaves like a plain model of client-go's dirty/processing/FIFO
 //! algorithm for any sequence of operations, and never hands out an item being processed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::collections::{HashSet, VecDeque};
 
 use futures::FutureExt;

@@ -1,10 +1,12 @@
 //! `RateLimitingQueue` with paused time: retries wait exactly what the limiter says.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::time::Duration;
 
 use k8s_workqueue::{
-    BucketRateLimiter, ItemExponentialFailureRateLimiter, RateLimitingInterface,
-    RateLimitingQueue, default_controller_rate_limiter,
+    BucketRateLimiter, ItemExponentialFailureRateLimiter, RateLimitingInterface, RateLimitingQueue,
+    default_controller_rate_limiter,
 };
 use tokio::time::{Instant, timeout};
 

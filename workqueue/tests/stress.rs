@@ -7,14 +7,16 @@
 //!   global sequence orders add calls and get returns);
 //! - it finishes (bounded work, and a deadline that fails the test on a deadlock).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use k8s_workqueue::priority::{AddOpts, LOW};
 use k8s_workqueue::{
-    DelayingQueue, Interface, ItemExponentialFailureRateLimiter, PriorityQueue, Queue,
-    QueueConfig, RateLimitingQueue,
+    DelayingQueue, Interface, ItemExponentialFailureRateLimiter, PriorityQueue, Queue, QueueConfig,
+    RateLimitingQueue,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -57,9 +59,8 @@ impl Book {
     }
 
     fn all_covered(&self) -> bool {
-        (0..KEYS).all(|k| {
-            self.got[k].load(Ordering::SeqCst) >= self.added[k].load(Ordering::SeqCst)
-        })
+        (0..KEYS)
+            .all(|k| self.got[k].load(Ordering::SeqCst) >= self.added[k].load(Ordering::SeqCst))
     }
 }
 
@@ -126,7 +127,9 @@ where
     while !book.all_covered() {
         if tokio::time::Instant::now() >= deadline {
             let missing: Vec<_> = (0..KEYS)
-                .filter(|&k| book.got[k].load(Ordering::SeqCst) < book.added[k].load(Ordering::SeqCst))
+                .filter(|&k| {
+                    book.got[k].load(Ordering::SeqCst) < book.added[k].load(Ordering::SeqCst)
+                })
                 .collect();
             panic!("lost items: {missing:?} never processed after their last add; {queue:?}");
         }

@@ -50,3 +50,58 @@ pub mod scheduling;
 pub mod storage;
 /// The API group `storagemigration.k8s.io`.
 pub mod storagemigration;
+/// Every served kind compiled in. `#[inline]`: the serde code of every kind is
+/// instantiated only in crates that use the registry, not in k8s-api itself.
+#[inline]
+pub(crate) fn kinds() -> Vec<&'static crate::registry::Kind> {
+    let mut out = Vec::new();
+    out.extend(admissionregistration::v1::KINDS);
+    #[cfg(feature = "alpha")]
+    out.extend(admissionregistration::v1alpha1::KINDS);
+    #[cfg(feature = "beta")]
+    out.extend(admissionregistration::v1beta1::KINDS);
+    out.extend(apiextensions::v1::KINDS);
+    out.extend(apiregistration::v1::KINDS);
+    #[cfg(feature = "alpha")]
+    out.extend(apiserverinternal::v1alpha1::KINDS);
+    out.extend(apps::v1::KINDS);
+    out.extend(authentication::v1::KINDS);
+    out.extend(authorization::v1::KINDS);
+    out.extend(autoscaling::v1::KINDS);
+    out.extend(autoscaling::v2::KINDS);
+    out.extend(batch::v1::KINDS);
+    out.extend(certificates::v1::KINDS);
+    #[cfg(feature = "beta")]
+    out.extend(certificates::v1beta1::KINDS);
+    out.extend(coordination::v1::KINDS);
+    #[cfg(feature = "alpha")]
+    out.extend(coordination::v1alpha2::KINDS);
+    #[cfg(feature = "beta")]
+    out.extend(coordination::v1beta1::KINDS);
+    out.extend(core::v1::KINDS);
+    out.extend(discovery::v1::KINDS);
+    out.extend(events::v1::KINDS);
+    out.extend(flowcontrol::v1::KINDS);
+    #[cfg(feature = "alpha")]
+    out.extend(lifecycle::v1alpha1::KINDS);
+    out.extend(networking::v1::KINDS);
+    out.extend(node::v1::KINDS);
+    out.extend(policy::v1::KINDS);
+    out.extend(rbac::v1::KINDS);
+    out.extend(resource::v1::KINDS);
+    #[cfg(feature = "alpha")]
+    out.extend(resource::v1alpha3::KINDS);
+    #[cfg(feature = "beta")]
+    out.extend(resource::v1beta1::KINDS);
+    #[cfg(feature = "beta")]
+    out.extend(resource::v1beta2::KINDS);
+    out.extend(scheduling::v1::KINDS);
+    out.extend(scheduling::v1alpha3::KINDS);
+    #[cfg(feature = "beta")]
+    out.extend(scheduling::v1beta1::KINDS);
+    out.extend(storage::v1::KINDS);
+    out.extend(storagemigration::v1::KINDS);
+    #[cfg(feature = "beta")]
+    out.extend(storagemigration::v1beta1::KINDS);
+    out
+}

@@ -308,7 +308,9 @@ mod tests {
     fn bookmark_ignores_t_shape() {
         let s = r#"{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"12","creationTimestamp":null},"spec":{"containers":null},"status":{}}}"#;
         let ev: WatchEvent<Obj> = serde_json::from_str(s).unwrap();
-        let WatchEvent::Bookmark(b) = ev else { panic!() };
+        let WatchEvent::Bookmark(b) = ev else {
+            panic!()
+        };
         assert_eq!(b.metadata.resource_version, "12");
         assert!(!b.is_initial_events_end());
     }

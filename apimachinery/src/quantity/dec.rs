@@ -94,7 +94,10 @@ impl Dec {
         }
         // Same order of magnitude: aligning the exponents cannot overflow.
         let diff = (i64::from(self.e) - i64::from(other.e)).unsigned_abs();
-        let scale = u32::try_from(diff).ok().and_then(pow10).unwrap_or(u128::MAX);
+        let scale = u32::try_from(diff)
+            .ok()
+            .and_then(pow10)
+            .unwrap_or(u128::MAX);
         if self.e >= other.e {
             a.saturating_mul(scale).cmp(&b)
         } else {
@@ -111,10 +114,14 @@ impl Dec {
         if self.m == 0 {
             return other;
         }
-        let (hi, lo) = if self.e >= other.e { (self, other) } else { (other, self) };
+        let (hi, lo) = if self.e >= other.e {
+            (self, other)
+        } else {
+            (other, self)
+        };
         let hi_digits = digits(hi.m.unsigned_abs());
         // Start from the exact alignment, coarsen until everything fits.
-        let mut t = i64::from(lo.e).max(i64::from(hi.e) - (37 - hi_digits).max(0));
+        let mut t = i64::from(lo.e).max(i64::from(hi.e) - (MAX_DIGITS as i64 - hi_digits).max(0));
         loop {
             let up = (i64::from(hi.e) - t).max(0) as u32;
             let hi_m = pow10(up).and_then(|p| hi.m.checked_mul(p as i128));

@@ -98,18 +98,24 @@ impl Quantity {
 
     /// `value` in `format` (`resource.NewQuantity`).
     pub fn new(value: i64, format: Format) -> Self {
-        Self::from_dec(Dec {
-            m: i128::from(value),
-            e: 0,
-        }, format)
+        Self::from_dec(
+            Dec {
+                m: i128::from(value),
+                e: 0,
+            },
+            format,
+        )
     }
 
     /// `value / 1000` in `format` (`resource.NewMilliQuantity`).
     pub fn from_milli(value: i64, format: Format) -> Self {
-        Self::from_dec(Dec {
-            m: i128::from(value),
-            e: -3,
-        }, format)
+        Self::from_dec(
+            Dec {
+                m: i128::from(value),
+                e: -3,
+            },
+            format,
+        )
     }
 
     /// `value × 10^scale`, decimal SI (`resource.NewScaledQuantity`).
@@ -197,7 +203,11 @@ impl Quantity {
 
     fn combine(&self, other: &Quantity, dec: Dec) -> Quantity {
         // A zero left-hand side takes the other operand's format, as apimachinery does.
-        let format = if self.is_zero() { other.format } else { self.format };
+        let format = if self.is_zero() {
+            other.format
+        } else {
+            self.format
+        };
         Self::from_dec(dec, format)
     }
 }

@@ -144,7 +144,11 @@ fn keeps_input(parts: &Parts<'_>, exponent: i32, format: Format) -> bool {
     match format {
         Format::DecimalSI | Format::DecimalExponent => {
             let scale = i64::from(exponent) - denom.len() as i64;
-            let ends_000 = num.bytes().chain(denom.bytes()).skip(digits.saturating_sub(3)).eq(*b"000")
+            let ends_000 = num
+                .bytes()
+                .chain(denom.bytes())
+                .skip(digits.saturating_sub(3))
+                .eq(*b"000")
                 && digits >= 3;
             digits <= 18 && scale >= -9 && scale % 3 == 0 && !ends_000 && num != "0"
         }
@@ -229,10 +233,19 @@ pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
     };
     digits[..parts.num.len()].copy_from_slice(parts.num.as_bytes());
     digits[parts.num.len()..].copy_from_slice(parts.denom.as_bytes());
-    let first_nonzero = digits.iter().position(|&c| c != b'0').unwrap_or(digits.len());
+    let first_nonzero = digits
+        .iter()
+        .position(|&c| c != b'0')
+        .unwrap_or(digits.len());
     let digits = &digits[first_nonzero..];
     let frac_len = parts.denom.len() as i64;
-    let too_big = || err(s, 0, "value needs more than 38 significant digits at nano precision");
+    let too_big = || {
+        err(
+            s,
+            0,
+            "value needs more than 38 significant digits at nano precision",
+        )
+    };
 
     let mut dec = if base == 10 {
         let (m, e) =

@@ -24,7 +24,10 @@ fn go_oracle_table() {
             Ok(g) => g,
             Err(e) => {
                 // Our documented limit: more than 38 significant digits at nano precision.
-                assert!(e.to_string().contains("38 significant digits"), "{input:?}: {e}");
+                assert!(
+                    e.to_string().contains("38 significant digits"),
+                    "{input:?}: {e}"
+                );
                 continue;
             }
         };
@@ -44,10 +47,11 @@ fn go_oracle_table() {
         // negative values are compared only when exact.
         let (v, mv): (i64, i64) = (cols[2].parse().unwrap(), cols[3].parse().unwrap());
         let negative_inexact = |scale: i32| {
-            got.signum() < 0 && got.clone().checked_mul(1).is_some_and(|x| {
-                let (_, e) = x.as_decimal();
-                e < scale
-            })
+            got.signum() < 0
+                && got.clone().checked_mul(1).is_some_and(|x| {
+                    let (_, e) = x.as_decimal();
+                    e < scale
+                })
         };
         if got.value().unsigned_abs() < i64::MAX as u64 / 1_000_000_000 && !negative_inexact(0) {
             assert_eq!(got.value(), v, "{input:?} value");
@@ -125,7 +129,11 @@ fn parse_table_values_and_formats() {
         let want = Quantity::from_dec(Dec { m, e }, format);
         for prefix in ["", "+", "-"] {
             let got = q(&format!("{prefix}{input}"));
-            let want = if prefix == "-" { -want.clone() } else { want.clone() };
+            let want = if prefix == "-" {
+                -want.clone()
+            } else {
+                want.clone()
+            };
             assert_eq!(got, want, "{prefix}{input}");
             assert_eq!(got.format(), format, "{prefix}{input}");
         }
@@ -280,9 +288,15 @@ fn comparisons_and_conversions() {
     assert_eq!(q("250m").as_f64(), 0.25);
     assert_eq!(q("1Ei").as_f64(), 1152921504606846976.0);
     assert_eq!(Quantity::new(1024, Format::BinarySI).to_string(), "1Ki");
-    assert_eq!(Quantity::from_milli(1500, Format::DecimalSI).to_string(), "1500m");
+    assert_eq!(
+        Quantity::from_milli(1500, Format::DecimalSI).to_string(),
+        "1500m"
+    );
     assert_eq!(Quantity::from_scaled(5, 6).to_string(), "5M");
-    assert_eq!(q("1536Mi").with_format(Format::DecimalSI).to_string(), "1610612736");
+    assert_eq!(
+        q("1536Mi").with_format(Format::DecimalSI).to_string(),
+        "1610612736"
+    );
 }
 
 #[test]

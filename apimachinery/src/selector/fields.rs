@@ -80,7 +80,6 @@ impl Fields for [(&str, &str)] {
     }
 }
 
-
 /// One term of a field selector.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FieldTerm {
@@ -154,7 +153,8 @@ impl FieldSelector {
 
     /// Adds `field=value`.
     pub fn and_equals(mut self, field: impl Into<String>, value: impl Into<String>) -> Self {
-        self.terms.push(FieldTerm::Equals(field.into(), value.into()));
+        self.terms
+            .push(FieldTerm::Equals(field.into(), value.into()));
         self
     }
 
@@ -238,7 +238,11 @@ impl FromStr for FieldSelector {
                     .map(|op| (i, op))
             });
             let Some((i, op)) = found else {
-                return Err(err(input, offset, format!("can't understand {part:?}: no operator")));
+                return Err(err(
+                    input,
+                    offset,
+                    format!("can't understand {part:?}: no operator"),
+                ));
             };
             let (lhs, rhs) = (&part[..i], &part[i + op.len()..]);
             let value = unescape_field_value(rhs)

@@ -106,7 +106,11 @@ impl Requirement {
         let mut errs = Vec::new();
         let key_errs = is_label_key(&self.key);
         if !key_errs.is_empty() {
-            errs.push(format!("invalid label key {:?}: {}", self.key, key_errs.join("; ")));
+            errs.push(format!(
+                "invalid label key {:?}: {}",
+                self.key,
+                key_errs.join("; ")
+            ));
         }
         let n = self.values.len();
         match self.operator {
@@ -121,9 +125,7 @@ impl Requirement {
             }
             Operator::GreaterThan | Operator::LessThan => {
                 if n != 1 {
-                    errs.push(
-                        "for 'Gt', 'Lt' operators, exactly one value is required".to_owned(),
-                    );
+                    errs.push("for 'Gt', 'Lt' operators, exactly one value is required".to_owned());
                 }
                 for v in &self.values {
                     if v.parse::<i64>().is_err() {
@@ -195,7 +197,9 @@ impl Requirement {
     /// The requirement as a `LabelSelectorRequirement`, for the four operators it supports.
     pub fn to_label_selector_requirement(&self) -> Option<LabelSelectorRequirement> {
         let (op, values) = match self.operator {
-            Operator::Equals | Operator::DoubleEquals | Operator::In => ("In", Some(self.values.clone())),
+            Operator::Equals | Operator::DoubleEquals | Operator::In => {
+                ("In", Some(self.values.clone()))
+            }
             Operator::NotEquals | Operator::NotIn => ("NotIn", Some(self.values.clone())),
             Operator::Exists => ("Exists", None),
             Operator::DoesNotExist => ("DoesNotExist", None),
@@ -633,14 +637,20 @@ impl<'a> Parser<'a> {
                             if t2 != Tok::Ident && t2 != Tok::Not {
                                 return Err(self.fail(
                                     p2,
-                                    format!("found {}, expected: identifier after ','", Self::found(l2)),
+                                    format!(
+                                        "found {}, expected: identifier after ','",
+                                        Self::found(l2)
+                                    ),
                                 ));
                             }
                         }
                         _ => {
                             return Err(self.fail(
                                 p,
-                                format!("found {}, expected: ',' or 'end of string'", Self::found(l)),
+                                format!(
+                                    "found {}, expected: ',' or 'end of string'",
+                                    Self::found(l)
+                                ),
                             ));
                         }
                     }
@@ -649,7 +659,10 @@ impl<'a> Parser<'a> {
                 _ => {
                     return Err(self.fail(
                         pos,
-                        format!("found {}, expected: !, identifier, or 'end of string'", Self::found(lit)),
+                        format!(
+                            "found {}, expected: !, identifier, or 'end of string'",
+                            Self::found(lit)
+                        ),
                     ));
                 }
             }
@@ -663,18 +676,27 @@ impl<'a> Parser<'a> {
             (tok, lit, pos) = self.next(true);
         }
         if tok != Tok::Ident {
-            return Err(self.fail(pos, format!("found {}, expected: identifier", Self::found(lit))));
+            return Err(self.fail(
+                pos,
+                format!("found {}, expected: identifier", Self::found(lit)),
+            ));
         }
         let key = lit;
         let key_errs = is_label_key(key);
         if !key_errs.is_empty() {
-            return Err(self.fail(pos, format!("invalid label key {key:?}: {}", key_errs.join("; "))));
+            return Err(self.fail(
+                pos,
+                format!("invalid label key {key:?}: {}", key_errs.join("; ")),
+            ));
         }
         let (next, _, _) = self.peek(true);
         let op = if negated {
             if next != Tok::End && next != Tok::Comma {
                 let (_, l, p) = self.peek(false);
-                return Err(self.fail(p, format!("found {}, expected: ',' or 'end of string'", Self::found(l))));
+                return Err(self.fail(
+                    p,
+                    format!("found {}, expected: ',' or 'end of string'", Self::found(l)),
+                ));
             }
             Operator::DoesNotExist
         } else if next == Tok::End || next == Tok::Comma {
@@ -692,7 +714,10 @@ impl<'a> Parser<'a> {
                 _ => {
                     return Err(self.fail(
                         p,
-                        format!("found {}, expected: in, notin, =, ==, !=, gt, lt", Self::found(l)),
+                        format!(
+                            "found {}, expected: in, notin, =, ==, !=, gt, lt",
+                            Self::found(l)
+                        ),
                     ));
                 }
             }
@@ -705,9 +730,13 @@ impl<'a> Parser<'a> {
         for (v, p) in &values {
             let errs = is_valid_label_value(v);
             if !errs.is_empty() {
-                return Err(self.fail(*p, format!("invalid label value {v:?}: {}", errs.join("; "))));
+                return Err(self.fail(
+                    *p,
+                    format!("invalid label value {v:?}: {}", errs.join("; ")),
+                ));
             }
-            if matches!(op, Operator::GreaterThan | Operator::LessThan) && v.parse::<i64>().is_err() {
+            if matches!(op, Operator::GreaterThan | Operator::LessThan) && v.parse::<i64>().is_err()
+            {
                 return Err(self.fail(
                     *p,
                     format!("for 'Gt', 'Lt' operators, the value must be an integer: {v:?}"),
@@ -876,7 +905,11 @@ mod tests {
         ];
         for (input, pos) in cases {
             match input.parse::<Selector>() {
-                Err(Error::InvalidLabelSelector { position, input: i, reason }) => {
+                Err(Error::InvalidLabelSelector {
+                    position,
+                    input: i,
+                    reason,
+                }) => {
                     assert_eq!(i, input);
                     assert_eq!(position, pos, "{input}: {reason}");
                 }
@@ -888,10 +921,13 @@ mod tests {
     #[test]
     fn matching_table() {
         let labels = |s: &[(&str, &str)]| -> BTreeMap<String, String> {
-            s.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            s.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         // (selector, labels, matches), after TestSelectorMatches / TestEverything.
-        let cases: &[(&str, &[(&str, &str)], bool)] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+        let cases: &[Case<'_>] = &[
             ("", &[("x", "y")], true),
             ("x=y", &[("x", "y")], true),
             ("x=y,z=w", &[("x", "y"), ("z", "w")], true),
@@ -940,7 +976,11 @@ mod tests {
         let s = Selector::try_from(&ls).unwrap();
         assert_eq!(s.to_string(), "a=1,b=2,c in (x,y),d notin (z),e,!f");
         assert!(Selector::from_label_selector(None).unwrap().is_nothing());
-        assert!(Selector::try_from(&LabelSelector::default()).unwrap().is_everything());
+        assert!(
+            Selector::try_from(&LabelSelector::default())
+                .unwrap()
+                .is_everything()
+        );
         let bad: LabelSelector = serde_json::from_str(
             r#"{"matchExpressions":[{"key":"c","operator":"Gt","values":["1"]}]}"#,
         )
@@ -955,7 +995,12 @@ mod tests {
 
     #[test]
     fn builder_and_validation() {
-        let s = Selector::builder().gt("gen", 3).lt("gen", 9).exists("a").build().unwrap();
+        let s = Selector::builder()
+            .gt("gen", 3)
+            .lt("gen", 9)
+            .exists("a")
+            .build()
+            .unwrap();
         assert_eq!(s.to_string(), "a,gen>3,gen<9");
         assert!(Selector::builder().eq("bad key", "v").build().is_err());
         assert!(Selector::builder().eq("k", "bad value!").build().is_err());

@@ -8,7 +8,7 @@ use quote::quote;
 use syn::{Ident, LitStr};
 
 use super::model::{
-    Body, Field, MACHINERY_SCALARS, ModKey, Model, Repr, Special, Ty, TypeDef, prerelease,
+    Body, Field, MACHINERY_SCALARS, ModKey, Model, Module, Repr, Special, Ty, TypeDef, prerelease,
 };
 
 /// The first line of every generated file.
@@ -30,8 +30,29 @@ const ALLOWS: &[&str] = &[
 pub struct Options {
     /// Gate alpha/beta versions behind features of these names (`None`: always compiled).
     pub gate_prerelease: bool,
-    /// Where generated code refers to the crate that holds it (`crate` in k8s-api).
+    /// Where generated code finds `ByteString` and `serde_helpers` (`crate` in k8s-api,
+    /// `k8s_api` for CRD types generated into another crate).
     pub crate_path: String,
+    /// Where generated code finds the apimachinery types.
+    pub machinery_path: String,
+    /// Emit `KINDS` for `crate::registry` (k8s-api only).
+    pub registry: bool,
+}
+
+impl Options {
+    /// For types generated into a user's crate (CRDs), which depends on k8s-api.
+    pub fn standalone() -> Self {
+        Options {
+            gate_prerelease: false,
+            crate_path: "k8s_api".to_string(),
+            machinery_path: "k8s_api::apimachinery".to_string(),
+            registry: false,
+        }
+    }
+
+    fn machinery(&self, name: &str) -> Result<TokenStream> {
+        path(&format!("{}::{name}", self.machinery_path))
+    }
 }
 
 impl Default for Options {
@@ -39,6 +60,8 @@ impl Default for Options {
         Options {
             gate_prerelease: true,
             crate_path: "crate".to_string(),
+            machinery_path: "k8s_apimachinery".to_string(),
+            registry: true,
         }
     }
 }
@@ -154,10 +177,7 @@ fn rust_ty(ty: &Ty, here: &ModKey, opts: &Options) -> Result<TokenStream> {
         Ty::F64 => quote!(f64),
         Ty::Bytes => path(&format!("{}::ByteString", opts.crate_path))?,
         Ty::Value => quote!(serde_json::Value),
-        Ty::Machinery(name) => {
-            let name = ident(name);
-            quote!(k8s_apimachinery::#name)
-        }
+        Ty::Machinery(name) => opts.machinery(name)?,
         Ty::Generated(r) => {
             if &r.module == here {
                 let name = ident(&r.name);
@@ -217,6 +237,11 @@ fn field_tokens(f: &Field, here: &ModKey, opts: &Options) -> Result<TokenStream>
 }
 
 fn type_tokens(def: &TypeDef, here: &ModKey, model: &Model, opts: &Options) -> Result<TokenStream> {
+    let resource_trait = opts.machinery("Resource")?;
+    let object_trait = opts.machinery("Object")?;
+    let object_meta = opts.machinery("ObjectMeta")?;
+    let list_trait = opts.machinery("ListObject")?;
+    let list_meta = opts.machinery("ListMeta")?;
     let doc = docs(&def.doc);
     let name = ident(&def.name);
     let mut out = match &def.body {
@@ -252,7 +277,7 @@ fn type_tokens(def: &TypeDef, here: &ModKey, model: &Model, opts: &Options) -> R
         let verbs = res.verbs.iter().map(|v| lit(v));
         let subs = res.subresources.iter().map(|v| lit(v));
         out.extend(quote! {
-            impl k8s_apimachinery::Resource for #name {
+            impl #resource_trait for #name {
                 const API_VERSION: &'static str = #api_version;
                 const GROUP: &'static str = #group;
                 const VERSION: &'static str = #version;
@@ -265,11 +290,11 @@ fn type_tokens(def: &TypeDef, here: &ModKey, model: &Model, opts: &Options) -> R
         });
         if def.object_meta {
             out.extend(quote! {
-                impl k8s_apimachinery::Object for #name {
-                    fn metadata(&self) -> &k8s_apimachinery::ObjectMeta {
+                impl #object_trait for #name {
+                    fn metadata(&self) -> &#object_meta {
                         &self.metadata
                     }
-                    fn metadata_mut(&mut self) -> &mut k8s_apimachinery::ObjectMeta {
+                    fn metadata_mut(&mut self) -> &mut #object_meta {
                         &mut self.metadata
                     }
                 }
@@ -281,9 +306,9 @@ fn type_tokens(def: &TypeDef, here: &ModKey, model: &Model, opts: &Options) -> R
     {
         let item_ty = rust_ty(&Ty::Generated(item.clone()), here, opts)?;
         out.extend(quote! {
-            impl k8s_apimachinery::ListObject for #name {
+            impl #list_trait for #name {
                 type Item = #item_ty;
-                fn list_meta(&self) -> &k8s_apimachinery::ListMeta {
+                fn list_meta(&self) -> &#list_meta {
                     &self.metadata
                 }
                 fn items(&self) -> &[#item_ty] {
@@ -378,6 +403,84 @@ fn group_label(group: &str) -> String {
     }
 }
 
+/// The items of one generated module (inner docs and attributes first).
+fn module_tokens(
+    key: &ModKey,
+    module: &Module,
+    model: &Model,
+    opts: &Options,
+) -> Result<TokenStream> {
+    let api_group = module.api_group.clone();
+    let gv_doc = match &api_group {
+        Some(g) if g.is_empty() => format!(
+            " The core API, version `{}` (`/api/{}`).",
+            key.version, key.version
+        ),
+        Some(g) => format!(
+            " API group `{g}`, version `{}` (`/apis/{g}/{}`).",
+            key.version, key.version
+        ),
+        None => format!(
+            " Types of `{}` (no served kinds of their own).",
+            module.package
+        ),
+    };
+    let pkg_doc = format!(
+        " Generated from the OpenAPI schemas `{}.*`.",
+        module.package
+    );
+    let gv_doc = lit(&gv_doc);
+    let pkg_doc = lit(&pkg_doc);
+    let allows = allows();
+    let mut items = Vec::new();
+    for def in module.types.values() {
+        items.push(type_tokens(def, key, model, opts).with_context(|| def.schema.clone())?);
+    }
+    // The registry entries of the served kinds (with their list types).
+    let lists: BTreeMap<&str, &str> = module
+        .types
+        .values()
+        .filter_map(|d| {
+            d.list_of
+                .as_ref()
+                .filter(|r| &r.module == key)
+                .map(|r| (r.name.as_str(), d.name.as_str()))
+        })
+        .collect();
+    let entries: Vec<TokenStream> = module
+        .types
+        .values()
+        .filter(|d| d.resource.is_some())
+        .map(|d| {
+            let t = ident(&d.name);
+            match lists.get(d.name.as_str()) {
+                Some(list) => {
+                    let l = ident(list);
+                    quote!(crate::registry::Kind::with_list::<#t, #l>())
+                }
+                None => quote!(crate::registry::Kind::of::<#t>()),
+            }
+        })
+        .collect();
+    let kinds = if entries.is_empty() || !opts.registry {
+        quote!()
+    } else {
+        quote! {
+            /// The served kinds of this module, for [`crate::registry`].
+            pub(crate) const KINDS: &[crate::registry::Kind] = &[#(#entries),*];
+        }
+    };
+    let tokens = quote! {
+        #![doc = #gv_doc]
+        #![doc = ""]
+        #![doc = #pkg_doc]
+        #allows
+        #(#items)*
+        #kinds
+    };
+    Ok(tokens)
+}
+
 /// One file per group/version (`core/v1.rs`), a `mod.rs` per group and the root `mod.rs`.
 /// Returns relative path → content.
 pub fn render(model: &Model, opts: &Options) -> Result<BTreeMap<String, String>> {
@@ -387,39 +490,7 @@ pub fn render(model: &Model, opts: &Options) -> Result<BTreeMap<String, String>>
         groups.entry(key.group.as_str()).or_default().push(key);
     }
     for (key, module) in &model.modules {
-        let api_group = module.api_group.clone();
-        let gv_doc = match &api_group {
-            Some(g) if g.is_empty() => format!(
-                " The core API, version `{}` (`/api/{}`).",
-                key.version, key.version
-            ),
-            Some(g) => format!(
-                " API group `{g}`, version `{}` (`/apis/{g}/{}`).",
-                key.version, key.version
-            ),
-            None => format!(
-                " Types of `{}` (no served kinds of their own).",
-                module.package
-            ),
-        };
-        let pkg_doc = format!(
-            " Generated from the OpenAPI schemas `{}.*`.",
-            module.package
-        );
-        let gv_doc = lit(&gv_doc);
-        let pkg_doc = lit(&pkg_doc);
-        let allows = allows();
-        let mut items = Vec::new();
-        for def in module.types.values() {
-            items.push(type_tokens(def, key, model, opts).with_context(|| def.schema.clone())?);
-        }
-        let tokens = quote! {
-            #![doc = #gv_doc]
-            #![doc = ""]
-            #![doc = #pkg_doc]
-            #allows
-            #(#items)*
-        };
+        let tokens = module_tokens(key, module, model, opts)?;
         files.insert(
             format!("{}/{}.rs", key.group, key.version),
             print_file(tokens)?,
@@ -490,10 +561,70 @@ pub fn render(model: &Model, opts: &Options) -> Result<BTreeMap<String, String>>
             pub mod #g;
         });
     }
+    let mut registry = Vec::new();
+    for (key, module) in &model.modules {
+        if !module.types.values().any(|d| d.resource.is_some()) {
+            continue;
+        }
+        let cfg = cfg_of(&gates.get(key).cloned().unwrap_or_default());
+        let (g, v) = (ident(&key.group), ident(&key.version));
+        registry.push(quote! {
+            #cfg
+            out.extend(#g::#v::KINDS);
+        });
+    }
     let tokens = quote! {
         #![doc = " The generated API groups; re-exported at the crate root."]
         #(#root_items)*
+        /// Every served kind compiled in. `#[inline]`: the serde code of every kind is
+        /// instantiated only in crates that use the registry, not in k8s-api itself.
+        #[inline]
+        pub(crate) fn kinds() -> Vec<&'static crate::registry::Kind> {
+            let mut out = Vec::new();
+            #(#registry)*
+            out
+        }
     };
     files.insert("mod.rs".to_string(), print_file(tokens)?);
     Ok(files)
+}
+
+/// All modules in one file (`pub mod <group> { pub mod <version> { … } }`, or just the version
+/// modules when there is one group), for types generated into another crate (CRDs).
+pub fn render_single(model: &Model, opts: &Options, title: &str) -> Result<String> {
+    let groups: BTreeSet<&str> = model.modules.keys().map(|k| k.group.as_str()).collect();
+    let mut by_group: BTreeMap<&str, Vec<TokenStream>> = BTreeMap::new();
+    for (key, module) in &model.modules {
+        let inner = module_tokens(key, module, model, opts)?;
+        let v = ident(&key.version);
+        by_group
+            .entry(key.group.as_str())
+            .or_default()
+            .push(quote! {
+                pub mod #v {
+                    #inner
+                }
+            });
+    }
+    let title = lit(&format!(" {title}"));
+    let body = if groups.len() == 1 {
+        let mods = by_group.into_values().flatten();
+        quote!(#(#mods)*)
+    } else {
+        let mods = by_group.into_iter().map(|(g, versions)| {
+            let doc = lit(&format!(" Group module `{g}`."));
+            let g = ident(g);
+            quote! {
+                #[doc = #doc]
+                pub mod #g {
+                    #(#versions)*
+                }
+            }
+        });
+        quote!(#(#mods)*)
+    };
+    print_file(quote! {
+        #![doc = #title]
+        #body
+    })
 }

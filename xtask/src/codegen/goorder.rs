@@ -1,8 +1,8 @@
 //! The JSON field order of the Go structs behind the schemas.
 //!
 //! OpenAPI lists properties alphabetically, but the apiserver writes JSON in Go struct field
-//! order (`apiVersion`, `kind`, `metadata`, `spec`, `status`). Emitting Rust fields in the same
-//! order makes our serialized JSON read like the server's (and `kubectl -o json`). The order is
+//! order (`kind`, `apiVersion`, `metadata`, `spec`, `status`). Emitting Rust fields in the same
+//! order makes our serialized JSON byte-for-byte like the server's. The order is
 //! read from the Go sources of the API types (`k8s.io/api`, `k8s.io/apiextensions-apiserver`,
 //! `k8s.io/kube-aggregator`, from the Go module cache) with a small line-based parser of
 //! `type X struct { … }` blocks and their `json:"…"` tags; embedded structs without a JSON name
@@ -101,8 +101,9 @@ impl GoOrder {
                 GoField::Inline { package, type_name } => {
                     match (package.as_deref(), type_name.as_str()) {
                         (_, "TypeMeta") => {
-                            out.push("apiVersion".to_string());
+                            // metav1.TypeMeta declares Kind first.
                             out.push("kind".to_string());
+                            out.push("apiVersion".to_string());
                         }
                         (None, t) => {
                             // Same package; an unknown one contributes nothing.
@@ -150,11 +151,11 @@ fn parse_structs(text: &str, out: &mut HashMap<String, Vec<GoField>>) {
                 continue;
             }
             if nested > 0 {
-                if line.starts_with('}') {
+                if let Some(rest) = line.strip_prefix('}') {
                     nested -= 1;
                     if nested == 0 {
                         // `} `json:"name"``: the field of the anonymous struct.
-                        let decl = format!("{nested_field} struct{}", &line[1..]);
+                        let decl = format!("{nested_field} struct{rest}");
                         if let Some(field) = parse_field(&decl) {
                             fields.push(field);
                         }
@@ -277,7 +278,7 @@ type VolumeSource struct {
             .insert("io.k8s.api.core.v1".to_string(), structs);
         assert_eq!(
             order.fields("io.k8s.api.core.v1", "Pod").unwrap(),
-            ["apiVersion", "kind", "metadata", "spec", "status"]
+            ["kind", "apiVersion", "metadata", "spec", "status"]
         );
         assert_eq!(
             order.fields("io.k8s.api.core.v1", "Volume").unwrap(),

@@ -7,12 +7,18 @@
 //! cargo xtask codegen --from-cluster   read /openapi/v3 from $KUBECONFIG's cluster (client certs)
 //!                                      or the local control plane
 //! cargo xtask codegen --out DIR        write somewhere else than api/src/generated
+//! cargo xtask codegen --crd FILE.yaml [--crd …] --out FILE.rs
+//!                                      types of CustomResourceDefinitions, as one module file for
+//!                                      a crate that depends on k8s-api, serde and serde_json
+//! cargo xtask codegen --from-cluster --group G --out FILE.rs
+//!                                      the same for a group the cluster serves (CRDs included)
 //! ```
 //!
 //! Pipeline: documents ([`spec`]) → merged schemas + REST resources from the paths
 //! ([`resources`]) + Go field order ([`goorder`]) → [`model`] → tokens ([`emit`]) → prettyplease →
 //! rustfmt (so that `cargo fmt --check` agrees) → files.
 
+mod crd;
 mod emit;
 mod goorder;
 mod model;
@@ -30,7 +36,9 @@ use anyhow::{Context, Result, bail};
 use spec::{Document, Schema};
 
 const USAGE: &str = "usage: cargo xtask codegen [--spec DIR | --from-cluster] [--out DIR] [--check]
-                     [--go-version vX.Y.Z] [--no-gate]";
+                            [--go-version vX.Y.Z] [--no-gate]
+       cargo xtask codegen --crd FILE.yaml [--crd FILE.yaml …] [--out FILE.rs] [--check]
+       cargo xtask codegen --from-cluster --group GROUP [--out FILE.rs] [--check]";
 
 /// Modules of the Go sources that hold the API types (for the JSON field order).
 const GO_MODULES: &[&str] = &[
@@ -47,6 +55,8 @@ struct Args {
     check: bool,
     go_version: Option<String>,
     no_gate: bool,
+    crds: Vec<PathBuf>,
+    group: Option<String>,
 }
 
 fn parse_args(args: &[&str]) -> Result<Args> {
@@ -65,11 +75,19 @@ fn parse_args(args: &[&str]) -> Result<Args> {
             "--check" => out.check = true,
             "--go-version" => out.go_version = Some(value("--go-version")?),
             "--no-gate" => out.no_gate = true,
+            "--crd" => out.crds.push(PathBuf::from(value("--crd")?)),
+            "--group" => out.group = Some(value("--group")?),
             other => bail!("unknown argument {other:?}\n\n{USAGE}"),
         }
     }
     if out.spec.is_some() && out.from_cluster {
         bail!("--spec and --from-cluster exclude each other\n\n{USAGE}");
+    }
+    if !out.crds.is_empty() && (out.spec.is_some() || out.from_cluster) {
+        bail!("--crd excludes --spec and --from-cluster\n\n{USAGE}");
+    }
+    if out.group.is_some() && !out.from_cluster {
+        bail!("--group goes with --from-cluster\n\n{USAGE}");
     }
     Ok(out)
 }
@@ -92,6 +110,17 @@ fn staging_version(kubernetes: &str) -> Option<String> {
 
 pub async fn run(args: &[&str]) -> Result<()> {
     let args = parse_args(args)?;
+    if !args.crds.is_empty() {
+        let mut crds = Vec::new();
+        for path in &args.crds {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            crds.extend(crd::parse_crds(&text).with_context(|| path.display().to_string())?);
+        }
+        let names: Vec<String> = args.crds.iter().map(|p| p.display().to_string()).collect();
+        let text = generate_crds(&crds, &names.join(", "))?;
+        return single_output(&args, &text);
+    }
     let pinned = k8s_rs_tests::plane::KUBERNETES_VERSION;
     let (docs, kubernetes_version) = if args.from_cluster {
         spec::load_cluster().await?
@@ -111,6 +140,26 @@ pub async fn run(args: &[&str]) -> Result<()> {
     // The pinned spec must find its Go sources (CI compares the output); other sources fall
     // back to the OpenAPI (alphabetical) order.
     let strict = args.spec.is_none() && !args.from_cluster;
+    if let Some(group) = &args.group {
+        let prefix = format!("apis__{group}__");
+        let docs: BTreeMap<String, Document> = docs
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(&prefix))
+            .collect();
+        if docs.is_empty() {
+            bail!("the cluster serves no group {group:?}");
+        }
+        let model = build_model(&docs, go_version.as_deref(), false)?;
+        let title = format!(
+            "Types of the API group `{group}` as served by the cluster (Kubernetes {kubernetes_version})."
+        );
+        let text = rustfmt(&emit::render_single(
+            &model,
+            &emit::Options::standalone(),
+            &title,
+        )?)?;
+        return single_output(&args, &text);
+    }
     let files = generate(&docs, go_version.as_deref(), strict, !args.no_gate)?;
     let out = args
         .out
@@ -144,6 +193,42 @@ pub async fn run(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Writes (or with `--check` compares) a single generated file: `--out`, or stdout.
+fn single_output(args: &Args, text: &str) -> Result<()> {
+    match &args.out {
+        Some(path) if args.check => {
+            if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+                bail!(
+                    "{} is out of date; run the same command without --check",
+                    path.display()
+                );
+            }
+            println!("{} is up to date", path.display());
+        }
+        Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// CRDs → one formatted module file.
+fn generate_crds(crds: &[serde_json::Value], source: &str) -> Result<String> {
+    let (schemas, resources) = crd::crd_inputs(crds)?;
+    let model = model::Model::build(&schemas, &resources, &goorder::GoOrder::default())?;
+    let title = format!("Types of CustomResourceDefinitions, generated from `{source}`.");
+    rustfmt(&emit::render_single(
+        &model,
+        &emit::Options::standalone(),
+        &title,
+    )?)
+}
+
 /// Documents → formatted files (relative path → content).
 fn generate(
     docs: &BTreeMap<String, Document>,
@@ -151,6 +236,27 @@ fn generate(
     strict: bool,
     gate: bool,
 ) -> Result<BTreeMap<String, String>> {
+    let model = build_model(docs, go_version, strict)?;
+    let opts = emit::Options {
+        gate_prerelease: gate,
+        ..emit::Options::default()
+    };
+    let files = emit::render(&model, &opts)?;
+    files
+        .into_iter()
+        .map(|(path, text)| {
+            let text = rustfmt(&text).with_context(|| format!("formatting {path}"))?;
+            Ok((path, text))
+        })
+        .collect()
+}
+
+/// Documents → the model (schemas merged, resources from the paths, Go field order).
+fn build_model(
+    docs: &BTreeMap<String, Document>,
+    go_version: Option<&str>,
+    strict: bool,
+) -> Result<model::Model> {
     let schemas = merge_schemas(docs)?;
     let ops: Vec<_> = docs.values().flat_map(Document::operations).collect();
     let resources = resources::resources(&ops)?;
@@ -187,19 +293,7 @@ fn generate(
         eprintln!("warning: no Go sources for {missing:?}; their fields keep the OpenAPI order");
     }
 
-    let model = model::Model::build(&schemas, &resources, &go)?;
-    let opts = emit::Options {
-        gate_prerelease: gate,
-        ..emit::Options::default()
-    };
-    let files = emit::render(&model, &opts)?;
-    files
-        .into_iter()
-        .map(|(path, text)| {
-            let text = rustfmt(&text).with_context(|| format!("formatting {path}"))?;
-            Ok((path, text))
-        })
-        .collect()
+    model::Model::build(&schemas, &resources, &go)
 }
 
 /// All schemas of all documents; a schema that two documents define differently is an error,
@@ -390,5 +484,19 @@ mod tests {
         assert!(a["mod.rs"].contains("pub mod example;"));
         // rustfmt leaves the output alone.
         assert_eq!(&rustfmt(v1).unwrap(), v1);
+    }
+
+    /// The committed CRD fixture output is what the generator makes of the fixture CRD.
+    #[test]
+    fn crd_fixture_is_up_to_date() {
+        let root = workspace_root();
+        let yaml = std::fs::read_to_string(root.join("api/tests/crd/widget.yaml")).unwrap();
+        let crds = crd::parse_crds(&yaml).unwrap();
+        let text = generate_crds(&crds, "api/tests/crd/widget.yaml").unwrap();
+        let committed = std::fs::read_to_string(root.join("api/tests/crd/widget.rs")).unwrap();
+        assert!(
+            text == committed,
+            "api/tests/crd/widget.rs is stale: cargo xtask codegen --crd api/tests/crd/widget.yaml --out api/tests/crd/widget.rs"
+        );
     }
 }

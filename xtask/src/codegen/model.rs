@@ -165,6 +165,18 @@ pub fn machinery_type(id: &str) -> Option<String> {
 pub fn module_of_package(package: &str) -> Option<ModKey> {
     let mut parts = package.rsplit('.');
     let version = parts.next()?;
+    if !package.starts_with("io.k8s.") {
+        // A custom resource's group, reversed by the apiserver (`com.example.stable.v1`):
+        // the whole group names the module (`stable_example_com`).
+        let group: Vec<&str> = parts.collect();
+        if group.is_empty() {
+            return None;
+        }
+        return Some(ModKey {
+            group: module_name(&group.join("_")),
+            version: module_name(version),
+        });
+    }
     let group = parts.next()?;
     Some(ModKey {
         group: module_name(group),
@@ -198,6 +210,8 @@ impl Model {
         let mut builder = Builder {
             schemas,
             refs: BTreeMap::new(),
+            taken: BTreeSet::new(),
+            inline: Vec::new(),
         };
         // First the names, so that references resolve.
         for id in schemas.keys() {
@@ -206,13 +220,12 @@ impl Model {
             }
             let (pkg, name) = split_schema_name(id).with_context(|| format!("schema name {id}"))?;
             let module = module_of_package(pkg).with_context(|| format!("schema package {pkg}"))?;
-            builder.refs.insert(
-                id.clone(),
-                TypeRef {
-                    module,
-                    name: type_name(name),
-                },
-            );
+            let r = TypeRef {
+                module,
+                name: type_name(name),
+            };
+            builder.taken.insert(r.clone());
+            builder.refs.insert(id.clone(), r);
         }
         let mut packages: BTreeMap<ModKey, String> = BTreeMap::new();
         for (id, schema) in schemas {
@@ -233,6 +246,13 @@ impl Model {
             module.package = pkg.to_string();
             if module.types.insert(r.name.clone(), def).is_some() {
                 bail!("two schemas named {} in module {:?}", r.name, r.module);
+            }
+        }
+        // Types of inline object schemas (CRDs), named after their parent and field.
+        for (r, def) in std::mem::take(&mut builder.inline) {
+            let module = model.modules.entry(r.module.clone()).or_default();
+            if module.types.insert(r.name.clone(), def).is_some() {
+                bail!("two types named {} in module {:?}", r.name, r.module);
             }
         }
         // Resources, lists, API groups.
@@ -390,14 +410,27 @@ fn list_item(def: &TypeDef) -> Option<TypeRef> {
     }
 }
 
+/// Where a schema sits: the type and field that hold it.
+struct Inline<'a> {
+    owner: &'a TypeRef,
+    wire: &'a str,
+    id: &'a str,
+    go: &'a GoOrder,
+    pkg: &'a str,
+}
+
 struct Builder<'a> {
     schemas: &'a BTreeMap<String, Schema>,
     refs: BTreeMap<String, TypeRef>,
+    /// Every type name given out.
+    taken: BTreeSet<TypeRef>,
+    /// Types made for inline object schemas.
+    inline: Vec<(TypeRef, TypeDef)>,
 }
 
 impl Builder<'_> {
     fn type_def(
-        &self,
+        &mut self,
         id: &str,
         schema: &Schema,
         r: &TypeRef,
@@ -425,7 +458,7 @@ impl Builder<'_> {
                         schema.type_
                     );
                 }
-                Body::Struct(self.fields(id, schema, go, pkg, go_name)?)
+                Body::Struct(self.fields(id, schema, go, pkg, go_name, r)?)
             }
         };
         Ok(TypeDef {
@@ -441,12 +474,13 @@ impl Builder<'_> {
     }
 
     fn fields(
-        &self,
+        &mut self,
         id: &str,
         schema: &Schema,
         go: &GoOrder,
         pkg: &str,
         go_name: &str,
+        owner: &TypeRef,
     ) -> Result<Vec<Field>> {
         let required: BTreeSet<&str> = schema.required.iter().map(String::as_str).collect();
         // Go order first, then whatever the Go struct doesn't name (alphabetically).
@@ -471,7 +505,18 @@ impl Builder<'_> {
             let Some(prop) = schema.properties.get(wire) else {
                 continue;
             };
-            let ty = self.ty(prop).with_context(|| format!("{id}.{wire}"))?;
+            let ty = self
+                .ty(
+                    prop,
+                    &Inline {
+                        owner,
+                        wire,
+                        id,
+                        go,
+                        pkg,
+                    },
+                )
+                .with_context(|| format!("{id}.{wire}"))?;
             let rust = field_name(wire);
             if !names.insert(rust.clone()) {
                 bail!("{id}: two properties map to the Rust field {rust}");
@@ -483,7 +528,11 @@ impl Builder<'_> {
                 .is_some_and(|d| d.as_object().is_some_and(|o| o.is_empty()));
             let meta = wire == "metadata"
                 && matches!(&ty, Ty::Machinery(n) if n == "ObjectMeta" || n == "ListMeta");
-            let repr = if required.contains(wire) {
+            // A zero metav1.Time/MicroTime is written as `null` by Go even where the spec says
+            // required (an events.k8s.io Event made from a core Event has `eventTime: null`):
+            // such fields are `Option`.
+            let nullable_time = matches!(&ty, Ty::Machinery(n) if n == "Time" || n == "MicroTime");
+            let repr = if required.contains(wire) && !nullable_time {
                 Repr::Required
             } else if (is_struct && value_default) || meta {
                 Repr::Value
@@ -506,8 +555,8 @@ impl Builder<'_> {
         Ok(fields)
     }
 
-    /// The type of a property or item schema.
-    fn ty(&self, s: &Schema) -> Result<Ty> {
+    /// The type of a property or item schema (`at`: where it is, to name an inline type).
+    fn ty(&mut self, s: &Schema, at: &Inline<'_>) -> Result<Ty> {
         if let Some(r) = self.reference(s) {
             return self.ty_of_ref(r);
         }
@@ -533,18 +582,51 @@ impl Builder<'_> {
             Some("boolean") => Ty::Bool,
             Some("array") => {
                 let items = s.items.as_deref().context("array without items")?;
-                Ty::Vec(Box::new(self.ty(items)?))
+                Ty::Vec(Box::new(self.ty(items, at)?))
             }
             Some("object") => match &s.additional_properties {
-                Some(AdditionalProperties::Schema(v)) => Ty::Map(Box::new(self.ty(v)?)),
-                _ if !s.properties.is_empty() => {
-                    bail!("inline object schemas are not supported for built-in types")
-                }
+                Some(AdditionalProperties::Schema(v)) => Ty::Map(Box::new(self.ty(v, at)?)),
+                _ if !s.properties.is_empty() => self.inline_type(s, at)?,
                 _ => Ty::Value,
             },
+            None if !s.properties.is_empty() => self.inline_type(s, at)?,
             None => Ty::Value,
             Some(other) => bail!("unsupported type {other:?}"),
         })
+    }
+
+    /// A struct for an inline object schema, named `<Owner><Field>` (`WidgetSpec`,
+    /// `WidgetSpecPorts`), made unique within the module with a number.
+    fn inline_type(&mut self, s: &Schema, at: &Inline<'_>) -> Result<Ty> {
+        let base = format!("{}{}", at.owner.name, type_name(at.wire));
+        let mut r = TypeRef {
+            module: at.owner.module.clone(),
+            name: base.clone(),
+        };
+        let mut n = 2;
+        while self.taken.contains(&r) {
+            r.name = format!("{base}{n}");
+            n += 1;
+        }
+        self.taken.insert(r.clone());
+        let id = format!("{}.{}", at.id, at.wire);
+        let doc = match s.description.as_deref().filter(|d| !d.trim().is_empty()) {
+            Some(d) => doc_lines(d),
+            None => vec![format!("`{}` of [`{}`].", at.wire, at.owner.name)],
+        };
+        let fields = self.fields(&id, s, at.go, at.pkg, "", &r)?;
+        let def = TypeDef {
+            name: r.name.clone(),
+            schema: id,
+            doc,
+            body: Body::Struct(fields),
+            gvks: Vec::new(),
+            resource: None,
+            list_of: None,
+            object_meta: false,
+        };
+        self.inline.push((r.clone(), def));
+        Ok(Ty::Generated(r))
     }
 
     /// `$ref`, or `allOf: [{$ref}]` (how v3 documents attach a description to a reference).
