@@ -21,11 +21,11 @@ pub mod helpers;
 mod secret;
 pub mod transport;
 
+pub use api::logs::{LogOptions, LogStream};
+pub use api::remote;
 pub use api::{
     ACCEPT_PARTIAL_METADATA, ACCEPT_PARTIAL_METADATA_LIST, Api, DEFAULT_PAGE_SIZE, DeleteResult,
 };
-pub use api::logs::{LogOptions, LogStream};
-pub use api::remote;
 pub use config::Config;
 pub use error::Error;
 pub use secret::{SecretBytes, SecretString};

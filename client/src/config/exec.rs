@@ -26,13 +26,22 @@ pub struct ExecConfig {
     pub cluster: Option<ExecClusterInfo>,
 }
 
-/// One `env` entry of an exec plugin.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// One `env` entry of an exec plugin. `Debug` hides the value (it may be a credential).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ExecEnvVar {
     /// Variable name.
     pub name: String,
     /// Value.
     pub value: String,
+}
+
+impl std::fmt::Debug for ExecEnvVar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecEnvVar")
+            .field("name", &self.name)
+            .field("value", &"<redacted>")
+            .finish()
+    }
 }
 
 /// `interactiveMode` of an exec plugin.

@@ -42,7 +42,7 @@ pub const DEFAULT_QPS: f32 = 5.0;
 pub const DEFAULT_BURST: u32 = 10;
 
 /// Everything needed to talk to one apiserver as one user (client-go `rest.Config`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     /// The apiserver's base URL, e.g. `https://127.0.0.1:6443` (may carry a path prefix).
     pub server: String,
@@ -64,6 +64,49 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// `User-Agent`; default `k8s-rs/<version> (<os>/<arch>)`.
     pub user_agent: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("server", &self.server)
+            .field("namespace", &self.namespace)
+            .field("tls", &self.tls)
+            .field("auth", &self.auth)
+            .field(
+                "proxy_url",
+                &self.proxy_url.as_deref().map(redact_url_password),
+            )
+            .field("disable_compression", &self.disable_compression)
+            .field("qps", &self.qps)
+            .field("burst", &self.burst)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host` → `scheme://user:<redacted>@host`.
+pub(crate) fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let redacted = if userinfo.contains(':') {
+                format!("{user}:<redacted>")
+            } else {
+                user.to_string()
+            };
+            format!("{scheme}://{redacted}@{host}{path}")
+        }
+        None => url.to_string(),
+    }
 }
 
 impl Config {
@@ -154,6 +197,24 @@ pub struct AuthProviderConfig {
     pub name: String,
     /// Provider settings (`id-token`, `refresh-token`, `client-id`, `client-secret`, `idp-issuer-url`, …).
     pub config: BTreeMap<String, SecretString>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_proxy_passwords() {
+        let mut c = Config::new("https://x");
+        c.proxy_url = Some("http://bob:hunter2@proxy:3128/".into());
+        let d = format!("{c:?}");
+        assert!(!d.contains("hunter2"), "{d}");
+        assert!(d.contains("bob:<redacted>@proxy:3128"), "{d}");
+        assert_eq!(
+            redact_url_password("socks5://proxy:1080"),
+            "socks5://proxy:1080"
+        );
+    }
 }
 
 impl fmt::Debug for AuthProviderConfig {

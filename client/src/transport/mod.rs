@@ -297,14 +297,15 @@ fn build_reqwest(
         .tls_backend_preconfigured(tls)
         .gzip(!config.disable_compression);
     if let Some(proxy) = &config.proxy_url {
+        let shown = crate::config::redact_url_password(proxy);
         let scheme = proxy.split("://").next().unwrap_or_default();
         if !matches!(scheme, "http" | "https" | "socks5" | "socks5h") {
             return Err(Error::InvalidRequest(format!(
-                "proxy-url {proxy:?}: the scheme must be http, https or socks5"
+                "proxy-url {shown:?}: the scheme must be http, https or socks5"
             )));
         }
         let proxy = reqwest::Proxy::all(proxy)
-            .map_err(|e| Error::InvalidRequest(format!("proxy-url {proxy:?}: {e}")))?;
+            .map_err(|e| Error::InvalidRequest(format!("proxy-url {shown:?}: {e}")))?;
         builder = builder.proxy(proxy);
     }
     builder

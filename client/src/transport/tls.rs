@@ -52,6 +52,12 @@ pub(crate) fn client_config(
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(e.to_string()))?;
+    if tls.insecure && tls.ca_data.is_some() {
+        // client-go refuses this combination too: which one did the user mean?
+        return Err(Error::Tls(
+            "specifying a root certificates file with the insecure flag is not allowed".to_string(),
+        ));
+    }
     let verifier: Arc<dyn ServerCertVerifier> = if tls.insecure {
         tracing::warn!(
             "TLS certificate verification is disabled (insecure-skip-tls-verify): the connection is encrypted but the server is not authenticated"
@@ -250,6 +256,17 @@ mod tests {
         };
         let err = client_config(&tls, None).unwrap_err().to_string();
         assert!(err.contains("no client key"), "{err}");
+    }
+
+    #[test]
+    fn ca_with_insecure_is_refused_like_client_go() {
+        let tls = TlsConfig {
+            insecure: true,
+            ca_data: Some(b"-----BEGIN CERTIFICATE-----".to_vec()),
+            ..TlsConfig::default()
+        };
+        let err = client_config(&tls, None).unwrap_err().to_string();
+        assert!(err.contains("insecure flag is not allowed"), "{err}");
     }
 
     #[test]
