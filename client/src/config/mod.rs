@@ -199,6 +199,16 @@ pub struct AuthProviderConfig {
     pub config: BTreeMap<String, SecretString>,
 }
 
+impl fmt::Debug for AuthProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keys only: values (tokens, client secrets) never show.
+        f.debug_struct("AuthProviderConfig")
+            .field("name", &self.name)
+            .field("config_keys", &self.config.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,15 +224,5 @@ mod tests {
             redact_url_password("socks5://proxy:1080"),
             "socks5://proxy:1080"
         );
-    }
-}
-
-impl fmt::Debug for AuthProviderConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Keys only: values (tokens, client secrets) never show.
-        f.debug_struct("AuthProviderConfig")
-            .field("name", &self.name)
-            .field("config_keys", &self.config.keys().collect::<Vec<_>>())
-            .finish()
     }
 }
