@@ -535,3 +535,36 @@ async fn apiserver_restarts_with_random_timing_always_converge() {
     );
     informer.shutdown();
 }
+
+#[tokio::test]
+async fn falls_back_to_list_when_the_server_has_no_streaming_list() {
+    let plane =
+        k8s_rs_tests::plane::ControlPlane::start_private_with(&["--feature-gates=WatchList=false"])
+            .await
+            .unwrap();
+    let info = PlaneInfo::of(&plane);
+    let ns = info.create_namespace("inf-fallback").await.unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(admin(&info), &ns);
+    for i in 0..3 {
+        api.create(&cm(&format!("c{i}"), "0"), &CreateOptions::default())
+            .await
+            .unwrap();
+    }
+    let informer = SharedIndexInformer::new(api.clone(), InformerOptions::default());
+    let m = Arc::new(Mirror::default());
+    informer.add_event_handler(mirror_handler(m.clone()));
+    informer.start();
+    informer
+        .wait_for_sync(Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        informer.stats().unwrap().last_sync_mode(),
+        Some(SyncMode::List)
+    );
+    api.create(&cm("later", "1"), &CreateOptions::default())
+        .await
+        .unwrap();
+    converge(&api, &informer, &m).await;
+    informer.shutdown();
+}

@@ -99,6 +99,9 @@ struct State {
     etcd_peer_port: u16,
     apiserver_pid: u32,
     apiserver_port: u16,
+    /// Extra kube-apiserver flags (e.g. feature gates of a private plane), kept for restarts.
+    #[serde(default)]
+    extra_apiserver_args: Vec<String>,
 }
 
 /// A running control plane.
@@ -144,20 +147,27 @@ impl ControlPlane {
             plane.stop_processes();
         }
         clean_dir(dir)?;
-        let plane = Self::start_in(dir, false).await?;
+        let plane = Self::start_in(dir, false, &[]).await?;
         drop(lock);
         Ok((plane, true))
     }
 
     /// Starts a private plane in a fresh temporary directory; it is stopped on drop.
     pub async fn start_private() -> Result<Self, PlaneError> {
+        Self::start_private_with(&[]).await
+    }
+
+    /// A private plane whose apiserver gets `extra_args` too (e.g.
+    /// `--feature-gates=WatchList=false`), also on restarts.
+    pub async fn start_private_with(extra_args: &[&str]) -> Result<Self, PlaneError> {
         let dir = std::env::temp_dir().join("k8s-rs").join(format!(
             "private-{}-{}",
             std::process::id(),
             rand::random::<u32>()
         ));
         fs::create_dir_all(&dir).map_err(|e| PlaneError::io(&dir, e))?;
-        Self::start_in(&dir, true).await
+        let extra: Vec<String> = extra_args.iter().map(|a| a.to_string()).collect();
+        Self::start_in(&dir, true, &extra).await
     }
 
     /// The plane recorded in `dir`, if its state file exists (processes may be dead).
@@ -192,7 +202,7 @@ impl ControlPlane {
         }))
     }
 
-    async fn start_in(dir: &Path, private: bool) -> Result<Self, PlaneError> {
+    async fn start_in(dir: &Path, private: bool, extra: &[String]) -> Result<Self, PlaneError> {
         let bins = tokio::task::spawn_blocking(ensure_binaries)
             .await
             .map_err(|e| PlaneError::Start(format!("binary build task: {e}")))??;
@@ -200,7 +210,7 @@ impl ControlPlane {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::start_processes(dir, &bins, &pki, private).await {
+            match Self::start_processes(dir, &bins, &pki, private, extra).await {
                 Ok(plane) => return Ok(plane),
                 // Another process grabbed one of our ports between picking and binding: retry.
                 Err(PlaneError::Crashed { tail, .. })
@@ -218,6 +228,7 @@ impl ControlPlane {
         bins: &Binaries,
         pki: &Pki,
         private: bool,
+        extra: &[String],
     ) -> Result<Self, PlaneError> {
         let etcd_client_port = free_port()?;
         let mut etcd_peer_port = free_port()?;
@@ -240,6 +251,7 @@ impl ControlPlane {
                 etcd_peer_port,
                 apiserver_pid: 0,
                 apiserver_port: 0,
+                extra_apiserver_args: extra.to_vec(),
             },
         )?;
         if let Err(e) = wait_etcd(&mut etcd, etcd_client_port).await {
@@ -250,7 +262,7 @@ impl ControlPlane {
         let apiserver = Proc::spawn(
             "kube-apiserver",
             &bins.kube_apiserver,
-            &apiserver_args(pki, etcd_client_port, apiserver_port),
+            &apiserver_args(pki, etcd_client_port, apiserver_port, extra),
             &dir.join("apiserver.log"),
         )?;
         let state = State {
@@ -259,6 +271,7 @@ impl ControlPlane {
             etcd_peer_port,
             apiserver_pid: apiserver.pid,
             apiserver_port,
+            extra_apiserver_args: extra.to_vec(),
         };
         // Record the pids at once, so `down` can stop them even if start-up fails below.
         write_state(dir, &state)?;
@@ -406,6 +419,7 @@ impl ControlPlane {
                 &self.pki,
                 self.state.etcd_client_port,
                 self.state.apiserver_port,
+                &self.state.extra_apiserver_args,
             ),
             &self.dir.join("apiserver.log"),
         )?;
@@ -552,7 +566,7 @@ fn etcd_args(data: &Path, client_port: u16, peer_port: u16) -> Vec<String> {
     ]
 }
 
-fn apiserver_args(pki: &Pki, etcd_port: u16, port: u16) -> Vec<String> {
+fn apiserver_args(pki: &Pki, etcd_port: u16, port: u16, extra: &[String]) -> Vec<String> {
     let p = |path: &Path| path.display().to_string();
     vec![
         format!("--etcd-servers=http://127.0.0.1:{etcd_port}"),
@@ -581,6 +595,9 @@ fn apiserver_args(pki: &Pki, etcd_port: u16, port: u16) -> Vec<String> {
         "--profiling=false".into(),
         "--v=1".into(),
     ]
+    .into_iter()
+    .chain(extra.iter().cloned())
+    .collect()
 }
 
 async fn wait_etcd(etcd: &mut Proc, port: u16) -> Result<(), PlaneError> {
@@ -674,7 +691,16 @@ mod tests {
     fn apiserver_flags_name_every_pki_file() {
         let dir = std::env::temp_dir().join(format!("k8s-rs-flags-test-{}", std::process::id()));
         let pki = Pki::generate(&dir).unwrap();
-        let args = apiserver_args(&pki, 2379, 6443);
+        let args = apiserver_args(
+            &pki,
+            2379,
+            6443,
+            &["--feature-gates=WatchList=false".into()],
+        );
+        assert_eq!(
+            args.last().map(String::as_str),
+            Some("--feature-gates=WatchList=false")
+        );
         assert!(args.contains(&"--etcd-servers=http://127.0.0.1:2379".to_string()));
         assert!(args.contains(&"--secure-port=6443".to_string()));
         assert!(args.contains(&"--authorization-mode=RBAC".to_string()));
