@@ -22,8 +22,9 @@
 //! queue starts on the tokio runtime it is used on; the task ends when the queue is shut down or
 //! dropped.
 //!
-//! With the `prometheus` cargo feature, [`PrometheusMetricsProvider`](crate::PrometheusMetricsProvider)
-//! registers the metrics under client-go's names (`workqueue_depth`, `workqueue_adds_total`, …).
+//! With the `prometheus` cargo feature, `k8s_workqueue::PrometheusMetricsProvider` registers the
+//! metrics in a `prometheus::Registry` under client-go's names (`workqueue_depth`,
+//! `workqueue_adds_total`, …).
 //!
 //! ```
 //! use std::sync::Arc;
