@@ -48,6 +48,27 @@ impl PlaneInfo {
         )
     }
 
+    /// A k8s-client config for this plane as the admin (client certificate, no client-side
+    /// rate limit), talking to `server` (the plane's URL, or a proxy in front of it).
+    pub fn admin_config_at(&self, server: &str) -> Result<k8s_client::Config, PlaneError> {
+        let read = |p: &Path| std::fs::read(p).map_err(|e| PlaneError::io(p, e));
+        let mut config = k8s_client::Config::new(server);
+        config.qps = -1.0;
+        config.tls = k8s_client::config::TlsConfig {
+            ca_data: Some(read(&self.pki.ca_cert)?),
+            client_cert: Some(read(&self.pki.admin_cert)?),
+            client_key: Some(k8s_client::SecretBytes::new(read(&self.pki.admin_key)?)),
+            ..Default::default()
+        };
+        Ok(config)
+    }
+
+    /// A k8s-client transport for this plane as the admin (see [`PlaneInfo::admin_config_at`]).
+    pub fn admin_client(&self) -> Result<k8s_client::HttpClient, PlaneError> {
+        k8s_client::HttpClient::new(self.admin_config_at(&self.server)?)
+            .map_err(|e| PlaneError::Http(e.to_string()))
+    }
+
     /// Creates a namespace `<prefix>-<random>` and returns its name.
     pub async fn create_namespace(&self, prefix: &str) -> Result<String, PlaneError> {
         let suffix = Alphanumeric

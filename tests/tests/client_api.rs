@@ -6,22 +6,12 @@ use k8s_apimachinery::{
     ApiResource, CreateOptions, DeleteOptions, DynamicObject, GetOptions, ListOptions,
     PatchOptions, PatchType, Scope, UpdateOptions, WatchEvent,
 };
-use k8s_client::config::TlsConfig;
-use k8s_client::{Api, Config, DeleteResult, HttpClient, SecretBytes, SecretString};
+use k8s_client::{Api, Config, DeleteResult, HttpClient, SecretString};
 use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
 use serde_json::json;
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    let pki = &plane.pki;
-    let mut config = Config::new(&plane.server);
-    config.qps = -1.0;
-    config.tls = TlsConfig {
-        ca_data: Some(std::fs::read(&pki.ca_cert).unwrap()),
-        client_cert: Some(std::fs::read(&pki.admin_cert).unwrap()),
-        client_key: Some(SecretBytes::new(std::fs::read(&pki.admin_key).unwrap())),
-        ..TlsConfig::default()
-    };
-    HttpClient::new(config).unwrap()
+    plane.admin_client().unwrap()
 }
 
 fn resource(group: &str, version: &str, kind: &str, plural: &str, scope: Scope) -> ApiResource {

@@ -15,24 +15,14 @@ use k8s_apimachinery::{
     ApiResource, CreateOptions, DeleteOptions, DynamicObject, GetOptions, GroupKind,
     GroupVersionKind, Scope,
 };
-use k8s_client::config::TlsConfig;
 use k8s_client::discovery::{CachedDiscovery, DiscoveryClient, DiscoverySource, RestMapper};
 use k8s_client::helpers::poll_immediate_until;
-use k8s_client::{Api, Config, Error, HttpClient, SecretBytes};
+use k8s_client::{Api, Error, HttpClient};
 use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
 use serde_json::json;
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    let pki = &plane.pki;
-    let mut config = Config::new(&plane.server);
-    config.qps = -1.0;
-    config.tls = TlsConfig {
-        ca_data: Some(std::fs::read(&pki.ca_cert).unwrap()),
-        client_cert: Some(std::fs::read(&pki.admin_cert).unwrap()),
-        client_key: Some(SecretBytes::new(std::fs::read(&pki.admin_key).unwrap())),
-        ..TlsConfig::default()
-    };
-    HttpClient::new(config).unwrap()
+    plane.admin_client().unwrap()
 }
 
 /// Groups other tests may create or remove while this one runs: any that is not built in.

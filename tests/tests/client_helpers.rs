@@ -10,26 +10,16 @@ use k8s_apimachinery::{
     ApiResource, CreateOptions, DynamicObject, GetOptions, PatchOptions, PatchType, Scope,
     UpdateOptions,
 };
-use k8s_client::config::TlsConfig;
 use k8s_client::helpers::{
     DEFAULT_BACKOFF, DEFAULT_RETRY, JsonPatch, poll_immediate_until, poll_until, retry_on_conflict,
 };
-use k8s_client::{Api, Config, HttpClient, SecretBytes};
+use k8s_client::{Api, HttpClient};
 use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
 use serde_json::json;
 use tokio::sync::Barrier;
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    let pki = &plane.pki;
-    let mut config = Config::new(&plane.server);
-    config.qps = -1.0;
-    config.tls = TlsConfig {
-        ca_data: Some(std::fs::read(&pki.ca_cert).unwrap()),
-        client_cert: Some(std::fs::read(&pki.admin_cert).unwrap()),
-        client_key: Some(SecretBytes::new(std::fs::read(&pki.admin_key).unwrap())),
-        ..TlsConfig::default()
-    };
-    HttpClient::new(config).unwrap()
+    plane.admin_client().unwrap()
 }
 
 fn configmaps() -> ApiResource {

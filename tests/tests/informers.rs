@@ -13,8 +13,7 @@ use k8s_api::core::v1::ConfigMap;
 use k8s_apimachinery::{
     CreateOptions, DeleteOptions, ListOptions, ObjectMeta, PatchOptions, PatchType,
 };
-use k8s_client::config::TlsConfig;
-use k8s_client::{Api, Config, HttpClient, SecretBytes};
+use k8s_client::{Api, HttpClient};
 use k8s_informers::{
     DeletedObject, EventHandlerFuncs, InformerOptions, SharedIndexInformer, SyncMode,
 };
@@ -22,20 +21,11 @@ use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
 use tokio::net::{TcpListener, TcpStream};
 
 fn admin_at(plane: &PlaneInfo, server: &str) -> HttpClient {
-    let pki = &plane.pki;
-    let mut config = Config::new(server);
-    config.qps = -1.0;
-    config.tls = TlsConfig {
-        ca_data: Some(std::fs::read(&pki.ca_cert).unwrap()),
-        client_cert: Some(std::fs::read(&pki.admin_cert).unwrap()),
-        client_key: Some(SecretBytes::new(std::fs::read(&pki.admin_key).unwrap())),
-        ..TlsConfig::default()
-    };
-    HttpClient::new(config).unwrap()
+    HttpClient::new(plane.admin_config_at(server).unwrap()).unwrap()
 }
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    admin_at(plane, &plane.server)
+    plane.admin_client().unwrap()
 }
 
 fn cm(name: &str, v: &str) -> ConfigMap {
