@@ -49,7 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let api: Api<ConfigMap> = Api::namespaced(client, &ns);
             for i in 0..count {
                 let cm = ConfigMap {
-                    metadata: ObjectMeta::named(&format!("cm-{i:04}")),
+                    metadata: ObjectMeta::named(format!("cm-{i:04}")),
                     data: Some(BTreeMap::from([("key".to_string(), "x".repeat(512))])),
                     ..ConfigMap::default()
                 };
