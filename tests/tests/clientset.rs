@@ -245,6 +245,10 @@ async fn factory_typed_informer_and_lister() {
 
     let a = lister.namespaced(ns).get("a").expect("a in the lister");
     assert_eq!(a.data, labels(&[("v", "1")]));
+    // client-go's spelling: `lister.ConfigMaps(ns).Get("a")`; the very same Arc.
+    let same = lister.config_maps(ns).get("a").unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &same));
+    assert!(lister.config_maps("elsewhere").get("a").is_none());
     let mut listed = names(
         &lister
             .namespaced(ns)

@@ -465,14 +465,48 @@ fn factory_file(gvs: &[GroupVersion]) -> Result<TokenStream> {
     })
 }
 
-fn mod_file(module: &str, what: &str) -> Result<String> {
-    let m = ident(module);
+/// `informers/src/generated/listers.rs`: client-go's per-kind namespace accessor on the listers
+/// of namespaced kinds (`lister.pods("ns").get("name")`).
+fn listers_file(gvs: &[GroupVersion]) -> Result<TokenStream> {
+    let mut impls = Vec::new();
+    for gv in gvs {
+        let cfg = cfg_of(&gv.features);
+        for k in gv.kinds.iter().filter(|k| k.informer && k.namespaced) {
+            let name = ident(&k.accessor);
+            let t = ty(&k.type_path)?;
+            let doc = docs(&[format!(
+                "The {} objects of `namespace` (client-go `{}Lister.{}(namespace)`); the same \
+                     as [`namespaced`](crate::Lister::namespaced).",
+                k.link(),
+                k.kind,
+                k.go_plural
+            )]);
+            impls.push(quote! {
+                #cfg
+                impl crate::Lister<#t> {
+                    #doc
+                    pub fn #name(&self, namespace: &str) -> crate::NamespaceLister<#t> {
+                        self.namespaced(namespace)
+                    }
+                }
+            });
+        }
+    }
+    Ok(quote! {
+        #![doc = " client-go's typed namespace accessors of the listers of namespaced kinds"]
+        #![doc = " (`lister.pods(\"ns\").get(\"name\")`)."]
+        #(#impls)*
+    })
+}
+
+fn mod_file(modules: &[&str], what: &str) -> Result<String> {
+    let m = modules.iter().map(|m| ident(m));
     let doc = lit(&format!(
         " {what}, generated from the Kubernetes OpenAPI spec."
     ));
     print_file(quote! {
         #![doc = #doc]
-        pub(crate) mod #m;
+        #(pub(crate) mod #m;)*
     })
 }
 
@@ -489,7 +523,7 @@ pub fn render(model: &Model, opts: &emit::Options) -> Result<Rendered> {
     let client = BTreeMap::from([
         (
             "mod.rs".to_string(),
-            mod_file("clientset", "The typed clientset")?,
+            mod_file(&["clientset"], "The typed clientset")?,
         ),
         (
             "clientset.rs".to_string(),
@@ -499,9 +533,13 @@ pub fn render(model: &Model, opts: &emit::Options) -> Result<Rendered> {
     let informers = BTreeMap::from([
         (
             "mod.rs".to_string(),
-            mod_file("factory", "The typed accessors of the informer factory")?,
+            mod_file(
+                &["factory", "listers"],
+                "The typed accessors of the informer factory and the listers",
+            )?,
         ),
         ("factory.rs".to_string(), print_file(factory_file(&gvs)?)?),
+        ("listers.rs".to_string(), print_file(listers_file(&gvs)?)?),
     ]);
     Ok(Rendered { client, informers })
 }
@@ -742,6 +780,19 @@ mod tests {
         // Create-only kinds have no informer.
         assert!(!f.contains("widget_reviews"), "{f}");
         assert!(r.informers["mod.rs"].contains("pub(crate) mod factory;"));
+        assert!(r.informers["mod.rs"].contains("pub(crate) mod listers;"));
+        let l = &r.informers["listers.rs"];
+        for needle in [
+            "impl crate::Lister<k8s_api::widgets::v1::WidgetSet> {",
+            "pub fn widget_sets(&self, namespace: &str) \
+             -> crate::NamespaceLister<k8s_api::widgets::v1::WidgetSet> \
+             { self.namespaced(namespace) } }",
+            "#[cfg(feature = \"beta\")] impl crate::Lister<k8s_api::widgets::v1beta1::WidgetSet> {",
+        ] {
+            assert!(has(l, needle), "{needle}\n{l}");
+        }
+        // Cluster-scoped kinds have no namespace accessor.
+        assert!(!l.contains("widget_classes"), "{l}");
         // Deterministic.
         let again = render(&model, &emit::Options::default()).unwrap();
         assert_eq!(again.client, r.client);
