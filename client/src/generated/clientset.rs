@@ -161,6 +161,9 @@ impl crate::Clientset {
         crate::clientset::SchedulingV1Client::new(self.client().clone())
     }
     /// The typed client of API group `scheduling.k8s.io`, version `v1alpha3` (`/apis/scheduling.k8s.io/v1alpha3`); client-go `SchedulingV1alpha3()`.
+    ///
+    /// Needs the cargo feature `alpha`.
+    #[cfg(feature = "alpha")]
     pub fn scheduling_v1alpha3(&self) -> crate::clientset::SchedulingV1alpha3Client {
         crate::clientset::SchedulingV1alpha3Client::new(self.client().clone())
     }
@@ -1384,10 +1387,14 @@ impl SchedulingV1Client {
 /// Typed clients of API group `scheduling.k8s.io`, version `v1alpha3` (`/apis/scheduling.k8s.io/v1alpha3`): one [`Api`](crate::Api) per resource; client-go `SchedulingV1alpha3Interface`.
 ///
 /// From [`Clientset::scheduling_v1alpha3`](crate::Clientset::scheduling_v1alpha3), or [`SchedulingV1alpha3Client::new`] over any [`HttpClient`](crate::HttpClient).
+///
+/// Needs the cargo feature `alpha`.
+#[cfg(feature = "alpha")]
 #[derive(Clone, Debug)]
 pub struct SchedulingV1alpha3Client {
     client: crate::HttpClient,
 }
+#[cfg(feature = "alpha")]
 impl SchedulingV1alpha3Client {
     /// The client of API group `scheduling.k8s.io`, version `v1alpha3` (`/apis/scheduling.k8s.io/v1alpha3`) over `client`.
     pub fn new(client: crate::HttpClient) -> Self {

@@ -153,6 +153,9 @@ impl crate::SharedInformerFactory {
         crate::typed::SchedulingV1Informers::new(self.clone())
     }
     /// The informers of API group `scheduling.k8s.io`, version `v1alpha3` (`/apis/scheduling.k8s.io/v1alpha3`); client-go `factory.Scheduling().V1alpha3()`.
+    ///
+    /// Needs the cargo feature `alpha`.
+    #[cfg(feature = "alpha")]
     pub fn scheduling_v1alpha3(&self) -> crate::typed::SchedulingV1alpha3Informers {
         crate::typed::SchedulingV1alpha3Informers::new(self.clone())
     }
@@ -1002,10 +1005,14 @@ impl SchedulingV1Informers {
 /// The informers of API group `scheduling.k8s.io`, version `v1alpha3` (`/apis/scheduling.k8s.io/v1alpha3`): one [`TypedInformer`](crate::TypedInformer) per resource that can be listed and watched; client-go's `informers/scheduling/v1alpha3`.
 ///
 /// From [`SharedInformerFactory::scheduling_v1alpha3`](crate::SharedInformerFactory::scheduling_v1alpha3).
+///
+/// Needs the cargo feature `alpha`.
+#[cfg(feature = "alpha")]
 #[derive(Clone, Debug)]
 pub struct SchedulingV1alpha3Informers {
     factory: crate::SharedInformerFactory,
 }
+#[cfg(feature = "alpha")]
 impl SchedulingV1alpha3Informers {
     /// The informers of API group `scheduling.k8s.io`, version `v1alpha3` (`/apis/scheduling.k8s.io/v1alpha3`) in `factory`.
     pub fn new(factory: crate::SharedInformerFactory) -> Self {

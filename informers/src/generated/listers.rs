@@ -358,6 +358,7 @@ impl crate::Lister<k8s_api::resource::v1beta2::ResourceClaim> {
         self.namespaced(namespace)
     }
 }
+#[cfg(feature = "alpha")]
 impl crate::Lister<k8s_api::scheduling::v1alpha3::CompositePodGroup> {
     /// The [`CompositePodGroup`](k8s_api::scheduling::v1alpha3::CompositePodGroup) objects of `namespace` (client-go `CompositePodGroupLister.CompositePodGroups(namespace)`); the same as [`namespaced`](crate::Lister::namespaced).
     pub fn composite_pod_groups(
@@ -367,6 +368,7 @@ impl crate::Lister<k8s_api::scheduling::v1alpha3::CompositePodGroup> {
         self.namespaced(namespace)
     }
 }
+#[cfg(feature = "alpha")]
 impl crate::Lister<k8s_api::scheduling::v1alpha3::PodGroup> {
     /// The [`PodGroup`](k8s_api::scheduling::v1alpha3::PodGroup) objects of `namespace` (client-go `PodGroupLister.PodGroups(namespace)`); the same as [`namespaced`](crate::Lister::namespaced).
     pub fn pod_groups(
@@ -376,6 +378,7 @@ impl crate::Lister<k8s_api::scheduling::v1alpha3::PodGroup> {
         self.namespaced(namespace)
     }
 }
+#[cfg(feature = "alpha")]
 impl crate::Lister<k8s_api::scheduling::v1alpha3::Workload> {
     /// The [`Workload`](k8s_api::scheduling::v1alpha3::Workload) objects of `namespace` (client-go `WorkloadLister.Workloads(namespace)`); the same as [`namespaced`](crate::Lister::namespaced).
     pub fn workloads(

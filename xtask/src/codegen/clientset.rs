@@ -23,7 +23,7 @@ use quote::quote;
 use syn::{Ident, LitStr};
 
 use super::emit::{self, cfg_of, features_doc, print_file};
-use super::model::Model;
+use super::model::{Model, prerelease};
 use super::names::{field_name, type_name};
 
 /// Kinds whose Go plural is not the rule's (client-gen's default `--plural-exceptions`).
@@ -135,8 +135,14 @@ pub fn group_versions(model: &Model, opts: &emit::Options) -> Result<Vec<GroupVe
                     res.version
                 );
             }
+            // What the types need, and the version's own `alpha`/`beta` even where k8s-api
+            // compiles the types always (a stable type uses them): a pre-release API's client
+            // is opt-in.
             gv.features
                 .extend(gates.get(key).into_iter().flatten().copied());
+            if opts.gate_prerelease {
+                gv.features.extend(prerelease(&res.version));
+            }
             let go_plural = go_plural(&res.kind);
             if go_plural.to_ascii_lowercase() != res.plural {
                 bail!(
@@ -746,6 +752,12 @@ mod tests {
         assert!(gvs[0].features.is_empty());
         assert_eq!(gvs[1].method, "widgets_v1beta1");
         assert_eq!(gvs[1].features, BTreeSet::from(["beta"]));
+        let ungated = emit::Options {
+            gate_prerelease: false,
+            ..emit::Options::default()
+        };
+        let all = group_versions(&model, &ungated).unwrap();
+        assert!(all.iter().all(|gv| gv.features.is_empty()));
         let names: Vec<&str> = gvs[0].kinds.iter().map(|k| k.accessor.as_str()).collect();
         assert_eq!(names, ["widget_classes", "widget_reviews", "widget_sets"]);
 
