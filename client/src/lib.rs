@@ -7,6 +7,8 @@
 //! - [`config`]: [`Config`] (client-go `rest.Config`) from a kubeconfig, in-cluster, or inferred.
 //! - [`transport`]: [`HttpClient`] — TLS, authentication (token, token file, basic, exec
 //!   plugins, OIDC, impersonation), client-side rate limiting, retries, warnings.
+//! - [`Clientset`]: the typed clientset, `clientset.core_v1().pods("book")`, generated for every
+//!   served group/version ([`clientset`]).
 //! - [`Api`]: every verb on one resource type (typed, dynamic with `DynamicObject`, or
 //!   metadata-only), watches as `Stream`s, paged lists; pod logs ([`LogOptions`]) and
 //!   exec/attach/port-forward over WebSocket ([`remote`]).
@@ -14,9 +16,11 @@
 //! - [`helpers`]: `retry_on_conflict`, polling with timeouts, JSON Patch builder.
 
 mod api;
+pub mod clientset;
 pub mod config;
 pub mod discovery;
 mod error;
+mod generated;
 pub mod helpers;
 mod secret;
 pub mod transport;
@@ -26,6 +30,7 @@ pub use api::remote;
 pub use api::{
     ACCEPT_PARTIAL_METADATA, ACCEPT_PARTIAL_METADATA_LIST, Api, DEFAULT_PAGE_SIZE, DeleteResult,
 };
+pub use clientset::Clientset;
 pub use config::Config;
 pub use error::Error;
 pub use secret::{SecretBytes, SecretString};

@@ -94,10 +94,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl SharedInformerFactory {
-    /// A factory over `client`; `default_resync` is every informer's resync period.
-    pub fn new(client: HttpClient, default_resync: Option<Duration>) -> Self {
+    /// A factory over `client` (an [`HttpClient`] or a [`Clientset`](k8s_client::Clientset));
+    /// `default_resync` is every informer's resync period.
+    pub fn new(client: impl Into<HttpClient>, default_resync: Option<Duration>) -> Self {
         SharedInformerFactory {
-            client,
+            client: client.into(),
             resync: default_resync,
             namespace: None,
             tweak: None,

@@ -10,16 +10,19 @@
 //! handler delays nobody else, and listers read the very same `Arc`s.
 //!
 //! - [`SharedIndexInformer`]: one reflector, one store, many [`EventHandler`]s.
-//! - [`SharedInformerFactory`]: one informer per type, shared.
+//! - [`SharedInformerFactory`]: one informer per type, shared; typed accessors
+//!   (`factory.core_v1().pods().informer()`, `.lister()`) in [`typed`].
 //! - [`Indexer`] and [`Lister`]: the store and read-only views of it.
 
 mod backoff;
 mod factory;
+mod generated;
 mod handler;
 mod informer;
 mod lister;
 mod reflector;
 mod store;
+pub mod typed;
 
 use std::time::Duration;
 
@@ -33,6 +36,7 @@ pub use reflector::{
     WatchErrorHandler,
 };
 pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, object_key};
+pub use typed::TypedInformer;
 
 /// Errors of k8s-informers.
 #[derive(Debug, thiserror::Error)]

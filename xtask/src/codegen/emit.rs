@@ -139,7 +139,7 @@ pub fn gates(model: &Model, opts: &Options) -> BTreeMap<ModKey, BTreeSet<&'stati
     }
 }
 
-fn cfg_of(features: &BTreeSet<&'static str>) -> TokenStream {
+pub(super) fn cfg_of(features: &BTreeSet<&'static str>) -> TokenStream {
     match features.len() {
         0 => quote!(),
         1 => {
@@ -158,7 +158,7 @@ fn cfg_inner(features: &BTreeSet<&'static str>) -> TokenStream {
     quote!(all(#(feature = #f),*))
 }
 
-fn features_doc(features: &BTreeSet<&'static str>) -> String {
+pub(super) fn features_doc(features: &BTreeSet<&'static str>) -> String {
     let names: Vec<String> = features.iter().map(|f| format!("`{f}`")).collect();
     format!(
         " Needs the cargo feature{} {}.",

@@ -6,7 +6,8 @@
 //! cargo xtask codegen --spec DIR       read *_openapi.json from DIR instead
 //! cargo xtask codegen --from-cluster   read /openapi/v3 from $KUBECONFIG's cluster (client certs)
 //!                                      or the local control plane
-//! cargo xtask codegen --out DIR        write somewhere else than api/src/generated
+//! cargo xtask codegen --out DIR        write somewhere else than api/src/generated (and skip
+//!                                      the clientset and informer accessors)
 //! cargo xtask codegen --crd FILE.yaml [--crd …] --out FILE.rs
 //!                                      types of CustomResourceDefinitions, as one module file for
 //!                                      a crate that depends on k8s-api, serde and serde_json
@@ -16,8 +17,11 @@
 //!
 //! Pipeline: documents ([`spec`]) → merged schemas + REST resources from the paths
 //! ([`resources`]) + Go field order ([`goorder`]) → [`model`] → tokens ([`emit`]) → prettyplease →
-//! rustfmt (so that `cargo fmt --check` agrees) → files.
+//! rustfmt (so that `cargo fmt --check` agrees) → files. From the same model, [`clientset`]
+//! renders k8s-client's typed clientset (`client/src/generated/`) and k8s-informers' typed
+//! factory accessors (`informers/src/generated/`).
 
+mod clientset;
 mod crd;
 mod emit;
 mod goorder;
@@ -160,36 +164,74 @@ pub async fn run(args: &[&str]) -> Result<()> {
         )?)?;
         return single_output(&args, &text);
     }
-    let files = generate(&docs, go_version.as_deref(), strict, !args.no_gate)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| workspace_root().join("api/src/generated"));
-    if args.check {
-        let stale = diff(&out, &files)?;
-        if !stale.is_empty() {
-            bail!(
-                "{} is out of date ({}); run `cargo xtask codegen`",
-                out.display(),
-                stale.join(", ")
-            );
-        }
-        println!("{} is up to date ({} files)", out.display(), files.len());
-        return Ok(());
-    }
-    let changed = write(&out, &files)?;
+    let model = build_model(&docs, go_version.as_deref(), strict)?;
+    let opts = emit::Options {
+        gate_prerelease: !args.no_gate,
+        ..emit::Options::default()
+    };
+    let files = render_api(&model, &opts)?;
     let types: usize = files
         .values()
         .map(|f| f.matches("\npub struct ").count())
         .sum();
-    println!(
-        "generated {} files ({} structs) in {} from Kubernetes {}; {} changed",
-        files.len(),
-        types,
-        out.display(),
-        kubernetes_version,
-        changed
-    );
+    let mut outputs = vec![(
+        args.out
+            .clone()
+            .unwrap_or_else(|| workspace_root().join("api/src/generated")),
+        files,
+    )];
+    // The clientset and the informer accessors go with the workspace's own k8s-api only.
+    if args.out.is_none() {
+        let rendered = clientset::render(&model, &opts)?;
+        let root = workspace_root();
+        outputs.push((
+            root.join("client/src/generated"),
+            format_all(rendered.client)?,
+        ));
+        outputs.push((
+            root.join("informers/src/generated"),
+            format_all(rendered.informers)?,
+        ));
+    }
+    if args.check {
+        let mut stale = Vec::new();
+        for (dir, files) in &outputs {
+            let names = diff(dir, files)?;
+            if !names.is_empty() {
+                stale.push(format!("{} ({})", dir.display(), names.join(", ")));
+            }
+        }
+        if !stale.is_empty() {
+            bail!(
+                "out of date: {}; run `cargo xtask codegen`",
+                stale.join("; ")
+            );
+        }
+        for (dir, files) in &outputs {
+            println!("{} is up to date ({} files)", dir.display(), files.len());
+        }
+        return Ok(());
+    }
+    for (i, (dir, files)) in outputs.iter().enumerate() {
+        let changed = write(dir, files)?;
+        if i == 0 {
+            println!(
+                "generated {} files ({} structs) in {} from Kubernetes {}; {} changed",
+                files.len(),
+                types,
+                dir.display(),
+                kubernetes_version,
+                changed
+            );
+        } else {
+            println!(
+                "generated {} files in {}; {} changed",
+                files.len(),
+                dir.display(),
+                changed
+            );
+        }
+    }
     Ok(())
 }
 
@@ -230,6 +272,7 @@ fn generate_crds(crds: &[serde_json::Value], source: &str) -> Result<String> {
 }
 
 /// Documents → formatted files (relative path → content).
+#[cfg(test)]
 fn generate(
     docs: &BTreeMap<String, Document>,
     go_version: Option<&str>,
@@ -241,7 +284,16 @@ fn generate(
         gate_prerelease: gate,
         ..emit::Options::default()
     };
-    let files = emit::render(&model, &opts)?;
+    render_api(&model, &opts)
+}
+
+/// The model → k8s-api's formatted files (relative path → content).
+fn render_api(model: &model::Model, opts: &emit::Options) -> Result<BTreeMap<String, String>> {
+    format_all(emit::render(model, opts)?)
+}
+
+/// Formats every file with rustfmt.
+fn format_all(files: BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
     files
         .into_iter()
         .map(|(path, text)| {
@@ -484,6 +536,25 @@ mod tests {
         assert!(a["mod.rs"].contains("pub mod example;"));
         // rustfmt leaves the output alone.
         assert_eq!(&rustfmt(v1).unwrap(), v1);
+
+        // The clientset and the informer accessors of the same model.
+        let model = build_model(&docs, None, false).unwrap();
+        let opts = emit::Options::default();
+        let cs = format_all(clientset::render(&model, &opts).unwrap().client).unwrap();
+        let again = format_all(clientset::render(&model, &opts).unwrap().client).unwrap();
+        assert_eq!(cs, again);
+        let text = &cs["clientset.rs"];
+        assert!(text.starts_with(emit::HEADER), "{text}");
+        assert!(text.contains("pub fn example_v1(&self)"), "{text}");
+        assert!(
+            text.contains(
+                "pub fn widgets(&self, namespace: &str) -> crate::Api<k8s_api::example::v1::Widget>"
+            ),
+            "{text}"
+        );
+        let informers = format_all(clientset::render(&model, &opts).unwrap().informers).unwrap();
+        // Widgets can't be watched: no informer, so no group either.
+        assert!(!informers["factory.rs"].contains("example_v1"));
     }
 
     /// The committed CRD fixture output is what the generator makes of the fixture CRD.
