@@ -81,6 +81,11 @@ async fn test(flags: &[&str]) -> Result<()> {
             "-D",
             "warnings",
         ])?;
+        // Generated code must be exactly what the generator writes today.
+        println!("+ cargo xtask codegen --check");
+        codegen::run(&["--check"])
+            .await
+            .context("generated code is stale: run `cargo xtask codegen` and commit the result")?;
     }
     let dir = k8s_rs_tests::plane::shared_dir();
     let (plane, started) = k8s_rs_tests::plane::ControlPlane::up(&dir)
