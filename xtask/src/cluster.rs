@@ -1,4 +1,4 @@
-//! `cargo xtask cluster …` and `cargo xtask demo`: a front end over `k8s_rs_tests::plane`.
+//! `cargo xtask cluster …`: a front end over `k8s_rs_tests::plane`.
 
 use std::time::Instant;
 
@@ -72,56 +72,4 @@ pub async fn run(sub: &str) -> Result<()> {
         }
         other => bail!("unknown cluster command {other:?}: use up, down, status or env"),
     }
-}
-
-/// The main job, for now: start the local plane and show what it serves.
-pub async fn demo() -> Result<()> {
-    let dir = shared_dir();
-    let (plane, started) = ControlPlane::up(&dir).await?;
-    let http = plane.admin_http()?;
-    let get = |path: &'static str| {
-        let http = http.clone();
-        let url = format!("{}{path}", plane.server());
-        async move {
-            let v: serde_json::Value = http
-                .get(&url)
-                .send()
-                .await
-                .with_context(|| format!("GET {url}"))?
-                .error_for_status()
-                .with_context(|| format!("GET {url}"))?
-                .json()
-                .await
-                .with_context(|| format!("GET {url}: body"))?;
-            anyhow::Ok(v)
-        }
-    };
-    let version = get("/version").await?;
-    println!(
-        "kube-apiserver {} ({}, {}) at {}{}",
-        version["gitVersion"].as_str().unwrap_or("?"),
-        version["goVersion"].as_str().unwrap_or("?"),
-        version["platform"].as_str().unwrap_or("?"),
-        plane.server(),
-        if started { "" } else { " (already running)" }
-    );
-    let groups = get("/apis").await?;
-    println!("API groups:");
-    println!("  {:<40} v1", "core (legacy, /api)");
-    for g in groups["groups"].as_array().into_iter().flatten() {
-        let versions: Vec<&str> = g["versions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v["version"].as_str())
-            .collect();
-        println!(
-            "  {:<40} {}",
-            g["name"].as_str().unwrap_or("?"),
-            versions.join(", ")
-        );
-    }
-    println!("\nkubeconfig: {}", plane.kubeconfig().display());
-    println!("stop it with: cargo xtask cluster down");
-    Ok(())
 }

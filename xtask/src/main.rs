@@ -7,12 +7,13 @@
 //! cargo xtask cluster env      `export KUBECONFIG=…` for a shell
 //! cargo xtask cluster gen-tools rewrite the Go tools modules that build the plane
 //! cargo xtask test             lints + every test against the local control plane (CI runs this)
-//! cargo xtask demo             the main job: start the plane, print its version and API groups
+//! cargo xtask demo             the main job: the sample controller reconciling Foos on the local plane
 //! cargo xtask codegen          regenerate api/src/generated from the Kubernetes OpenAPI spec
 //! ```
 
 mod cluster;
 mod codegen;
+mod demo;
 mod gen_tools;
 
 use std::process::{Command, ExitCode};
@@ -25,7 +26,9 @@ commands:
   cluster up|down|status|env   manage the local control plane (kube-apiserver v1.37.2 + etcd v3.7.0)
   cluster gen-tools            rewrite tools/*/go.mod from k8s.io/kubernetes's go.mod, then go mod tidy
   test [--no-lint]             fmt + clippy + all tests against the local control plane
-  demo                         start the local control plane, print its version and API groups
+  demo [--kubeconfig PATH] [--foos N] [--workers N]
+                               run the sample controller on the local plane (or KUBECONFIG's cluster)
+                               and watch it reconcile Foos
   codegen [--check] [--spec DIR | --from-cluster] [--out DIR]
                                generate the k8s-api types from the Kubernetes OpenAPI v3 spec";
 
@@ -53,7 +56,7 @@ async fn run(args: &[String]) -> Result<()> {
         ["cluster", "gen-tools"] => gen_tools::run(),
         ["cluster", sub] => cluster::run(sub).await,
         ["test", rest @ ..] => test(rest).await,
-        ["demo"] => cluster::demo().await,
+        ["demo", rest @ ..] => demo::run(rest).await,
         ["codegen", rest @ ..] => codegen::run(rest).await,
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
@@ -71,6 +74,9 @@ async fn test(flags: &[&str]) -> Result<()> {
         ["--no-lint"] => false,
         _ => bail!("unknown flags for `test`: {flags:?}\n\n{USAGE}"),
     };
+    // Relative paths below (and the CRD path recorded in the generated file) are from the root.
+    std::env::set_current_dir(codegen::workspace_root())
+        .context("changing to the workspace root")?;
     if lint {
         cargo(&["fmt", "--all", "--", "--check"])?;
         cargo(&[
@@ -86,6 +92,14 @@ async fn test(flags: &[&str]) -> Result<()> {
         codegen::run(&["--check"])
             .await
             .context("generated code is stale: run `cargo xtask codegen` and commit the result")?;
+        let crd = "examples/sample-controller/crd/foo.yaml";
+        let out = "examples/sample-controller/src/generated.rs";
+        println!("+ cargo xtask codegen --crd {crd} --out {out} --check");
+        codegen::run(&["--crd", crd, "--out", out, "--check"])
+            .await
+            .with_context(|| {
+                format!("{out} is stale: run `cargo xtask codegen --crd {crd} --out {out}`")
+            })?;
     }
     let dir = k8s_rs_tests::plane::shared_dir();
     let (plane, started) = k8s_rs_tests::plane::ControlPlane::up(&dir)

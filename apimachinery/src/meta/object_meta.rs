@@ -173,6 +173,56 @@ pub struct OwnerReference {
     pub block_owner_deletion: Option<bool>,
 }
 
+impl OwnerReference {
+    /// A controller reference to `owner` (`metav1.NewControllerRef`): `controller` and
+    /// `blockOwnerDeletion` set, API version and kind from the type.
+    ///
+    /// ```
+    /// use k8s_apimachinery::{ObjectMeta, OwnerReference, Resource};
+    /// # #[derive(Clone, Default)]
+    /// # struct Foo { metadata: ObjectMeta }
+    /// # impl Resource for Foo {
+    /// #     const API_VERSION: &'static str = "example.com/v1";
+    /// #     const GROUP: &'static str = "example.com";
+    /// #     const VERSION: &'static str = "v1";
+    /// #     const KIND: &'static str = "Foo";
+    /// #     const PLURAL: &'static str = "foos";
+    /// #     const NAMESPACED: bool = true;
+    /// #     const VERBS: &'static [&'static str] = &[];
+    /// #     const SUBRESOURCES: &'static [&'static str] = &[];
+    /// # }
+    /// # impl k8s_apimachinery::Object for Foo {
+    /// #     fn metadata(&self) -> &ObjectMeta { &self.metadata }
+    /// #     fn metadata_mut(&mut self) -> &mut ObjectMeta { &mut self.metadata }
+    /// # }
+    /// let mut foo = Foo::default();
+    /// foo.metadata.name = Some("web".into());
+    /// foo.metadata.uid = Some("1f0e".into());
+    /// let r = OwnerReference::controller_of(&foo);
+    /// assert_eq!((r.api_version.as_str(), r.kind.as_str(), r.uid.as_str()), ("example.com/v1", "Foo", "1f0e"));
+    /// assert_eq!(r.controller, Some(true));
+    /// ```
+    pub fn controller_of<K: crate::Resource + crate::HasMetadata>(owner: &K) -> Self {
+        let meta = owner.object_meta();
+        OwnerReference {
+            api_version: K::API_VERSION.to_owned(),
+            kind: K::KIND.to_owned(),
+            name: meta.name.clone().unwrap_or_default(),
+            uid: meta.uid.clone().unwrap_or_default(),
+            controller: Some(true),
+            block_owner_deletion: Some(true),
+        }
+    }
+
+    /// Whether this reference points at `owner` (same UID; kind and API group checked too).
+    pub fn refers_to<K: crate::Resource + crate::HasMetadata>(&self, owner: &K) -> bool {
+        let group = self.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        self.kind == K::KIND
+            && group == K::GROUP
+            && owner.object_meta().uid.as_deref() == Some(self.uid.as_str())
+    }
+}
+
 /// One manager's ownership of a set of fields (`metav1.ManagedFieldsEntry`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

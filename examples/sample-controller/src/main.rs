@@ -1,0 +1,113 @@
+//! `sample-controller`: reconciles Foos into Deployments until Ctrl-C.
+//!
+//! ```text
+//! sample-controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--no-leader-elect]
+//!                   [--lease-namespace NS] [--identity ID]
+//! ```
+//! The configuration is the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else
+//! `~/.kube/config`), or the in-cluster one. Logs go to stderr; `RUST_LOG` filters them.
+
+use std::time::Duration;
+
+use k8s_client::config::KubeconfigOptions;
+use k8s_client::{Config, HttpClient};
+use sample_controller::{ControllerOptions, Error, LeaderOptions, install_crd};
+
+const USAGE: &str = "usage: sample-controller [--kubeconfig PATH] [--namespace NS] [--workers N] \
+[--no-leader-elect] [--lease-namespace NS] [--identity ID]";
+
+struct Args {
+    kubeconfig: Option<String>,
+    namespace: Option<String>,
+    workers: usize,
+    leader_elect: bool,
+    lease_namespace: String,
+    identity: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        kubeconfig: None,
+        namespace: None,
+        workers: 2,
+        leader_elect: true,
+        lease_namespace: "default".to_owned(),
+        identity: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--kubeconfig" => args.kubeconfig = Some(value("--kubeconfig")?),
+            "--namespace" => args.namespace = Some(value("--namespace")?),
+            "--workers" => {
+                let v = value("--workers")?;
+                args.workers = v
+                    .parse()
+                    .map_err(|_| format!("--workers: {v:?} is not a number"))?;
+            }
+            "--no-leader-elect" => args.leader_elect = false,
+            "--lease-namespace" => args.lease_namespace = value("--lease-namespace")?,
+            "--identity" => args.identity = Some(value("--identity")?),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Error> {
+    let config = match &args.kubeconfig {
+        Some(path) => Config::from_kubeconfig(&KubeconfigOptions {
+            path: Some(path.into()),
+            ..Default::default()
+        })?,
+        None => Config::infer()?,
+    };
+    let client = HttpClient::new(config)?;
+    install_crd(&client, Duration::from_secs(30)).await?;
+    let mut options = ControllerOptions {
+        namespace: args.namespace,
+        ..ControllerOptions::default()
+    };
+    if let Some(identity) = &args.identity {
+        options.instance = identity.clone();
+    }
+    let shutdown = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+        tracing::info!("Ctrl-C: shutting down");
+    };
+    let leader = args.leader_elect.then(|| LeaderOptions {
+        lease_namespace: args.lease_namespace,
+        ..LeaderOptions::default()
+    });
+    sample_controller::run(client, options, leader, args.workers, shutdown).await
+}
