@@ -130,6 +130,16 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// A leader election configuration breaks one of client-go's rules (e.g. `leaseDuration
+    /// must be greater than renewDeadline`).
+    #[error("invalid leader election config: {0}")]
+    LeaderElectionConfig(String),
+    /// Something that runs a background task was started outside a tokio runtime.
+    #[error("{what} must be started inside a tokio runtime (it spawns a background task)")]
+    NoRuntime {
+        /// What was started.
+        what: &'static str,
+    },
     /// A wait gave up (client-go `wait.ErrWaitTimeout`: "timed out waiting for the condition").
     #[error("timed out after {after:?} waiting for {what}")]
     Timeout {

@@ -14,6 +14,8 @@
 //!   exec/attach/port-forward over WebSocket ([`remote`]).
 //! - [`discovery`]: aggregated discovery with legacy fallback, a cache, and the RESTMapper.
 //! - [`helpers`]: `retry_on_conflict`, polling with timeouts, JSON Patch builder.
+//! - [`leaderelection`]: leader election over a Lease ([`leaderelection::LeaderElector`]).
+
 
 mod api;
 pub mod clientset;
@@ -22,6 +24,7 @@ pub mod discovery;
 mod error;
 mod generated;
 pub mod helpers;
+pub mod leaderelection;
 mod secret;
 pub mod transport;
 
