@@ -24,6 +24,7 @@ pub mod discovery;
 mod error;
 mod generated;
 pub mod helpers;
+pub mod events;
 pub mod leaderelection;
 mod secret;
 pub mod transport;
@@ -38,3 +39,8 @@ pub use config::Config;
 pub use error::Error;
 pub use secret::{SecretBytes, SecretString};
 pub use transport::HttpClient;
+
+/// The README's Rust examples, compiled (not run: they need a cluster) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

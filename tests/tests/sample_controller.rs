@@ -92,7 +92,7 @@ async fn event_reasons(client: &HttpClient, ns: &str, foo: &str) -> Vec<String> 
         .unwrap()
         .items
         .into_iter()
-        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(foo))
+        .filter(|e| e.regarding.name.as_deref() == Some(foo))
         .filter_map(|e| e.reason)
         .collect()
 }
@@ -370,8 +370,8 @@ async fn one_leader_reconciles_and_a_follower_takes_over() {
     let ns = env.namespace();
     let foos = Api::<Foo>::namespaced(client.clone(), ns);
     let deployments = Api::<Deployment>::namespaced(client.clone(), ns);
-    let mut a = candidate(&client, ns, "candidate-a");
-    let mut b = candidate(&client, ns, "candidate-b");
+    let a = candidate(&client, ns, "candidate-a");
+    let b = candidate(&client, ns, "candidate-b");
     let first = eventually("a leader", Duration::from_secs(30), || holder(&client, ns)).await;
     let (mut leader, mut follower) = if first == a.identity { (a, b) } else { (b, a) };
     assert_eq!(first, leader.identity);

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use k8s_rs_tests::plane::{self, ControlPlane, shared_dir};
 
 pub async fn run(sub: &str) -> Result<()> {

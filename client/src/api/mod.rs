@@ -47,6 +47,9 @@ use crate::transport::Request;
 use crate::{Error, HttpClient};
 use path::ResourcePath;
 
+/// The content type of CREATE and UPDATE bodies.
+const JSON: &str = "application/json";
+
 /// What `delete` returns: the object (still there while finalizers or a grace period run, or
 /// its last state) or the server's `Status` (for kinds that are gone at once).
 #[derive(Debug, Clone)]
@@ -156,6 +159,45 @@ where
         req
     }
 
+    /// Encodes an object for CREATE/UPDATE with `apiVersion` and `kind` filled in when the
+    /// object leaves them unset, as client-go's encoder does: the server needs them for custom
+    /// resources (built-in endpoints default them). Objects that carry both are sent as they
+    /// serialize; otherwise the missing fields are inserted at the front.
+    fn encode_object(&self, object: &K) -> Result<Bytes, Error> {
+        let encoded = serde_json::to_vec(object)
+            .map_err(|e| Error::InvalidRequest(format!("encoding the object: {e}")))?;
+        #[derive(serde::Deserialize)]
+        struct Head {
+            #[serde(rename = "apiVersion")]
+            api_version: Option<serde::de::IgnoredAny>,
+            kind: Option<serde::de::IgnoredAny>,
+        }
+        let Ok(head) = serde_json::from_slice::<Head>(&encoded) else {
+            // Not a JSON object (a caller's custom type): send it as it is.
+            return Ok(Bytes::from(encoded));
+        };
+        if head.api_version.is_some() && head.kind.is_some() {
+            return Ok(Bytes::from(encoded));
+        }
+        let mut prefix = serde_json::Map::new();
+        if head.api_version.is_none() {
+            prefix.insert("apiVersion".into(), self.path.api_version.clone().into());
+        }
+        if head.kind.is_none() {
+            prefix.insert("kind".into(), self.path.kind.clone().into());
+        }
+        // `{"apiVersion":…,"kind":…}` + `,` + the rest of the object after its `{`.
+        let mut out = serde_json::to_vec(&prefix)
+            .map_err(|e| Error::InvalidRequest(format!("encoding the object: {e}")))?;
+        let rest = encoded.get(1..).unwrap_or_default();
+        if rest.first() != Some(&b'}') {
+            out.pop();
+            out.push(b',');
+            out.extend_from_slice(rest);
+        }
+        Ok(Bytes::from(out))
+    }
+
     async fn decode<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
         self.client.send_json(req).await
     }
@@ -199,7 +241,8 @@ where
     /// CREATE an object (namespaced clients create in their namespace).
     pub async fn create(&self, object: &K, options: &CreateOptions) -> Result<K, Error> {
         let path = self.path.collection(&options.to_query())?;
-        self.decode(self.request(Method::POST, path).json(object)?)
+        let body = self.encode_object(object)?;
+        self.decode(self.request(Method::POST, path).body(body, JSON))
             .await
     }
 
@@ -212,7 +255,8 @@ where
         options: &UpdateOptions,
     ) -> Result<K, Error> {
         let path = self.path.item(name, None, &options.to_query())?;
-        self.decode(self.request(Method::PUT, path).json(object)?)
+        let body = self.encode_object(object)?;
+        self.decode(self.request(Method::PUT, path).body(body, JSON))
             .await
     }
 
@@ -224,7 +268,8 @@ where
         options: &UpdateOptions,
     ) -> Result<K, Error> {
         let path = self.path.item(name, Some("status"), &options.to_query())?;
-        self.decode(self.request(Method::PUT, path).json(object)?)
+        let body = self.encode_object(object)?;
+        self.decode(self.request(Method::PUT, path).body(body, JSON))
             .await
     }
 
@@ -424,5 +469,60 @@ where
             .item(name, Some(subresource), &options.to_query())?;
         self.decode(Request::new(Method::POST, path).json(body)?)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use k8s_api::core::v1::ConfigMap;
+    use k8s_apimachinery::ObjectMeta;
+
+    fn api<K: k8s_apimachinery::Resource>() -> Api<K> {
+        let client = HttpClient::new(crate::Config::new("https://127.0.0.1:1")).unwrap();
+        Api::namespaced(client, "ns")
+    }
+
+    #[test]
+    fn objects_get_api_version_and_kind_when_unset() {
+        let cm = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some("a".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let body = api::<ConfigMap>().encode_object(&cm).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}"#
+        );
+        // Set ones are kept, and nothing is duplicated.
+        let mut typed = cm.clone();
+        typed.kind = Some("ConfigMap".into());
+        typed.api_version = Some("v1".into());
+        let body = api::<ConfigMap>().encode_object(&typed).unwrap();
+        assert_eq!(body, Bytes::from(serde_json::to_vec(&typed).unwrap()));
+        // Only the missing one is added.
+        let mut half = cm;
+        half.kind = Some("ConfigMap".into());
+        let body = api::<ConfigMap>().encode_object(&half).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["apiVersion"], "v1");
+        assert_eq!(v["kind"], "ConfigMap");
+        assert_eq!(v.as_object().unwrap().len(), 3, "{v}");
+    }
+
+    #[test]
+    fn an_empty_object_becomes_just_its_type() {
+        let client = HttpClient::new(crate::Config::new("https://127.0.0.1:1")).unwrap();
+        let resource = k8s_apimachinery::ApiResource::erase::<ConfigMap>();
+        let api = Api::<serde_json::Value>::namespaced_with(client, "ns", &resource);
+        let body = api.encode_object(&serde_json::json!({})).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            r#"{"apiVersion":"v1","kind":"ConfigMap"}"#
+        );
     }
 }

@@ -62,3 +62,32 @@ pub const FINALIZER: &str = "samplecontroller.k8s.io/deployment";
 
 /// The controller's name: its field manager, the events' reporting controller.
 pub const CONTROLLER_NAME: &str = "sample-controller";
+
+/// Runs the controller as its binary does: events recorded through an
+/// [`EventBroadcaster`](k8s_client::events::EventBroadcaster), under leader election when
+/// `leader` is given, until `shutdown` completes (then the queue is drained, the lease released
+/// and the pending events written).
+pub async fn run(
+    client: k8s_client::HttpClient,
+    options: ControllerOptions,
+    leader: Option<LeaderOptions>,
+    workers: usize,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), Error> {
+    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone());
+    let identity = options.instance.clone();
+    let recorder = broadcaster.new_recorder(CONTROLLER_NAME, &identity);
+    let controller = std::sync::Arc::new(Controller::with_recorder(
+        client.clone(),
+        options,
+        Some(recorder),
+    ));
+    let result = match leader {
+        Some(leader) => {
+            run_with_leader_election(controller, client, leader, identity, workers, shutdown).await
+        }
+        None => controller.run(workers, shutdown).await,
+    };
+    broadcaster.shutdown().await;
+    result
+}
