@@ -300,6 +300,10 @@ impl LeaderElector {
                         self.wrote(desired, created);
                         true
                     }
+                    Err(e) if e.is_already_exists() => {
+                        tracing::debug!(lease = %self.config.describe(), "another candidate created the lease first: {e}");
+                        false
+                    }
                     Err(e) => {
                         tracing::error!(lease = %self.config.describe(), "error initially creating leader election record: {e}");
                         false
