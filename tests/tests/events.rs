@@ -289,3 +289,78 @@ async fn the_caller_never_blocks_on_a_dead_server() {
     );
     black_hole.abort();
 }
+
+#[tokio::test]
+async fn a_quiet_series_ends_with_its_final_count_written() {
+    let env = TestEnv::new("events-finish").await.unwrap();
+    let client = env.plane().admin_client().unwrap();
+    let ns = env.namespace();
+    let cm = configmap(&client, ns, "burst").await;
+    // Series end after 1 s without an occurrence (client-go: 6 min); no heartbeat.
+    let broadcaster = EventBroadcaster::builder(client.clone())
+        .series_timing(Duration::from_secs(3600), Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let recorder = broadcaster.new_recorder(CONTROLLER, INSTANCE);
+    for _ in 0..5 {
+        assert_eq!(
+            recorder.event(&cm, EventType::Normal, "Burst", "Burst", "again"),
+            RecordOutcome::Queued
+        );
+    }
+    // No flush: the end of the series writes count 5 (the check runs every second and ends
+    // series quiet for more than a second, so within ~2 s).
+    let start = std::time::Instant::now();
+    loop {
+        let events = events_about(&client, ns, "burst").await;
+        assert!(events.len() <= 1, "{events:#?}");
+        if events
+            .first()
+            .and_then(|e| e.series.as_ref())
+            .map(|s| s.count)
+            == Some(5)
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the final count was never written: {events:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The series has ended: the same event now starts a new Event.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        recorder.event(&cm, EventType::Normal, "Burst", "Burst", "again"),
+        RecordOutcome::Queued
+    );
+    broadcaster.flush().await;
+    assert_eq!(events_about(&client, ns, "burst").await.len(), 2);
+}
+
+#[tokio::test]
+async fn dropping_every_handle_writes_what_is_pending() {
+    let env = TestEnv::new("events-drop").await.unwrap();
+    let client = env.plane().admin_client().unwrap();
+    let ns = env.namespace();
+    let cm = configmap(&client, ns, "last-words").await;
+    let broadcaster = EventBroadcaster::new(client.clone()).unwrap();
+    let recorder = broadcaster.new_recorder(CONTROLLER, INSTANCE);
+    for _ in 0..3 {
+        recorder.event(&cm, EventType::Normal, "Stopping", "Stop", "bye");
+    }
+    drop(recorder);
+    drop(broadcaster);
+    let start = std::time::Instant::now();
+    loop {
+        let events = events_about(&client, ns, "last-words").await;
+        if events.len() == 1 && events[0].series.as_ref().map(|s| s.count) == Some(3) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "pending events were not written: {events:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
