@@ -15,13 +15,15 @@
 //! - [`discovery`]: aggregated discovery with legacy fallback, a cache, and the RESTMapper.
 //! - [`helpers`]: `retry_on_conflict`, polling with timeouts, JSON Patch builder.
 //! - [`leaderelection`]: leader election over a Lease ([`leaderelection::LeaderElector`]).
-
+//! - [`events`]: the event recorder (`events.k8s.io/v1`) with series and a spam filter
+//!   ([`events::EventBroadcaster`], [`events::Recorder`]).
 
 mod api;
 pub mod clientset;
 pub mod config;
 pub mod discovery;
 mod error;
+pub mod events;
 mod generated;
 pub mod helpers;
 pub mod events;

@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use futures::future::BoxFuture;
 use k8s_api::coordination::v1::Lease;
 use k8s_apimachinery::{CreateOptions, GetOptions, ObjectMeta, UpdateOptions};
-use rand::Rng;
-use tokio::time::{Duration, Instant};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{JITTER_FACTOR, LeaderElectionConfig};
 use super::record::{LeaderRecord, Observed, micro_now};
+use crate::helpers::retry::jitter;
 use crate::{Api, Error, HttpClient};
 
 type StartedFn = dyn Fn(CancellationToken) -> BoxFuture<'static, ()> + Send + Sync;
@@ -300,6 +300,10 @@ impl LeaderElector {
                         self.wrote(desired, created);
                         true
                     }
+                    Err(e) if e.is_already_exists() => {
+                        tracing::debug!(lease = %self.config.describe(), "another candidate created the lease first: {e}");
+                        false
+                    }
                     Err(e) => {
                         tracing::error!(lease = %self.config.describe(), "error initially creating leader election record: {e}");
                         false
@@ -422,26 +426,6 @@ impl Drop for OnDrop {
     fn drop(&mut self) {
         if let Some(f) = &self.0 {
             f();
-        }
-    }
-}
-
-/// `d` stretched by a random factor in `[1, 1 + max_factor)` (client-go `wait.Jitter`).
-pub(crate) fn jitter(d: Duration, max_factor: f64) -> Duration {
-    let f: f64 = rand::rng().random_range(0.0..1.0);
-    d.mul_f64(1.0 + f * max_factor)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_bounds() {
-        let d = Duration::from_millis(400);
-        for _ in 0..1000 {
-            let j = jitter(d, JITTER_FACTOR);
-            assert!(j >= d && j < Duration::from_millis(880), "{j:?}");
         }
     }
 }
