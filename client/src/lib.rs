@@ -26,7 +26,6 @@ mod error;
 pub mod events;
 mod generated;
 pub mod helpers;
-pub mod events;
 pub mod leaderelection;
 mod secret;
 pub mod transport;

@@ -1,4 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+#![allow(clippy::disallowed_names)] // `Foo` is the sample controller's kind
 //! The sample controller (`examples/sample-controller`) against the real control plane:
 //! it converges (create, scale, Deployment deleted by hand, Foo deleted → Deployment deleted by
 //! the controller's finalizer, since this plane runs no garbage collector), it refuses a
@@ -101,7 +102,7 @@ async fn event_reasons(client: &HttpClient, ns: &str, foo: &str) -> Vec<String> 
 async fn converges_on_create_scale_manual_delete_and_foo_delete() {
     let (env, client) = setup("sample-converge").await;
     let ns = env.namespace();
-    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone());
+    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone()).unwrap();
     let recorder = broadcaster.new_recorder("sample-controller", "test");
     let controller = Arc::new(Controller::with_recorder(
         client.clone(),
@@ -257,13 +258,21 @@ async fn converges_on_create_scale_manual_delete_and_foo_delete() {
     let stats = controller.stats();
     assert_eq!(stats.created, 2, "{stats:?}");
     assert!(stats.syncs >= 4 && stats.writes >= 6, "{stats:?}");
+    // The transport counts every request its clones sent: the controller's writes are among
+    // them, and so are this test's dozens of GETs.
+    assert!(
+        client.requests_sent() > stats.writes + 20,
+        "{} requests, {stats:?}",
+        client.requests_sent()
+    );
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(30), task)
         .await
         .expect("the controller stops")
         .unwrap();
-    broadcaster.shutdown().await;
+    broadcaster.flush().await;
+    broadcaster.shutdown();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,7 +288,7 @@ async fn refuses_a_deployment_it_does_not_own() {
         .await
         .unwrap();
 
-    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone());
+    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone()).unwrap();
     let controller = Arc::new(Controller::with_recorder(
         client.clone(),
         options(ns),
@@ -313,7 +322,8 @@ async fn refuses_a_deployment_it_does_not_own() {
     assert!(controller.stats().failures >= 1);
     stop.send(()).unwrap();
     task.await.unwrap();
-    broadcaster.shutdown().await;
+    broadcaster.flush().await;
+    broadcaster.shutdown();
 }
 
 fn fast_election(ns: &str) -> LeaderOptions {

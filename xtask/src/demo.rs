@@ -97,7 +97,7 @@ pub async fn run(args: &[&str]) -> Result<()> {
     );
 
     // The controller, as its binary runs it: events, leader election, N workers.
-    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone());
+    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone())?;
     let options = ControllerOptions {
         namespace: Some(NAMESPACE.to_owned()),
         ..ControllerOptions::default()
@@ -177,7 +177,8 @@ pub async fn run(args: &[&str]) -> Result<()> {
         Ok(Err(e)) => bail!("the controller task failed: {e}"),
         Err(_) => bail!("the controller did not stop within 30 s"),
     }
-    broadcaster.shutdown().await;
+    broadcaster.flush().await;
+    broadcaster.shutdown();
     let stats = controller.stats();
     println!(
         "controller: {} reconciles, {} writes, {} Deployments created, {} retries",

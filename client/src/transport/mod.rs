@@ -70,6 +70,8 @@ struct Inner {
     limiter: Option<TokenBucket>,
     warnings: Arc<dyn WarningHandler>,
     user_agent: HeaderValue,
+    /// HTTP requests sent, retries included.
+    requests: std::sync::atomic::AtomicU64,
 }
 
 /// `k8s-rs/<version> (<os>/<arch>)`.
@@ -119,8 +121,18 @@ impl HttpClient {
                 warnings: handler,
                 user_agent,
                 config,
+                requests: std::sync::atomic::AtomicU64::new(0),
             }),
         })
+    }
+
+    /// How many HTTP requests this transport (and its clones) sent so far, each retry counted
+    /// (what a client-go `WrapTransport` round-tripper counts). WebSocket upgrades are not
+    /// counted.
+    pub fn requests_sent(&self) -> u64 {
+        self.inner
+            .requests
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The configuration this transport was built from.
@@ -179,6 +191,9 @@ impl HttpClient {
             let client = self.client_for(&cred)?;
             let req = self.build(&client, &request, url.clone(), &cred)?;
             let method = request.method.as_str();
+            inner
+                .requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let resp = match client.execute(req).await {
                 Ok(resp) => resp,
                 Err(e) => {

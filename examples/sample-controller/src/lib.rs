@@ -41,6 +41,9 @@
 //! # Ok(()) }
 //! ```
 
+// `Foo` is the kind this controller reconciles, not a placeholder.
+#![allow(clippy::disallowed_names)]
+
 mod controller;
 mod crd;
 mod deployment;
@@ -74,7 +77,7 @@ pub async fn run(
     workers: usize,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), Error> {
-    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone());
+    let broadcaster = k8s_client::events::EventBroadcaster::new(client.clone())?;
     let identity = options.instance.clone();
     let recorder = broadcaster.new_recorder(CONTROLLER_NAME, &identity);
     let controller = std::sync::Arc::new(Controller::with_recorder(
@@ -88,6 +91,7 @@ pub async fn run(
         }
         None => controller.run(workers, shutdown).await,
     };
-    broadcaster.shutdown().await;
+    broadcaster.flush().await;
+    broadcaster.shutdown();
     result
 }

@@ -7,6 +7,9 @@
 //! The configuration is the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else
 //! `~/.kube/config`), or the in-cluster one. Logs go to stderr; `RUST_LOG` filters them.
 
+// `Foo` is the kind this controller reconciles, not a placeholder.
+#![allow(clippy::disallowed_names)]
+
 use std::time::Duration;
 
 use k8s_client::config::KubeconfigOptions;
