@@ -103,6 +103,7 @@ pub async fn run(args: &[&str]) -> Result<()> {
         ..ControllerOptions::default()
     };
     let identity = options.instance.clone();
+    let identity_for_events = identity.clone();
     let controller = Arc::new(Controller::with_recorder(
         client.clone(),
         options,
@@ -184,7 +185,7 @@ pub async fn run(args: &[&str]) -> Result<()> {
         "controller: {} reconciles, {} writes, {} Deployments created, {} retries",
         stats.syncs, stats.writes, stats.created, stats.failures
     );
-    print_events(&client).await?;
+    print_events(&client, &identity_for_events).await?;
 
     println!("\nLook around:");
     let kubectl = if local {
@@ -230,14 +231,16 @@ async fn ensure_namespace(client: &HttpClient) -> Result<()> {
     }
 }
 
-/// Prints how many events the controller recorded, by reason.
-async fn print_events(client: &HttpClient) -> Result<()> {
+/// Prints how many events this run of the controller recorded, by reason.
+async fn print_events(client: &HttpClient, instance: &str) -> Result<()> {
     let events = Api::<Event>::namespaced(client.clone(), NAMESPACE)
         .list(&ListOptions::default())
         .await?;
     let mut by_reason: BTreeMap<String, i64> = BTreeMap::new();
     for e in &events.items {
-        if e.reporting_controller.as_deref() != Some(sample_controller::CONTROLLER_NAME) {
+        if e.reporting_controller.as_deref() != Some(sample_controller::CONTROLLER_NAME)
+            || e.reporting_instance.as_deref() != Some(instance)
+        {
             continue;
         }
         let count = e.series.as_ref().map_or(1, |s| i64::from(s.count));

@@ -34,13 +34,20 @@ commands:
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // The demo draws a live table: only warnings go to the log unless RUST_LOG asks for more.
+    let default_level = if args.first().map(String::as_str) == Some("demo") {
+        "warn"
+    } else {
+        "info"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_level.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -111,8 +118,17 @@ async fn test(flags: &[&str]) -> Result<()> {
         plane.server(),
         plane.kubeconfig().display()
     );
-    let result = cargo(&["test", "--workspace", "--all-targets"])
+    let mut result = cargo(&["test", "--workspace", "--all-targets"])
         .and_then(|()| cargo(&["test", "--workspace", "--doc"]));
+    if result.is_ok() {
+        // The README's main job, on this plane (never on the caller's KUBECONFIG cluster).
+        println!(
+            "+ cargo xtask demo --kubeconfig {}",
+            plane.kubeconfig().display()
+        );
+        let kubeconfig = plane.kubeconfig().display().to_string();
+        result = demo::run(&["--kubeconfig", &kubeconfig]).await;
+    }
     if started {
         k8s_rs_tests::plane::down(&dir)
             .await

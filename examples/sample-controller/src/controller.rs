@@ -246,7 +246,13 @@ async fn worker(queue: RateLimitingQueue<String>, reconciler: Arc<Reconciler>) {
             Ok(()) => queue.forget(&key),
             Err(e) => {
                 reconciler.counters.failures.fetch_add(1, Ordering::Relaxed);
-                warn!(%key, requeues = queue.num_requeues(&key), "sync failed, retrying: {e}");
+                let requeues = queue.num_requeues(&key);
+                if matches!(&e, Error::Client(c) if c.is_conflict()) {
+                    // Someone changed the object since our cache saw it: routine, retry.
+                    info!(%key, requeues, "object changed while syncing, retrying");
+                } else {
+                    warn!(%key, requeues, "sync failed, retrying: {e}");
+                }
                 queue.add_rate_limited(key.clone());
             }
         }

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use k8s_api::apps::v1::Deployment;
 use k8s_apimachinery::{
-    CreateOptions, DeleteOptions, PatchOptions, PatchType, Preconditions, UpdateOptions,
+    CreateOptions, DeleteOptions, GetOptions, PatchOptions, PatchType, Preconditions, UpdateOptions,
 };
 use k8s_client::events::{EventType, Recorder};
 use k8s_client::{Api, HttpClient};
@@ -75,9 +75,22 @@ impl Reconciler {
         let deployment = match self.deployments.namespaced(namespace).get(deployment_name) {
             Some(d) => d,
             None => {
-                let created = deployments
+                let created = match deployments
                     .create(&new_deployment(&foo), &CreateOptions::default())
-                    .await?;
+                    .await
+                {
+                    Ok(created) => created,
+                    // Our cache lags behind a create of ours (or someone else's): read it.
+                    Err(e) if e.is_already_exists() => {
+                        let existing = deployments
+                            .get(deployment_name, &GetOptions::default())
+                            .await?;
+                        return self
+                            .sync_existing(&foo, Arc::new(existing), &deployments, &foos)
+                            .await;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 self.counters.writes.fetch_add(1, Ordering::Relaxed);
                 self.counters.created.fetch_add(1, Ordering::Relaxed);
                 info!(%key, deployment = deployment_name, "created Deployment");
@@ -91,10 +104,25 @@ impl Reconciler {
                 Arc::new(created)
             }
         };
+        self.sync_existing(&foo, deployment, &deployments, &foos)
+            .await
+    }
+
+    /// The rest of a sync once the Deployment exists: check ownership, scale, write status.
+    async fn sync_existing(
+        &self,
+        foo: &Foo,
+        deployment: Arc<Deployment>,
+        deployments: &Api<Deployment>,
+        foos: &Api<Foo>,
+    ) -> Result<(), Error> {
+        let namespace = foo.metadata.namespace.as_deref().unwrap_or_default();
+        let name = foo.metadata.name.as_deref().unwrap_or_default();
+        let deployment_name = deployment.metadata.name.as_deref().unwrap_or_default();
         if !deployment
             .metadata
             .controller_ref()
-            .is_some_and(|r| r.refers_to(foo.as_ref()))
+            .is_some_and(|r| r.refers_to(foo))
         {
             let err = Error::NotOwned {
                 namespace: namespace.to_owned(),
@@ -102,7 +130,7 @@ impl Reconciler {
                 foo: name.to_owned(),
             };
             self.event(
-                &foo,
+                foo,
                 EventType::Warning,
                 "ErrResourceExists",
                 "Sync",
@@ -113,7 +141,7 @@ impl Reconciler {
         let want = foo.spec.as_deref().and_then(|s| s.replicas);
         let deployment = match want {
             Some(want) if deployment.spec.replicas != Some(want) => {
-                info!(%key, want, have = ?deployment.spec.replicas, "scaling Deployment");
+                info!(foo = name, namespace, want, have = ?deployment.spec.replicas, "scaling Deployment");
                 let mut scaled = Deployment::clone(&deployment);
                 scaled.spec.replicas = Some(want);
                 let scaled = deployments
@@ -121,7 +149,7 @@ impl Reconciler {
                     .await?;
                 self.counters.writes.fetch_add(1, Ordering::Relaxed);
                 self.event(
-                    &foo,
+                    foo,
                     EventType::Normal,
                     "DeploymentScaled",
                     "Scale",
@@ -131,7 +159,7 @@ impl Reconciler {
             }
             _ => deployment,
         };
-        self.update_status(&foo, &deployment, &foos).await
+        self.update_status(foo, &deployment, foos).await
     }
 
     /// Writes what the Deployment reports into the Foo's status (only when it changed, so a
