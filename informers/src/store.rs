@@ -63,6 +63,32 @@ impl<K> Inner<K> {
         }
     }
 
+    /// Moves `key` from the index values of `old` to those of `new` (client-go
+    /// `updateIndices`), leaving unchanged values alone.
+    fn index_update(&mut self, key: &str, old: &K, new: &K) {
+        for (name, f) in &self.indexers {
+            let (before, after) = (f(old), f(new));
+            if before == after {
+                continue;
+            }
+            let index = match self.indices.get_mut(name) {
+                Some(index) => index,
+                None => self.indices.entry(name.clone()).or_default(),
+            };
+            for value in before.iter().filter(|v| !after.contains(v)) {
+                if let Some(keys) = index.get_mut(value) {
+                    keys.remove(key);
+                    if keys.is_empty() {
+                        index.remove(value);
+                    }
+                }
+            }
+            for value in after.into_iter().filter(|v| !before.contains(v)) {
+                index.entry(value).or_default().insert(key.to_string());
+            }
+        }
+    }
+
     fn index_remove(&mut self, key: &str, obj: &K) {
         for (name, f) in &self.indexers {
             if let Some(index) = self.indices.get_mut(name) {
@@ -224,12 +250,19 @@ impl<K: HasMetadata + Send + Sync + 'static> Indexer<K> {
     pub fn add(&self, obj: Arc<K>) -> Option<Arc<K>> {
         let key = object_key(obj.as_ref());
         let mut inner = self.write();
-        let old = inner.items.insert(key.clone(), obj.clone());
-        if let Some(old) = &old {
-            inner.index_remove(&key, old);
+        match inner.items.get_mut(&key) {
+            Some(slot) => {
+                // An update: only index values that changed are touched (usually none).
+                let old = std::mem::replace(slot, obj.clone());
+                inner.index_update(&key, &old, &obj);
+                Some(old)
+            }
+            None => {
+                inner.index_add(&key, &obj);
+                inner.items.insert(key, obj);
+                None
+            }
         }
-        inner.index_add(&key, &obj);
-        old
     }
 
     /// Removes the object under `key`; returns it.
