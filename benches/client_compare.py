@@ -22,18 +22,23 @@ ours = [os.path.join(root, "target", "release", "client_bench")]
 peer = [os.path.join(peer_dir, "target", "release", "kube-rs-peer")]
 ns = "client-bench"
 subprocess.run(ours + ["setup", ns, "1000"], env=env, check=True)
-results = {"k8s-rs": [], "kube-rs": []}
+# k8s-rs runs twice: with its default HTTP/2 (as client-go) and with DISABLE_HTTP2=1 (HTTP/1.1,
+# what kube-rs speaks).
+h1_env = dict(env, DISABLE_HTTP2="1")
+sides = (("k8s-rs", ours + ["run", ns, gets, lists], env),
+         ("k8s-rs-h1", ours + ["run", ns, gets, lists], h1_env),
+         ("kube-rs", peer + [ns, gets, lists], env))
+results = {name: [] for name, _, _ in sides}
 for _ in range(runs):
-    for name, cmd in (("k8s-rs", ours + ["run", ns, gets, lists]), ("kube-rs", peer + [ns, gets, lists])):
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    for name, cmd, side_env in sides:
+        out = subprocess.run(cmd, env=side_env, capture_output=True, text=True, check=True).stdout
         results[name].append(json.loads(out.strip().splitlines()[-1]))
-print(f"{'metric':<18}{'k8s-rs median [min..max]':<34}{'kube-rs median [min..max]':<34}ours/peer")
+fmt = lambda v: f"{statistics.median(v):.1f} [{min(v):.1f}..{max(v):.1f}]"
+print(f"{'metric':<16}{'k8s-rs (h2)':<26}{'k8s-rs (h1)':<26}{'kube-rs (h1)':<26}h2/kube-rs  h1/kube-rs")
 for metric in ("get_per_s", "list_per_s", "cpu_us_per_get", "cpu_us_per_list"):
-    a = [r[metric] for r in results["k8s-rs"]]
-    b = [r[metric] for r in results["kube-rs"]]
-    ma, mb = statistics.median(a), statistics.median(b)
-    fmt = lambda m, v: f"{m:.1f} [{min(v):.1f}..{max(v):.1f}]"
-    print(f"{metric:<18}{fmt(ma, a):<34}{fmt(mb, b):<34}{ma / mb:.2f}")
+    a, h, b = ([r[metric] for r in results[n]] for n in ("k8s-rs", "k8s-rs-h1", "kube-rs"))
+    mb = statistics.median(b)
+    print(f"{metric:<16}{fmt(a):<26}{fmt(h):<26}{fmt(b):<26}{statistics.median(a) / mb:<12.2f}{statistics.median(h) / mb:.2f}")
 os.makedirs(os.path.join(root, "target", "bench"), exist_ok=True)
 with open(os.path.join(root, "target", "bench", "client_compare.json"), "w") as f:
     json.dump(results, f, indent=1)

@@ -3,7 +3,8 @@
 //! open watches through one `HttpClient` use a handful of TCP connections, not 220.
 //!
 //! This file holds one test so that the connections counted (this process's sockets to the
-//! apiserver, from `/proc/self/fd` and `/proc/net/tcp{,6}`) are this test's only.
+//! apiserver, from `/proc/self/fd` and `/proc/net/tcp{,6}`) are this test's only. With HTTP/2
+//! disabled the same client opens a connection per request in flight.
 
 use std::collections::HashSet;
 
@@ -90,5 +91,36 @@ async fn two_hundred_concurrent_requests_share_connections() {
         .await
         .unwrap_err();
     assert!(err.is_not_found());
+    drop(watches);
+
+    // With HTTP/2 disabled (client-go's DISABLE_HTTP2), each request in flight takes a
+    // connection of its own: 5 open watches + concurrent GETs need at least 6.
+    let before = connections_to(port);
+    let mut config = env.plane().admin_config_at(&env.plane().server).unwrap();
+    config.disable_http2 = true;
+    let h1: Api<ConfigMap> = Api::namespaced(
+        k8s_client::HttpClient::new(config).unwrap(),
+        env.namespace(),
+    );
+    let mut watches = Vec::new();
+    for _ in 0..5 {
+        let opts = ListOptions {
+            timeout_seconds: Some(60),
+            ..ListOptions::default()
+        };
+        watches.push(h1.watch(&opts).await.unwrap().boxed());
+    }
+    let results = futures::future::join_all((0..20).map(|_| {
+        let api = h1.clone();
+        async move { api.list(&ListOptions::default()).await }
+    }))
+    .await;
+    assert!(results.iter().all(Result::is_ok));
+    let added = connections_to(port).saturating_sub(before);
+    eprintln!("HTTP/1.1: 20 concurrent GETs + 5 watches: {added} more TCP connection(s)");
+    assert!(
+        added >= 6,
+        "HTTP/1.1 cannot multiplex: only {added} new connections"
+    );
     drop(watches);
 }

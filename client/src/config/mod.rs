@@ -56,6 +56,10 @@ pub struct Config {
     pub proxy_url: Option<String>,
     /// Do not ask for gzip-compressed responses.
     pub disable_compression: bool,
+    /// Speak HTTP/1.1 only, one connection per request in flight (client-go's `DISABLE_HTTP2`
+    /// environment variable, which is honoured too). HTTP/2 is the default: one connection
+    /// multiplexes every request and watch.
+    pub disable_http2: bool,
     /// Client-side rate limit in requests per second; negative disables the limiter.
     pub qps: f32,
     /// Burst of the client-side rate limiter.
@@ -78,6 +82,7 @@ impl fmt::Debug for Config {
                 &self.proxy_url.as_deref().map(redact_url_password),
             )
             .field("disable_compression", &self.disable_compression)
+            .field("disable_http2", &self.disable_http2)
             .field("qps", &self.qps)
             .field("burst", &self.burst)
             .field("timeout", &self.timeout)
@@ -119,6 +124,7 @@ impl Config {
             auth: AuthInfo::default(),
             proxy_url: None,
             disable_compression: false,
+            disable_http2: false,
             qps: DEFAULT_QPS,
             burst: DEFAULT_BURST,
             timeout: None,

@@ -307,8 +307,13 @@ fn build_reqwest(
         Some((cert, key)) => Some(tls::parse_identity(cert, key.expose())?),
         None => None,
     };
-    let tls = tls::client_config(&config.tls, identity)?;
-    let mut builder = reqwest::Client::builder()
+    let mut tls = tls::client_config(&config.tls, identity)?;
+    let mut builder = reqwest::Client::builder();
+    if http2_disabled(config) {
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        builder = builder.http1_only();
+    }
+    let mut builder = builder
         .tls_backend_preconfigured(tls)
         .gzip(!config.disable_compression);
     if let Some(proxy) = &config.proxy_url {
@@ -326,6 +331,12 @@ fn build_reqwest(
     builder
         .build()
         .map_err(|e| Error::Tls(format!("building the HTTP client: {}", chain(&e))))
+}
+
+/// HTTP/1.1 only: [`Config::disable_http2`], or a non-empty `DISABLE_HTTP2` in the environment
+/// (read when the transport is built, as client-go's `SetTransportDefaults` does).
+fn http2_disabled(config: &Config) -> bool {
+    config.disable_http2 || std::env::var_os("DISABLE_HTTP2").is_some_and(|v| !v.is_empty())
 }
 
 /// `Retry-After` as whole seconds (client-go only honours the integer form).
