@@ -28,7 +28,7 @@ impl Frames {
     /// The next complete frame (without its newline), `None` at the end of the stream.
     async fn next_frame(&mut self) -> Option<Result<BytesMut, Error>> {
         loop {
-            if let Some(pos) = self.buf[self.scanned..].iter().position(|b| *b == b'\n') {
+            if let Some(pos) = memchr::memchr(b'\n', &self.buf[self.scanned..]) {
                 let end = self.scanned + pos;
                 let mut frame = self.buf.split_to(end + 1);
                 frame.truncate(end);
