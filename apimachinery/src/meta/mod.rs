@@ -11,6 +11,7 @@
 
 mod condition;
 mod discovery;
+mod fields_v1;
 mod list_meta;
 mod object_meta;
 mod partial;

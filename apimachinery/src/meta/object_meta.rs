@@ -250,7 +250,4 @@ pub struct ManagedFieldsEntry {
     pub subresource: Option<String>,
 }
 
-/// A field set in the `FieldsV1` trie format, kept as opaque JSON (`metav1.FieldsV1`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct FieldsV1(pub serde_json::Value);
+pub use super::fields_v1::FieldsV1;
