@@ -36,7 +36,7 @@ use crate::reflector::Transform;
 /// What the factory needs from an informer of any type.
 trait ErasedInformer: Send + Sync {
     fn start(&self);
-    fn has_synced(&self) -> bool;
+    fn synced(&self) -> tokio::sync::watch::Receiver<bool>;
     fn shutdown(&self);
     fn as_any(&self) -> &dyn Any;
 }
@@ -48,8 +48,8 @@ where
     fn start(&self) {
         SharedIndexInformer::start(self);
     }
-    fn has_synced(&self) -> bool {
-        SharedIndexInformer::has_synced(self)
+    fn synced(&self) -> tokio::sync::watch::Receiver<bool> {
+        SharedIndexInformer::synced_receiver(self)
     }
     fn shutdown(&self) {
         SharedIndexInformer::shutdown(self);
@@ -237,25 +237,30 @@ impl SharedInformerFactory {
         }
     }
 
-    /// Waits until every informer has synced, at most `timeout`.
+    /// Waits until every informer has synced, at most `timeout` (client-go
+    /// `WaitForCacheSync`, woken by each informer's sync rather than polling).
     pub async fn wait_for_cache_sync(&self, timeout: Duration) -> Result<(), Error> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let pending: Vec<String> = lock(&self.informers)
-                .values()
-                .filter(|(_, i)| !i.has_synced())
-                .map(|(n, _)| n.clone())
-                .collect();
-            if pending.is_empty() {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(Error::SyncTimeout {
-                    what: pending.join(", "),
-                    after: timeout,
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut waits: Vec<(String, tokio::sync::watch::Receiver<bool>)> = lock(&self.informers)
+            .values()
+            .map(|(name, informer)| (name.clone(), informer.synced()))
+            .collect();
+        let all = futures::future::join_all(
+            waits
+                .iter_mut()
+                .map(|(_, rx)| async move { rx.wait_for(|synced| *synced).await.is_ok() }),
+        );
+        match tokio::time::timeout(timeout, all).await {
+            Ok(done) if done.iter().all(|ok| *ok) => Ok(()),
+            Ok(_) => Err(Error::Stopped),
+            Err(_) => Err(Error::SyncTimeout {
+                what: waits
+                    .iter()
+                    .filter(|(_, rx)| !*rx.borrow())
+                    .map(|(name, _)| name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                after: timeout,
+            }),
         }
     }
 

@@ -212,6 +212,11 @@ where
         *self.shared.synced_tx.borrow()
     }
 
+    /// A receiver of the synced flag (the factory waits on all of its informers' at once).
+    pub(crate) fn synced_receiver(&self) -> watch::Receiver<bool> {
+        self.shared.synced_tx.subscribe()
+    }
+
     /// Waits until the store holds the first complete list, at most `timeout`.
     pub async fn wait_for_sync(&self, timeout: Duration) -> Result<(), Error> {
         let mut rx = self.shared.synced_tx.subscribe();
