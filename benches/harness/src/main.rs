@@ -1,0 +1,53 @@
+//! `k8s-rs-bench`: our side of the peer benchmarks (`cargo xtask bench` runs it against the
+//! client-go peer in `benches/peers/client-go` and the kube-rs peer in `benches/peers/kube-rs`),
+//! the deterministic input generator and the replay server.
+//!
+//! ```text
+//! k8s-rs-bench gen --out DIR                         write the input files
+//! k8s-rs-bench codec --inputs DIR [--scale F]         scenario 1: decode/encode
+//! k8s-rs-bench workqueue [--n N]                      scenario 4: work queues
+//! ```
+//! Each scenario prints one JSON line: `{"side","scenario","checks":{…},"metrics":{…}}`.
+
+mod codec;
+mod common;
+mod inputs;
+mod workqueue;
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::common::Flags;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("k8s-rs-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let Some((scenario, rest)) = args.split_first() else {
+        bail!("usage: k8s-rs-bench <gen|codec|workqueue|serve|informer|e2e> [--flag value …]");
+    };
+    let flags = Flags::parse(rest)?;
+    match scenario.as_str() {
+        "gen" => inputs::write_inputs(std::path::Path::new(
+            &flags.str("out", "target/bench/inputs"),
+        )),
+        "codec" => {
+            codec::run(&flags)?.emit("codec");
+            Ok(())
+        }
+        "workqueue" => {
+            workqueue::run(&flags)?.emit("workqueue");
+            Ok(())
+        }
+        other => bail!("unknown scenario {other:?}"),
+    }
+}
