@@ -1,5 +1,6 @@
 //! What every scenario shares: the result line, resource usage, the names checksum and the
-//! command-line flags.
+//! command-line flags. The kube-rs peer (`benches/peers/kube-rs`) compiles this same file; each
+//! crate names its side in a `SIDE` constant at its root.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -7,9 +8,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use nix::sys::resource::{UsageWho, getrusage};
 use serde_json::{Value, json};
-
-/// The side name printed in every result line.
-pub const SIDE: &str = "k8s-rs";
 
 /// CPU time (user + system) of this process so far.
 pub fn cpu_time() -> Duration {
@@ -83,7 +81,7 @@ impl Report {
         self.metric("process_cpu_ms", cpu_time().as_secs_f64() * 1e3);
         println!(
             "{}",
-            json!({"side": SIDE, "scenario": scenario, "checks": self.checks, "metrics": self.metrics})
+            json!({"side": crate::SIDE, "scenario": scenario, "checks": self.checks, "metrics": self.metrics})
         );
     }
 }

@@ -10,6 +10,7 @@
 //! Each scenario prints one JSON line: `{"side","scenario","checks":{…},"metrics":{…}}`.
 
 mod codec;
+mod codec_ops;
 mod common;
 mod inputs;
 mod workqueue;
@@ -19,6 +20,9 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::common::Flags;
+
+/// The side named in every result line.
+const SIDE: &str = "k8s-rs";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
