@@ -124,3 +124,52 @@ impl Flags {
         }
     }
 }
+
+/// A request to the replay server's own endpoints (`/bench/expire`, `/bench/syncs`); returns
+/// the body.
+pub fn bench_call(server: &str, method: &str, path: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let addr = server.trim_start_matches("http://").trim_end_matches('/');
+    let mut s =
+        std::net::TcpStream::connect(addr).with_context(|| format!("connecting to {addr}"))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n"
+    )?;
+    // The server keeps connections open: read the head, then Content-Length bytes.
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte)? == 0 {
+            bail!("{path}: connection closed");
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    s.read_exact(&mut body)?;
+    Ok(String::from_utf8_lossy(&body).to_string())
+}
+
+/// Forces a relist (the server ends every open watch with 410 Gone) and waits until the server
+/// has served one more full sync, then `settle`.
+pub fn force_relist(server: &str, settle: Duration) -> Result<()> {
+    let syncs =
+        |_: ()| -> Result<u64> { Ok(bench_call(server, "GET", "/bench/syncs")?.trim().parse()?) };
+    let before = syncs(())?;
+    bench_call(server, "POST", "/bench/expire")?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while syncs(())? <= before {
+        if std::time::Instant::now() > deadline {
+            bail!("no relist within 300 s after the forced expiry");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(settle);
+    Ok(())
+}

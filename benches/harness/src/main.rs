@@ -6,13 +6,19 @@
 //! k8s-rs-bench gen --out DIR                         write the input files
 //! k8s-rs-bench codec --inputs DIR [--scale F]         scenario 1: decode/encode
 //! k8s-rs-bench workqueue [--n N]                      scenario 4: work queues
+//! k8s-rs-bench serve --pods N --size 2|10 --events N  the replay server of scenarios 2 and 3
+//! k8s-rs-bench watch --server URL --pods N --events N scenario 2: watch stream into an informer
+//! k8s-rs-bench informer --server URL --pods N --mode list|stream
+//!                                                     scenario 3: informer sync, memory, relist
 //! ```
 //! Each scenario prints one JSON line: `{"side","scenario","checks":{…},"metrics":{…}}`.
 
 mod codec;
 mod codec_ops;
 mod common;
+mod informer;
 mod inputs;
+mod serve;
 mod workqueue;
 
 use std::process::ExitCode;
@@ -50,6 +56,15 @@ fn run(args: &[String]) -> Result<()> {
         }
         "workqueue" => {
             workqueue::run(&flags)?.emit("workqueue");
+            Ok(())
+        }
+        "serve" => serve::run(&flags),
+        "watch" => {
+            informer::run_watch(&flags)?.emit("watch");
+            Ok(())
+        }
+        "informer" => {
+            informer::run_informer(&flags)?.emit("informer");
             Ok(())
         }
         other => bail!("unknown scenario {other:?}"),
