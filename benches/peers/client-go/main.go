@@ -4,7 +4,8 @@
 //
 //	client-go-peer codec --inputs DIR [--scale F]
 //	client-go-peer workqueue [--n N]
-//	client-go-peer informer --server URL [...]
+//	client-go-peer watch --server URL --pods N --events N
+//	client-go-peer informer --server URL --pods N --mode list|stream
 //	client-go-peer e2e [...]
 package main
 
@@ -23,6 +24,10 @@ func main() {
 		runCodec(f).emit("codec")
 	case "workqueue":
 		runWorkqueue(f).emit("workqueue")
+	case "watch":
+		runWatch(f).emit("watch")
+	case "informer":
+		runInformer(f).emit("informer")
 	default:
 		fail(fmt.Errorf("unknown scenario %q", os.Args[1]))
 	}
