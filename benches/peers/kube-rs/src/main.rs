@@ -4,13 +4,15 @@
 //!
 //! ```text
 //! kube-rs-peer codec --inputs DIR [--scale F]
-//! kube-rs-peer informer --server URL [...]
+//! kube-rs-peer watch --server URL --pods N --events N
+//! kube-rs-peer informer --server URL --pods N --mode list|stream
 //! kube-rs-peer e2e [...]
 //! ```
 
 mod codec;
 #[path = "../../../harness/src/common.rs"]
 mod common;
+mod informer;
 
 use std::process::ExitCode;
 
@@ -42,6 +44,14 @@ fn run(args: &[String]) -> Result<()> {
     match scenario.as_str() {
         "codec" => {
             codec::run(&flags)?.emit("codec");
+            Ok(())
+        }
+        "watch" => {
+            informer::run_watch(&flags)?.emit("watch");
+            Ok(())
+        }
+        "informer" => {
+            informer::run_informer(&flags)?.emit("informer");
             Ok(())
         }
         other => bail!("unknown scenario {other:?}"),
