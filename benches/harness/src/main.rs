@@ -10,12 +10,16 @@
 //! k8s-rs-bench watch --server URL --pods N --events N scenario 2: watch stream into an informer
 //! k8s-rs-bench informer --server URL --pods N --mode list|stream
 //!                                                     scenario 3: informer sync, memory, relist
+//! k8s-rs-bench e2e-setup --namespace NS --count N     create the ConfigMaps of scenario 5
+//! k8s-rs-bench e2e --namespace NS --count N --gets N --lists N --patches N
+//!                                                     scenario 5: against the real control plane
 //! ```
 //! Each scenario prints one JSON line: `{"side","scenario","checks":{…},"metrics":{…}}`.
 
 mod codec;
 mod codec_ops;
 mod common;
+mod e2e;
 mod informer;
 mod inputs;
 mod serve;
@@ -65,6 +69,11 @@ fn run(args: &[String]) -> Result<()> {
         }
         "informer" => {
             informer::run_informer(&flags)?.emit("informer");
+            Ok(())
+        }
+        "e2e-setup" => e2e::setup(&flags),
+        "e2e" => {
+            e2e::run(&flags)?.emit("e2e");
             Ok(())
         }
         other => bail!("unknown scenario {other:?}"),

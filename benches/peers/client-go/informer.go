@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	clientfeatures "k8s.io/client-go/features"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -24,14 +24,38 @@ import (
 // newFactory is an informer factory for namespace bench on the replay server, stripping
 // managedFields (as every side does); streaming selects client-go's WatchListClient gate.
 func newFactory(server string, streaming bool) informers.SharedInformerFactory {
-	// client-go reads its feature gates from the environment, lazily.
-	os.Setenv("KUBE_FEATURE_WatchListClient", strconv.FormatBool(streaming))
 	cfg := &rest.Config{Host: server, RateLimiter: flowcontrol.NewFakeAlwaysRateLimiter()}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		fail(err)
 	}
-	return informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace("bench"),
+	return factoryFor(cs, "bench", streaming)
+}
+
+var baseGates = clientfeatures.FeatureGates()
+
+// watchListGate turns client-go's WatchListClient feature (streaming list) on or off; installed
+// once, before any informer reads the gates.
+type watchListGate struct{ on atomic.Bool }
+
+var gate = func() *watchListGate {
+	g := &watchListGate{}
+	clientfeatures.ReplaceFeatureGates(g)
+	return g
+}()
+
+func (g *watchListGate) Enabled(k clientfeatures.Feature) bool {
+	if k == clientfeatures.WatchListClient {
+		return g.on.Load()
+	}
+	return baseGates.Enabled(k)
+}
+
+// factoryFor is an informer factory for one namespace that strips managedFields (as every side
+// does), syncing by streaming list or by paged list.
+func factoryFor(cs kubernetes.Interface, ns string, streaming bool) informers.SharedInformerFactory {
+	gate.on.Store(streaming)
+	return informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(ns),
 		informers.WithTransform(stripManagedFields))
 }
 
@@ -41,6 +65,18 @@ func stripManagedFields(obj any) (any, error) {
 		a.SetManagedFields(nil)
 	}
 	return obj, nil
+}
+
+// waitSynced polls HasSynced every millisecond (cache.WaitForCacheSync polls every 100 ms,
+// which would round every time to synced up to the next 100 ms).
+func waitSynced(inf cache.SharedIndexInformer) {
+	deadline := time.Now().Add(10 * time.Minute)
+	for !inf.HasSynced() {
+		if time.Now().After(deadline) {
+			fail(fmt.Errorf("not synced after 10 minutes"))
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func storeChecks(r *report, inf cache.SharedIndexInformer, prefix string) {
@@ -87,9 +123,7 @@ func runWatch(f flags) *report {
 	stop := make(chan struct{})
 	t0 := time.Now()
 	fac.Start(stop)
-	if !cache.WaitForCacheSync(stop, inf.HasSynced) {
-		fail(fmt.Errorf("not synced"))
-	}
+	waitSynced(inf)
 	tSync, cpuSync := time.Now(), cpuSeconds()
 	select {
 	case <-done:
@@ -159,9 +193,7 @@ func runInformer(f flags) *report {
 	stop := make(chan struct{})
 	t0, c0 := time.Now(), cpuSeconds()
 	fac.Start(stop)
-	if !cache.WaitForCacheSync(stop, inf.HasSynced) {
-		fail(fmt.Errorf("not synced"))
-	}
+	waitSynced(inf)
 	r.metric("time_to_synced_ms", float64(time.Since(t0).Microseconds())/1e3)
 	r.metric("sync_cpu_ms", (cpuSeconds()-c0)*1e3)
 	r.metric("rss_synced_mb", float64(rss())/1e6)

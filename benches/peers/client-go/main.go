@@ -28,6 +28,8 @@ func main() {
 		runWatch(f).emit("watch")
 	case "informer":
 		runInformer(f).emit("informer")
+	case "e2e":
+		runE2E(f).emit("e2e")
 	default:
 		fail(fmt.Errorf("unknown scenario %q", os.Args[1]))
 	}

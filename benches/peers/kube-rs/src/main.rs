@@ -6,12 +6,13 @@
 //! kube-rs-peer codec --inputs DIR [--scale F]
 //! kube-rs-peer watch --server URL --pods N --events N
 //! kube-rs-peer informer --server URL --pods N --mode list|stream
-//! kube-rs-peer e2e [...]
+//! kube-rs-peer e2e --namespace NS --count N --gets N --lists N --patches N
 //! ```
 
 mod codec;
 #[path = "../../../harness/src/common.rs"]
 mod common;
+mod e2e;
 mod informer;
 
 use std::process::ExitCode;
@@ -52,6 +53,10 @@ fn run(args: &[String]) -> Result<()> {
         }
         "informer" => {
             informer::run_informer(&flags)?.emit("informer");
+            Ok(())
+        }
+        "e2e" => {
+            e2e::run(&flags)?.emit("e2e");
             Ok(())
         }
         other => bail!("unknown scenario {other:?}"),
