@@ -7,18 +7,21 @@ use serde_json::{Value, json};
 
 use super::SIDES;
 
+/// Median, min and max of one metric on one side.
+type Stat = (f64, f64, f64);
+
 /// One variant's summary.
 pub struct Table {
     name: String,
     /// metric → per side (median, min, max), None where the side has no value.
-    rows: BTreeMap<String, [Option<(f64, f64, f64)>; 3]>,
+    rows: BTreeMap<String, [Option<Stat>; 3]>,
     /// "n/a" sides.
     missing: [bool; 3],
     /// Checks that differ between sides or runs.
     pub mismatches: Vec<String>,
 }
 
-fn median(v: &mut [f64]) -> (f64, f64, f64) {
+fn median(v: &mut [f64]) -> Stat {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     let m = if n % 2 == 1 {
@@ -36,7 +39,7 @@ impl Table {
         results: &BTreeMap<&str, Vec<Value>>,
         args: &[Option<Vec<String>>; 3],
     ) -> Table {
-        let mut rows: BTreeMap<String, [Option<(f64, f64, f64)>; 3]> = BTreeMap::new();
+        let mut rows: BTreeMap<String, [Option<Stat>; 3]> = BTreeMap::new();
         let mut metrics = BTreeSet::new();
         for lines in results.values() {
             for l in lines {
@@ -89,7 +92,7 @@ impl Table {
             "## {}\n\n| metric | {} | {} | {} | ours/client-go | ours/kube-rs |\n|---|---|---|---|---|---|\n",
             self.name, SIDES[0], SIDES[1], SIDES[2]
         );
-        let cell = |i: usize, v: &Option<(f64, f64, f64)>| match v {
+        let cell = |i: usize, v: &Option<Stat>| match v {
             Some((m, lo, hi)) => format!("{} [{}..{}]", fmt(*m), fmt(*lo), fmt(*hi)),
             None if self.missing[i] => "n/a".to_string(),
             None => "—".to_string(),
@@ -122,7 +125,7 @@ impl Table {
             .rows
             .iter()
             .map(|(k, row)| {
-                let side = |v: &Option<(f64, f64, f64)>| match v {
+                let side = |v: &Option<Stat>| match v {
                     Some((m, lo, hi)) => json!({"median": m, "min": lo, "max": hi}),
                     None => Value::Null,
                 };
