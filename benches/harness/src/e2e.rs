@@ -156,9 +156,7 @@ pub fn run(flags: &Flags) -> Result<Report> {
             let informer = factory.informer::<ConfigMap>();
             let t = Instant::now();
             factory.start();
-            factory
-                .wait_for_cache_sync(Duration::from_secs(300))
-                .await?;
+            informer.wait_for_sync(Duration::from_secs(300)).await?; // event-driven, no polling
             r.metric(
                 &format!("time_to_synced_{mode}_ms"),
                 t.elapsed().as_secs_f64() * 1e3,
