@@ -1,4 +1,4 @@
-//! The workloads of the Go peer (`benches/peers/client-go-workqueue`), on our queues, printing
+//! The workloads of the Go peer (`benches/peers/client-go`, `workqueue.go`), on our queues, printing
 //! one JSON object per workload in the same shape:
 //!
 //! ```text

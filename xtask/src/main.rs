@@ -9,8 +9,10 @@
 //! cargo xtask test             lints + every test against the local control plane (CI runs this)
 //! cargo xtask demo             the main job: the sample controller reconciling Foos on the local plane
 //! cargo xtask codegen          regenerate api/src/generated from the Kubernetes OpenAPI spec
+//! cargo xtask bench [scenario…] k8s-rs vs client-go vs kube-rs, alternating runs, ratios
 //! ```
 
+mod bench;
 mod cluster;
 mod codegen;
 mod demo;
@@ -30,7 +32,9 @@ commands:
                                run the sample controller on the local plane (or KUBECONFIG's cluster)
                                and watch it reconcile Foos
   codegen [--check] [--spec DIR | --from-cluster] [--out DIR]
-                               generate the k8s-api types from the Kubernetes OpenAPI v3 spec";
+                               generate the k8s-api types from the Kubernetes OpenAPI v3 spec
+  bench [--runs N] [--smoke] [codec|workqueue|watch|informer|e2e …]
+                               peer benchmarks: k8s-rs vs client-go vs kube-rs (target/bench/)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -65,6 +69,7 @@ async fn run(args: &[String]) -> Result<()> {
         ["test", rest @ ..] => test(rest).await,
         ["demo", rest @ ..] => demo::run(rest).await,
         ["codegen", rest @ ..] => codegen::run(rest).await,
+        ["bench", rest @ ..] => bench::run(rest).await,
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())

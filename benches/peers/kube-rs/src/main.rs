@@ -1,53 +1,64 @@
-//! kube-rs peer: GETs and LISTs of ConfigMaps in one namespace, sequentially, through one client.
-//! Usage: kube-rs-peer <namespace> <gets> <lists>   (KUBECONFIG points at the cluster)
-//! Prints one JSON line: {"side":"kube-rs","get_per_s":…,"list_per_s":…,"cpu_us_per_get":…,"cpu_us_per_list":…}
+//! `kube-rs-peer`: the kube-rs (kube 5 + k8s-openapi, `v1_37`) side of the k8s-rs peer
+//! benchmarks (run by `cargo xtask bench`): the same scenarios as `benches/harness`, each
+//! printing one JSON line `{"side","scenario","checks","metrics"}`.
+//!
+//! ```text
+//! kube-rs-peer codec --inputs DIR [--scale F]
+//! kube-rs-peer watch --server URL --pods N --events N
+//! kube-rs-peer informer --server URL --pods N --mode list|stream
+//! kube-rs-peer e2e --namespace NS --count N --gets N --lists N --patches N
+//! ```
 
-use std::time::Instant;
+mod codec;
+#[path = "../../../harness/src/common.rs"]
+mod common;
+mod e2e;
+mod informer;
 
-use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, ListParams};
+use std::process::ExitCode;
 
-fn cpu_micros() -> f64 {
-    // utime + stime of this process, from /proc/self/stat (clock ticks of 10 ms).
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks * 10_000.0
+use anyhow::{Result, bail};
+
+use crate::common::Flags;
+
+/// The side named in every result line.
+const SIDE: &str = "kube-rs";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kube-rs-peer: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let ns = args.get(1).cloned().unwrap_or_else(|| "default".into());
-    let gets: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let lists: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
+fn run(args: &[String]) -> Result<()> {
+    let Some((scenario, rest)) = args.split_first() else {
+        bail!("usage: kube-rs-peer <codec|informer|e2e> [--flag value …]");
+    };
+    let flags = Flags::parse(rest)?;
     // Same TLS provider as k8s-rs (ring), chosen explicitly: kube's features enable two.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = kube::Client::try_default().await?;
-    let api: Api<ConfigMap> = Api::namespaced(client, &ns);
-    let _ = api.get("cm-0000").await?; // warm the connection
-    let (c0, t0) = (cpu_micros(), Instant::now());
-    for i in 0..gets {
-        let _ = api.get(&format!("cm-{:04}", i % 1000)).await?;
+    match scenario.as_str() {
+        "codec" => {
+            codec::run(&flags)?.emit("codec");
+            Ok(())
+        }
+        "watch" => {
+            informer::run_watch(&flags)?.emit("watch");
+            Ok(())
+        }
+        "informer" => {
+            informer::run_informer(&flags)?.emit("informer");
+            Ok(())
+        }
+        "e2e" => {
+            e2e::run(&flags)?.emit("e2e");
+            Ok(())
+        }
+        other => bail!("unknown scenario {other:?}"),
     }
-    let (c1, t1) = (cpu_micros(), Instant::now());
-    let mut n = 0;
-    for _ in 0..lists {
-        n += api.list(&ListParams::default()).await?.items.len();
-    }
-    let (c2, t2) = (cpu_micros(), Instant::now());
-    println!(
-        "{}",
-        serde_json::json!({
-            "side": "kube-rs",
-            "get_per_s": gets as f64 / (t1 - t0).as_secs_f64(),
-            "list_per_s": lists as f64 / (t2 - t1).as_secs_f64(),
-            "cpu_us_per_get": (c1 - c0) / gets as f64,
-            "cpu_us_per_list": (c2 - c1) / lists as f64,
-            "objects_listed": n,
-        })
-    );
-    Ok(())
 }
