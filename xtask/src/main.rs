@@ -33,7 +33,7 @@ commands:
                                and watch it reconcile Foos
   codegen [--check] [--spec DIR | --from-cluster] [--out DIR]
                                generate the k8s-api types from the Kubernetes OpenAPI v3 spec
-  bench [--runs N] [--smoke] [codec|workqueue|watch|informer|e2e …]
+  bench [--runs N] [--smoke] [--timeout SECS] [codec|workqueue|watch|informer|e2e …]
                                peer benchmarks: k8s-rs vs client-go vs kube-rs (target/bench/)";
 
 #[tokio::main]

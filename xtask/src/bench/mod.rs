@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--runs N] [--smoke] [scenario…]`: builds our side (`k8s-rs-bench`), the
+//! `cargo xtask bench [--runs N] [--smoke] [--timeout SECS] [scenario…]`: builds our side (`k8s-rs-bench`), the
 //! client-go peer (`benches/peers/client-go`, Go) and the kube-rs peer (`benches/peers/kube-rs`,
 //! its own cargo workspace) in release mode, runs each scenario's sides alternately (A B C A B
 //! C …), checks that every side saw the same objects (counts, names checksums), and prints the
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -216,11 +217,14 @@ impl Drop for Server {
     }
 }
 
+/// Runs one side once; a side that has not finished within `timeout` is killed and counted as
+/// a failure (a hung peer must not stall the whole table).
 fn run_side(
     exe: &Path,
     args: &[String],
     server: Option<&Server>,
     kubeconfig: Option<&str>,
+    timeout: Duration,
 ) -> Result<Value> {
     let mut cmd = Command::new(exe);
     cmd.args(args);
@@ -230,19 +234,42 @@ fn run_side(
     if let Some(k) = kubeconfig {
         cmd.env("KUBECONFIG", k);
     }
-    let out = cmd
+    let mut child = cmd
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .with_context(|| format!("running {}", exe.display()))?;
-    if !out.status.success() {
-        bail!(
-            "{} {} failed ({})",
-            exe.display(),
-            args.join(" "),
-            out.status
-        );
+    let mut stdout = child.stdout.take().context("side stdout")?;
+    // The result is one line at the end; read it on a thread so a chatty side cannot block on a
+    // full pipe while we wait.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "{} {} did not finish within {} s (killed; --timeout SECS to change)",
+                exe.display(),
+                args.join(" "),
+                timeout.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let text = match reader.join() {
+        Ok(r) => r.context("reading the side's output")?,
+        Err(_) => bail!("the output reader of {} panicked", exe.display()),
+    };
+    if !status.success() {
+        bail!("{} {} failed ({status})", exe.display(), args.join(" "));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
         .rev()
@@ -264,12 +291,17 @@ async fn plane_kubeconfig() -> Result<String> {
 pub async fn run(args: &[&str]) -> Result<()> {
     let mut runs = 5usize;
     let mut smoke = false;
+    let mut timeout = Duration::from_secs(600);
     let mut scenarios = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match *a {
             "--smoke" => smoke = true,
             "--runs" => runs = it.next().and_then(|v| v.parse().ok()).context("--runs N")?,
+            "--timeout" => {
+                let secs = it.next().and_then(|v| v.parse().ok());
+                timeout = Duration::from_secs(secs.context("--timeout SECS")?);
+            }
             s if ALL.contains(&s) => scenarios.push(s.to_string()),
             other => bail!(
                 "unknown bench argument {other:?} (scenarios: {})",
@@ -325,7 +357,13 @@ pub async fn run(args: &[&str]) -> Result<()> {
                     let Some(args) = &variant.args[i] else {
                         continue;
                     };
-                    match run_side(&exes[i], args, server.as_ref(), kubeconfig.as_deref()) {
+                    match run_side(
+                        &exes[i],
+                        args,
+                        server.as_ref(),
+                        kubeconfig.as_deref(),
+                        timeout,
+                    ) {
                         Ok(v) => results.entry(side).or_default().push(v),
                         Err(e) => {
                             eprintln!("{} run {run} of {side}: {e:#}", variant.name);
