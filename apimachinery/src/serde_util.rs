@@ -10,3 +10,17 @@ where
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
+
+/// An optional list decoded exactly sized (a decoder grows by doubling; informers hold many
+/// objects for a long time); `null` stays `None`.
+pub(crate) fn optional_vec<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut v = Option::<Vec<T>>::deserialize(d)?;
+    if let Some(v) = &mut v {
+        v.shrink_to_fit();
+    }
+    Ok(v)
+}

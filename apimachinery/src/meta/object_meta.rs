@@ -79,13 +79,25 @@ pub struct ObjectMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<BTreeMap<String, String>>,
     /// Objects this object depends on.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::optional_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner_references: Option<Vec<OwnerReference>>,
     /// Finalizers that must be removed before the object is deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::optional_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub finalizers: Option<Vec<String>>,
     /// Which managers own which fields (server-side apply).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::optional_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub managed_fields: Option<Vec<ManagedFieldsEntry>>,
 }
 

@@ -66,7 +66,7 @@ pub mod v1alpha1 {
         #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
         pub api_version: Option<String>,
         /// The `Foo` objects.
-        #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable")]
+        #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable_vec")]
         pub items: Vec<Foo>,
         /// Kind is a string value representing the REST resource this object represents.
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -216,6 +216,11 @@ fn field_tokens(f: &Field, here: &ModKey, opts: &Options) -> Result<TokenStream>
         Repr::Optional => {
             ty = quote!(Option<#ty>);
             serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
+            if matches!(&f.ty, Ty::Vec(_)) && !f.boxed {
+                // Lists decode into exactly-sized vectors: an informer holds many objects.
+                let with = lit(&format!("{}::serde_helpers::optional_vec", opts.crate_path));
+                serde_args.push(quote!(default, deserialize_with = #with));
+            }
         }
         Repr::Required | Repr::Value => {
             serde_args.push(quote!(default));
@@ -224,7 +229,12 @@ fn field_tokens(f: &Field, here: &ModKey, opts: &Options) -> Result<TokenStream>
             let nullable = matches!(&f.ty, Ty::Vec(_) | Ty::Map(_) | Ty::Generated(_))
                 || matches!(&f.ty, Ty::Machinery(n) if !MACHINERY_SCALARS.contains(&n.as_str()));
             if nullable {
-                let with = lit(&format!("{}::serde_helpers::nullable", opts.crate_path));
+                let helper = if matches!(&f.ty, Ty::Vec(_)) && !f.boxed {
+                    "nullable_vec"
+                } else {
+                    "nullable"
+                };
+                let with = lit(&format!("{}::serde_helpers::{helper}", opts.crate_path));
                 serde_args.push(quote!(deserialize_with = #with));
             }
         }

@@ -209,12 +209,19 @@ pub struct MatchResources {
     #[serde(rename = "objectSelector", skip_serializing_if = "Option::is_none")]
     pub object_selector: Option<Box<k8s_apimachinery::LabelSelector>>,
     /// resourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy matches. The policy cares about an operation if it matches _any_ Rule.
-    #[serde(rename = "resourceRules", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceRules",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_rules: Option<Vec<NamedRuleWithOperations>>,
     /// excludeResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy should not care about. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
     #[serde(
         rename = "excludeResourceRules",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub exclude_resource_rules: Option<Vec<NamedRuleWithOperations>>,
     /// matchPolicy defines how the "MatchResources" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
@@ -330,7 +337,7 @@ pub struct MutatingAdmissionPolicyBindingList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of PolicyBinding.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<MutatingAdmissionPolicyBinding>,
 }
 impl k8s_apimachinery::ListObject for MutatingAdmissionPolicyBindingList {
@@ -371,7 +378,7 @@ pub struct MutatingAdmissionPolicyList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of ValidatingAdmissionPolicy.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<MutatingAdmissionPolicy>,
 }
 impl k8s_apimachinery::ListObject for MutatingAdmissionPolicyList {
@@ -398,10 +405,18 @@ pub struct MutatingAdmissionPolicySpec {
     /// variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except matchConditions because matchConditions are evaluated before the rest of the policy.
     ///
     /// The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, variables must be sorted by the order of first appearance and acyclic.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub variables: Option<Vec<Variable>>,
     /// mutations contain operations to perform on matching objects. mutations may not be empty; a minimum of one mutation is required. mutations are evaluated in order, and are reinvoked according to the reinvocationPolicy. The mutations of a policy are invoked for each binding of this policy and reinvocation of mutations occurs on a per binding basis.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub mutations: Option<Vec<Mutation>>,
     /// failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
     ///
@@ -424,7 +439,12 @@ pub struct MutatingAdmissionPolicySpec {
     /// - If failurePolicy=Fail, reject the request
     /// - If failurePolicy=Ignore, the policy is skipped
     /// ```
-    #[serde(rename = "matchConditions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "matchConditions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub match_conditions: Option<Vec<MatchCondition>>,
     /// reinvocationPolicy indicates whether mutations may be called multiple times per MutatingAdmissionPolicyBinding as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
     ///
@@ -448,7 +468,11 @@ pub struct MutatingWebhook {
     )]
     pub client_config: WebhookClientConfig,
     /// rules describes what operations on what resources/subresources the webhook cares about. The webhook cares about an operation if it matches _any_ Rule. However, in order to prevent ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks from putting the cluster in a state which cannot be recovered from without completely disabling the plugin, ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks are never called on admission requests for ValidatingWebhookConfiguration and MutatingWebhookConfiguration objects.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub rules: Option<Vec<RuleWithOperations>>,
     /// failurePolicy defines how unrecognized errors from the admission endpoint are handled - allowed values are Ignore or Fail. Defaults to Fail.
     #[serde(rename = "failurePolicy", skip_serializing_if = "Option::is_none")]
@@ -514,7 +538,7 @@ pub struct MutatingWebhook {
     #[serde(
         rename = "admissionReviewVersions",
         default,
-        deserialize_with = "crate::serde_helpers::nullable"
+        deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
     pub admission_review_versions: Vec<String>,
     /// reinvocationPolicy indicates whether this webhook should be called multiple times as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
@@ -536,7 +560,12 @@ pub struct MutatingWebhook {
     /// - If failurePolicy=Fail, reject the request
     /// - If failurePolicy=Ignore, the error is ignored and the webhook is skipped
     /// ```
-    #[serde(rename = "matchConditions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "matchConditions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub match_conditions: Option<Vec<MatchCondition>>,
 }
 /// MutatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and may change the object.
@@ -552,7 +581,11 @@ pub struct MutatingWebhookConfiguration {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
     /// webhooks is a list of webhooks and the affected resources and operations.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub webhooks: Option<Vec<MutatingWebhook>>,
 }
 impl k8s_apimachinery::Resource for MutatingWebhookConfiguration {
@@ -595,7 +628,7 @@ pub struct MutatingWebhookConfigurationList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of MutatingWebhookConfiguration.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<MutatingWebhookConfiguration>,
 }
 impl k8s_apimachinery::ListObject for MutatingWebhookConfigurationList {
@@ -627,16 +660,35 @@ pub struct Mutation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamedRuleWithOperations {
     /// resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
-    #[serde(rename = "resourceNames", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceNames",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_names: Option<Vec<String>>,
     /// operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub operations: Option<Vec<String>>,
     /// apiGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
-    #[serde(rename = "apiGroups", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiGroups",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub api_groups: Option<Vec<String>>,
     /// apiVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
-    #[serde(rename = "apiVersions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiVersions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub api_versions: Option<Vec<String>>,
     /// resources is a list of resources this rule applies to.
     ///
@@ -645,7 +697,11 @@ pub struct NamedRuleWithOperations {
     /// If wildcard is present, the validation rule will ensure resources do not overlap with each other.
     ///
     /// Depending on the enclosing object, subresources might not be allowed. Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resources: Option<Vec<String>>,
     /// scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -702,13 +758,27 @@ pub struct ParamRef {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleWithOperations {
     /// operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub operations: Option<Vec<String>>,
     /// apiGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
-    #[serde(rename = "apiGroups", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiGroups",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub api_groups: Option<Vec<String>>,
     /// apiVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
-    #[serde(rename = "apiVersions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiVersions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub api_versions: Option<Vec<String>>,
     /// resources is a list of resources this rule applies to.
     ///
@@ -717,7 +787,11 @@ pub struct RuleWithOperations {
     /// If wildcard is present, the validation rule will ensure resources do not overlap with each other.
     ///
     /// Depending on the enclosing object, subresources might not be allowed. Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resources: Option<Vec<String>>,
     /// scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -743,7 +817,12 @@ pub struct ServiceReference {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypeChecking {
     /// expressionWarnings contains the type checking warnings for each expression.
-    #[serde(rename = "expressionWarnings", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "expressionWarnings",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub expression_warnings: Option<Vec<ExpressionWarning>>,
 }
 /// ValidatingAdmissionPolicy describes the definition of an admission validation policy that accepts or rejects an object without changing it.
@@ -852,7 +931,7 @@ pub struct ValidatingAdmissionPolicyBindingList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of PolicyBinding.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ValidatingAdmissionPolicyBinding>,
 }
 impl k8s_apimachinery::ListObject for ValidatingAdmissionPolicyBindingList {
@@ -901,7 +980,7 @@ pub struct ValidatingAdmissionPolicyBindingSpec {
     #[serde(
         rename = "validationActions",
         default,
-        deserialize_with = "crate::serde_helpers::nullable"
+        deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
     pub validation_actions: Vec<String>,
 }
@@ -918,7 +997,7 @@ pub struct ValidatingAdmissionPolicyList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of ValidatingAdmissionPolicy.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ValidatingAdmissionPolicy>,
 }
 impl k8s_apimachinery::ListObject for ValidatingAdmissionPolicyList {
@@ -943,7 +1022,11 @@ pub struct ValidatingAdmissionPolicySpec {
     #[serde(rename = "matchConstraints", skip_serializing_if = "Option::is_none")]
     pub match_constraints: Option<Box<MatchResources>>,
     /// validations contain CEL expressions which is used to apply the validation. Validations and AuditAnnotations may not both be empty; a minimum of one Validations or AuditAnnotations is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub validations: Option<Vec<Validation>>,
     /// failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
     ///
@@ -957,7 +1040,12 @@ pub struct ValidatingAdmissionPolicySpec {
     #[serde(rename = "failurePolicy", skip_serializing_if = "Option::is_none")]
     pub failure_policy: Option<String>,
     /// auditAnnotations contains CEL expressions which are used to produce audit annotations for the audit event of the API request. validations and auditAnnotations may not both be empty; a least one of validations or auditAnnotations is required.
-    #[serde(rename = "auditAnnotations", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "auditAnnotations",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub audit_annotations: Option<Vec<AuditAnnotation>>,
     /// matchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
     ///
@@ -971,12 +1059,21 @@ pub struct ValidatingAdmissionPolicySpec {
     /// - If failurePolicy=Fail, reject the request
     /// - If failurePolicy=Ignore, the policy is skipped
     /// ```
-    #[serde(rename = "matchConditions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "matchConditions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub match_conditions: Option<Vec<MatchCondition>>,
     /// variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except MatchConditions because MatchConditions are evaluated before the rest of the policy.
     ///
     /// The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, Variables must be sorted by the order of first appearance and acyclic.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub variables: Option<Vec<Variable>>,
 }
 /// ValidatingAdmissionPolicyStatus represents the status of an admission validation policy.
@@ -989,7 +1086,11 @@ pub struct ValidatingAdmissionPolicyStatus {
     #[serde(rename = "typeChecking", skip_serializing_if = "Option::is_none")]
     pub type_checking: Option<Box<TypeChecking>>,
     /// conditions represent the latest available observations of a policy's current state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
 }
 /// ValidatingWebhook describes an admission webhook and the resources and operations it applies to.
@@ -1006,7 +1107,11 @@ pub struct ValidatingWebhook {
     )]
     pub client_config: WebhookClientConfig,
     /// rules describes what operations on what resources/subresources the webhook cares about. The webhook cares about an operation if it matches _any_ Rule. However, in order to prevent ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks from putting the cluster in a state which cannot be recovered from without completely disabling the plugin, ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks are never called on admission requests for ValidatingWebhookConfiguration and MutatingWebhookConfiguration objects.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub rules: Option<Vec<RuleWithOperations>>,
     /// failurePolicy defines how unrecognized errors from the admission endpoint are handled - allowed values are Ignore or Fail. Defaults to Fail.
     #[serde(rename = "failurePolicy", skip_serializing_if = "Option::is_none")]
@@ -1072,7 +1177,7 @@ pub struct ValidatingWebhook {
     #[serde(
         rename = "admissionReviewVersions",
         default,
-        deserialize_with = "crate::serde_helpers::nullable"
+        deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
     pub admission_review_versions: Vec<String>,
     /// matchConditions is a list of conditions that must be met for a request to be sent to this webhook. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
@@ -1085,7 +1190,12 @@ pub struct ValidatingWebhook {
     /// - If failurePolicy=Fail, reject the request
     /// - If failurePolicy=Ignore, the error is ignored and the webhook is skipped
     /// ```
-    #[serde(rename = "matchConditions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "matchConditions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub match_conditions: Option<Vec<MatchCondition>>,
 }
 /// ValidatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and object without changing it.
@@ -1101,7 +1211,11 @@ pub struct ValidatingWebhookConfiguration {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
     /// webhooks is a list of webhooks and the affected resources and operations.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub webhooks: Option<Vec<ValidatingWebhook>>,
 }
 impl k8s_apimachinery::Resource for ValidatingWebhookConfiguration {
@@ -1144,7 +1258,7 @@ pub struct ValidatingWebhookConfigurationList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of ValidatingWebhookConfiguration.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ValidatingWebhookConfiguration>,
 }
 impl k8s_apimachinery::ListObject for ValidatingWebhookConfigurationList {

@@ -179,12 +179,19 @@ pub struct MatchResources {
     #[serde(rename = "objectSelector", skip_serializing_if = "Option::is_none")]
     pub object_selector: Option<Box<k8s_apimachinery::LabelSelector>>,
     /// resourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy matches. The policy cares about an operation if it matches _any_ Rule.
-    #[serde(rename = "resourceRules", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceRules",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_rules: Option<Vec<NamedRuleWithOperations>>,
     /// excludeResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy should not care about. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
     #[serde(
         rename = "excludeResourceRules",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub exclude_resource_rules: Option<Vec<NamedRuleWithOperations>>,
     /// matchPolicy defines how the "MatchResources" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
@@ -300,7 +307,7 @@ pub struct MutatingAdmissionPolicyBindingList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of PolicyBinding.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<MutatingAdmissionPolicyBinding>,
 }
 impl k8s_apimachinery::ListObject for MutatingAdmissionPolicyBindingList {
@@ -341,7 +348,7 @@ pub struct MutatingAdmissionPolicyList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of ValidatingAdmissionPolicy.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<MutatingAdmissionPolicy>,
 }
 impl k8s_apimachinery::ListObject for MutatingAdmissionPolicyList {
@@ -368,10 +375,18 @@ pub struct MutatingAdmissionPolicySpec {
     /// variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except matchConditions because matchConditions are evaluated before the rest of the policy.
     ///
     /// The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, variables must be sorted by the order of first appearance and acyclic.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub variables: Option<Vec<Variable>>,
     /// mutations contain operations to perform on matching objects. mutations may not be empty; a minimum of one mutation is required. mutations are evaluated in order, and are reinvoked according to the reinvocationPolicy. The mutations of a policy are invoked for each binding of this policy and reinvocation of mutations occurs on a per binding basis.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub mutations: Option<Vec<Mutation>>,
     /// failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
     ///
@@ -394,7 +409,12 @@ pub struct MutatingAdmissionPolicySpec {
     /// - If failurePolicy=Fail, reject the request
     /// - If failurePolicy=Ignore, the policy is skipped
     /// ```
-    #[serde(rename = "matchConditions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "matchConditions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub match_conditions: Option<Vec<MatchCondition>>,
     /// reinvocationPolicy indicates whether mutations may be called multiple times per MutatingAdmissionPolicyBinding as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
     ///
@@ -421,16 +441,35 @@ pub struct Mutation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamedRuleWithOperations {
     /// resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
-    #[serde(rename = "resourceNames", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceNames",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_names: Option<Vec<String>>,
     /// apiGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
-    #[serde(rename = "apiGroups", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiGroups",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub api_groups: Option<Vec<String>>,
     /// apiVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
-    #[serde(rename = "apiVersions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiVersions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub api_versions: Option<Vec<String>>,
     /// operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub operations: Option<Vec<String>>,
     /// resources is a list of resources this rule applies to.
     ///
@@ -439,7 +478,11 @@ pub struct NamedRuleWithOperations {
     /// If wildcard is present, the validation rule will ensure resources do not overlap with each other.
     ///
     /// Depending on the enclosing object, subresources might not be allowed. Required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resources: Option<Vec<String>>,
     /// scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".
     #[serde(skip_serializing_if = "Option::is_none")]

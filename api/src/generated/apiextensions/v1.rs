@@ -125,7 +125,7 @@ pub struct CustomResourceDefinitionList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items list individual CustomResourceDefinition objects
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<CustomResourceDefinition>,
 }
 impl k8s_apimachinery::ListObject for CustomResourceDefinitionList {
@@ -150,7 +150,12 @@ pub struct CustomResourceDefinitionNames {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub singular: Option<String>,
     /// shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`. It must be all lowercase.
-    #[serde(rename = "shortNames", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "shortNames",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub short_names: Option<Vec<String>>,
     /// kind is the serialized kind of the resource. It is normally CamelCase and singular. Custom resource instances will use this value as the `kind` attribute in API calls.
     #[serde(default)]
@@ -159,7 +164,11 @@ pub struct CustomResourceDefinitionNames {
     #[serde(rename = "listKind", skip_serializing_if = "Option::is_none")]
     pub list_kind: Option<String>,
     /// categories is a list of grouped resources this custom resource belongs to (e.g. 'all'). This is published in API discovery documents, and used by clients to support invocations like `kubectl get all`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub categories: Option<Vec<String>>,
 }
 /// CustomResourceDefinitionSpec describes how a user wants their resource to appear
@@ -175,7 +184,7 @@ pub struct CustomResourceDefinitionSpec {
     #[serde(default)]
     pub scope: String,
     /// versions is the list of all API versions of the defined custom resource. Version names are used to compute the order in which served versions are listed in API discovery. If the version string is "kube-like", it will sort above non "kube-like" version strings, which are ordered lexicographically. "Kube-like" versions start with a "v", then are followed by a number (the major version), then optionally the string "alpha" or "beta" and another number (the minor version). These are sorted first by GA \> beta \> alpha (where GA is a version with no suffix such as beta or alpha), and then by comparing major version, then minor version. An example sorted list of versions: v10, v2, v1, v11beta2, v10beta3, v3beta1, v12alpha1, v11alpha2, foo1, foo10.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub versions: Vec<CustomResourceDefinitionVersion>,
     /// conversion defines conversion settings for the CRD.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -191,7 +200,11 @@ pub struct CustomResourceDefinitionSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomResourceDefinitionStatus {
     /// conditions indicate state for particular aspects of a CustomResourceDefinition
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<CustomResourceDefinitionCondition>>,
     /// acceptedNames are the names that are actually being used to serve discovery. They may be different than the names in spec.
     #[serde(
@@ -201,7 +214,12 @@ pub struct CustomResourceDefinitionStatus {
     )]
     pub accepted_names: CustomResourceDefinitionNames,
     /// storedVersions lists all versions of CustomResources that were ever persisted. Tracking these versions allows a migration path for stored versions in etcd. The field is mutable so a migration controller can finish a migration to another version (ensuring no old objects are left in storage), and then remove the rest of the versions from this list. Versions may not be removed from `spec.versions` while they exist in this list.
-    #[serde(rename = "storedVersions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "storedVersions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub stored_versions: Option<Vec<String>>,
     /// The generation observed by the CRD controller.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
@@ -234,11 +252,18 @@ pub struct CustomResourceDefinitionVersion {
     /// additionalPrinterColumns specifies additional columns returned in Table output. See <https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables> for details. If no columns are specified, a single column displaying the age of the custom resource is used.
     #[serde(
         rename = "additionalPrinterColumns",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub additional_printer_columns: Option<Vec<CustomResourceColumnDefinition>>,
     /// selectableFields specifies paths to fields that may be used as field selectors. A maximum of 8 selectable fields are allowed. See <https://kubernetes.io/docs/concepts/overview/working-with-objects/field-selectors>
-    #[serde(rename = "selectableFields", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "selectableFields",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub selectable_fields: Option<Vec<SelectableField>>,
 }
 /// CustomResourceSubresourceScale defines how to serve the scale subresource for CustomResources.
@@ -349,7 +374,12 @@ pub struct JSONSchemaProps {
     #[serde(rename = "multipleOf", skip_serializing_if = "Option::is_none")]
     pub multiple_of: Option<f64>,
     /// `enum` (the spec gives no description).
-    #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "enum",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub enum_: Option<Vec<JSON>>,
     /// `maxProperties` (the spec gives no description).
     #[serde(rename = "maxProperties", skip_serializing_if = "Option::is_none")]
@@ -358,19 +388,38 @@ pub struct JSONSchemaProps {
     #[serde(rename = "minProperties", skip_serializing_if = "Option::is_none")]
     pub min_properties: Option<i64>,
     /// `required` (the spec gives no description).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub required: Option<Vec<String>>,
     /// `items` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Box<JSONSchemaPropsOrArray>>,
     /// `allOf` (the spec gives no description).
-    #[serde(rename = "allOf", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "allOf",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub all_of: Option<Vec<JSONSchemaProps>>,
     /// `oneOf` (the spec gives no description).
-    #[serde(rename = "oneOf", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "oneOf",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub one_of: Option<Vec<JSONSchemaProps>>,
     /// `anyOf` (the spec gives no description).
-    #[serde(rename = "anyOf", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "anyOf",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub any_of: Option<Vec<JSONSchemaProps>>,
     /// `not` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -442,7 +491,9 @@ pub struct JSONSchemaProps {
     /// The properties specified must either be required or have a default value, to ensure those properties are present for all list items.
     #[serde(
         rename = "x-kubernetes-list-map-keys",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub x_kubernetes_list_map_keys: Option<Vec<String>>,
     /// x-kubernetes-list-type annotates an array to further describe its topology. This extension must only be used on lists and may have 3 possible values:
@@ -494,7 +545,9 @@ pub struct JSONSchemaProps {
     /// x-kubernetes-validations describes a list of validation rules written in the CEL expression language.
     #[serde(
         rename = "x-kubernetes-validations",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub x_kubernetes_validations: Option<Vec<ValidationRule>>,
 }
@@ -666,7 +719,7 @@ pub struct WebhookConversion {
     #[serde(
         rename = "conversionReviewVersions",
         default,
-        deserialize_with = "crate::serde_helpers::nullable"
+        deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
     pub conversion_review_versions: Vec<String>,
 }

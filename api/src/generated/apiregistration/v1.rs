@@ -89,7 +89,7 @@ pub struct APIServiceList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of APIService
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<APIService>,
 }
 impl k8s_apimachinery::ListObject for APIServiceList {
@@ -136,7 +136,11 @@ pub struct APIServiceSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct APIServiceStatus {
     /// Current service state of apiService.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<APIServiceCondition>>,
 }
 /// ServiceReference holds a reference to Service.legacy.k8s.io

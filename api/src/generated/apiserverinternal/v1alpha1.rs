@@ -24,11 +24,16 @@ pub struct ServerStorageVersion {
     #[serde(
         rename = "decodableVersions",
         default,
-        deserialize_with = "crate::serde_helpers::nullable"
+        deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
     pub decodable_versions: Vec<String>,
     /// servedVersions lists all versions the API server can serve. DecodableVersions must include all ServedVersions.
-    #[serde(rename = "servedVersions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "servedVersions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub served_versions: Option<Vec<String>>,
 }
 /// Storage version of a specific resource.
@@ -112,7 +117,7 @@ pub struct StorageVersionList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items holds a list of StorageVersion
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<StorageVersion>,
 }
 impl k8s_apimachinery::ListObject for StorageVersionList {
@@ -134,7 +139,12 @@ pub struct StorageVersionSpec {}
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StorageVersionStatus {
     /// storageVersions lists the reported versions per API server instance.
-    #[serde(rename = "storageVersions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "storageVersions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub storage_versions: Option<Vec<ServerStorageVersion>>,
     /// commonEncodingVersion is set to an encoding storage version if all API server instances share that same version. If they don't share one storage version, this field is left empty. API servers should finish updating its storageVersionStatus entry before serving write operations, so that this field will be in sync with the reality.
     #[serde(
@@ -143,7 +153,11 @@ pub struct StorageVersionStatus {
     )]
     pub common_encoding_version: Option<String>,
     /// conditions lists the latest available observations of the storageVersion's state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<StorageVersionCondition>>,
 }
 /// The served kinds of this module, for [`crate::registry`].

@@ -70,7 +70,7 @@ pub struct ControllerRevisionList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of ControllerRevisions
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ControllerRevision>,
 }
 impl k8s_apimachinery::ListObject for ControllerRevisionList {
@@ -163,7 +163,7 @@ pub struct DaemonSetList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// A list of daemon sets.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<DaemonSet>,
 }
 impl k8s_apimachinery::ListObject for DaemonSetList {
@@ -238,7 +238,11 @@ pub struct DaemonSetStatus {
     #[serde(rename = "collisionCount", skip_serializing_if = "Option::is_none")]
     pub collision_count: Option<i32>,
     /// Represents the latest available observations of a DaemonSet's current state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<DaemonSetCondition>>,
 }
 /// DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.
@@ -332,7 +336,7 @@ pub struct DeploymentList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of Deployments.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<Deployment>,
 }
 impl k8s_apimachinery::ListObject for DeploymentList {
@@ -414,7 +418,11 @@ pub struct DeploymentStatus {
     )]
     pub terminating_replicas: Option<i32>,
     /// Represents the latest available observations of a deployment's current state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<DeploymentCondition>>,
     /// Count of hash collisions for the Deployment. The Deployment controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ReplicaSet.
     #[serde(rename = "collisionCount", skip_serializing_if = "Option::is_none")]
@@ -508,7 +516,7 @@ pub struct ReplicaSetList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// List of ReplicaSets. More info: <https://kubernetes.io/docs/concepts/workloads/controllers/replicaset>
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ReplicaSet>,
 }
 impl k8s_apimachinery::ListObject for ReplicaSetList {
@@ -569,7 +577,11 @@ pub struct ReplicaSetStatus {
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     /// Represents the latest available observations of a replica set's current state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<ReplicaSetCondition>>,
 }
 /// Spec to control the desired behavior of daemon set rolling update.
@@ -684,7 +696,7 @@ pub struct StatefulSetList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of stateful sets.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<StatefulSet>,
 }
 impl k8s_apimachinery::ListObject for StatefulSetList {
@@ -734,7 +746,9 @@ pub struct StatefulSetSpec {
     /// volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name.
     #[serde(
         rename = "volumeClaimTemplates",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub volume_claim_templates: Option<Vec<crate::core::v1::PersistentVolumeClaim>>,
     /// serviceName is the name of the service that governs this StatefulSet. This service must exist before the StatefulSet, and is responsible for the network identity of the set. Pods get DNS/hostnames that follow the pattern: pod-specific-string.serviceName.default.svc.cluster.local where "pod-specific-string" is managed by the StatefulSet controller.
@@ -801,7 +815,11 @@ pub struct StatefulSetStatus {
     #[serde(rename = "collisionCount", skip_serializing_if = "Option::is_none")]
     pub collision_count: Option<i32>,
     /// Represents the latest available observations of a statefulset's current state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<StatefulSetCondition>>,
     /// Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.
     #[serde(rename = "availableReplicas", skip_serializing_if = "Option::is_none")]

@@ -95,7 +95,11 @@ pub struct TokenRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenRequestSpec {
     /// audiences are the intendend audiences of the token. A recipient of a token must identify themself with an identifier in the list of audiences of the token, and otherwise should reject the token. A token issued for multiple audiences may be used to authenticate against any of the audiences listed but implies a high degree of trust between the target audiences.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub audiences: Option<Vec<String>>,
     /// expirationSeconds is the requested duration of validity of the request. The token issuer may return a token with a different validity duration so a client needs to check the 'expiration' field in a response.
     #[serde(rename = "expirationSeconds", skip_serializing_if = "Option::is_none")]
@@ -164,7 +168,11 @@ pub struct TokenReviewSpec {
     #[serde(default)]
     pub token: String,
     /// audiences is a list of the identifiers that the resource server presented with the token identifies as. Audience-aware token authenticators will verify that the token was intended for at least one of the audiences in this list. If no audiences are provided, the audience will default to the audience of the Kubernetes apiserver.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub audiences: Option<Vec<String>>,
 }
 /// TokenReviewStatus is the result of the token authentication request.
@@ -177,7 +185,11 @@ pub struct TokenReviewStatus {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub user: UserInfo,
     /// audiences are audience identifiers chosen by the authenticator that are compatible with both the TokenReview and token. An identifier is any identifier in the intersection of the TokenReviewSpec audiences and the token's audiences. A client of the TokenReview API that sets the spec.audiences field should validate that a compatible audience identifier is returned in the status.audiences field to ensure that the TokenReview server is audience aware. If a TokenReview returns an empty status.audience field where status.authenticated is "true", the token is valid against the audience of the Kubernetes API server.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub audiences: Option<Vec<String>>,
     /// error indicates that the token couldn't be checked
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,7 +205,11 @@ pub struct UserInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
     /// groups is the names of groups this user is a part of.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub groups: Option<Vec<String>>,
     /// extra is any additional information provided by the authenticator.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -83,7 +83,7 @@ pub struct HorizontalPodAutoscalerList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of horizontal pod autoscaler objects.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<HorizontalPodAutoscaler>,
 }
 impl k8s_apimachinery::ListObject for HorizontalPodAutoscalerList {

@@ -70,7 +70,7 @@ pub struct CronJobList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of CronJobs.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<CronJob>,
 }
 impl k8s_apimachinery::ListObject for CronJobList {
@@ -132,7 +132,11 @@ pub struct CronJobSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CronJobStatus {
     /// A list of pointers to currently running jobs.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub active: Option<Vec<crate::core::v1::ObjectReference>>,
     /// Information when was the last time the job was successfully scheduled.
     #[serde(rename = "lastScheduleTime", skip_serializing_if = "Option::is_none")]
@@ -222,7 +226,7 @@ pub struct JobList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of Jobs.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<Job>,
 }
 impl k8s_apimachinery::ListObject for JobList {
@@ -255,7 +259,12 @@ pub struct JobSchedulingConfiguration {
     #[serde(rename = "disruptionMode", skip_serializing_if = "Option::is_none")]
     pub disruption_mode: Option<Box<crate::scheduling::v1alpha3::WorkloadPodGroupDisruptionMode>>,
     /// ResourceClaims defines which ResourceClaims may be shared among Pods in the Job. Pods consume the devices allocated to a PodGroup's claim by defining a claim in its own Spec.ResourceClaims that matches the PodGroup's claim exactly. The claim must have the same name and refer to the same ResourceClaim or ResourceClaimTemplate. At most 4 claims may be set, matching the limit on the resulting PodGroup. This list is immutable after creation: entries may neither be added, removed, nor modified.
-    #[serde(rename = "resourceClaims", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceClaims",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_claims: Option<Vec<crate::scheduling::v1alpha3::WorkloadPodGroupResourceClaim>>,
 }
 /// JobSpec describes how the job execution will look like.
@@ -344,7 +353,11 @@ pub struct JobStatus {
     /// A job is considered finished when it is in a terminal condition, either "Complete" or "Failed". A Job cannot have both the "Complete" and "Failed" conditions. Additionally, it cannot be in the "Complete" and "FailureTarget" conditions. The "Complete", "Failed" and "FailureTarget" conditions cannot be disabled.
     ///
     /// More info: <https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/>
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<JobCondition>>,
     /// Represents time when the job controller started processing a job. When a Job is created in the suspended state, this field is not set until the first time it is resumed. This field is reset every time a Job is resumed from suspension. It is represented in RFC3339 form and is in UTC.
     ///
@@ -405,7 +418,7 @@ pub struct JobTemplateSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodFailurePolicy {
     /// A list of pod failure policy rules. The rules are evaluated in order. Once a rule matches a Pod failure, the remaining of the rules are ignored. When no rule matches the Pod failure, the default handling applies - the counter of pod failures is incremented and it is checked against the backoffLimit. At most 20 elements are allowed.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub rules: Vec<PodFailurePolicyRule>,
 }
 /// PodFailurePolicyOnExitCodesRequirement describes the requirement for handling a failed pod based on its container exit codes. In particular, it lookups the .state.terminated.exitCode for each app container and init container status, represented by the .status.containerStatuses and .status.initContainerStatuses fields in the Pod status, respectively. Containers completed with success (exit code 0) are excluded from the requirement check.
@@ -426,7 +439,7 @@ pub struct PodFailurePolicyOnExitCodesRequirement {
     #[serde(default)]
     pub operator: String,
     /// Specifies the set of values. Each returned container exit code (might be multiple in case of multiple containers) is checked against this set of values with respect to the operator. The list of values must be ordered and must not contain duplicates. Value '0' cannot be used for the In operator. At least one element is required. At most 255 elements are allowed.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub values: Vec<i32>,
 }
 /// PodFailurePolicyOnPodConditionsPattern describes a pattern for matching an actual pod condition type.
@@ -459,14 +472,19 @@ pub struct PodFailurePolicyRule {
     #[serde(rename = "onExitCodes", skip_serializing_if = "Option::is_none")]
     pub on_exit_codes: Option<Box<PodFailurePolicyOnExitCodesRequirement>>,
     /// Represents the requirement on the pod conditions. The requirement is represented as a list of pod condition patterns. The requirement is satisfied if at least one pattern matches an actual pod condition. At most 20 elements are allowed.
-    #[serde(rename = "onPodConditions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPodConditions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub on_pod_conditions: Option<Vec<PodFailurePolicyOnPodConditionsPattern>>,
 }
 /// SuccessPolicy describes when a Job can be declared as succeeded based on the success of some indexes.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SuccessPolicy {
     /// rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`. Once any of the rules are met, the "SuccessCriteriaMet" condition is added, and the lingering pods are removed. The terminal state for such a Job has the "Complete" condition. Additionally, these rules are evaluated in order; Once the Job meets one of the rules, other rules are ignored. At most 20 elements are allowed.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub rules: Vec<SuccessPolicyRule>,
 }
 /// SuccessPolicyRule describes rule for declaring a Job as succeeded. Each rule must have at least one of the "succeededIndexes" or "succeededCount" specified.
@@ -483,10 +501,18 @@ pub struct SuccessPolicyRule {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UncountedTerminatedPods {
     /// succeeded holds UIDs of succeeded Pods.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub succeeded: Option<Vec<String>>,
     /// failed holds UIDs of failed Pods.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub failed: Option<Vec<String>>,
 }
 /// The served kinds of this module, for [`crate::registry`].

@@ -108,7 +108,7 @@ pub struct CertificateSigningRequestList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is a collection of CertificateSigningRequest objects
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<CertificateSigningRequest>,
 }
 impl k8s_apimachinery::ListObject for CertificateSigningRequestList {
@@ -183,7 +183,11 @@ pub struct CertificateSigningRequestSpec {
     /// "code signing", "email protection", "s/mime",
     /// "ipsec end system", "ipsec tunnel", "ipsec user",
     /// "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub usages: Option<Vec<String>>,
     /// username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,7 +196,11 @@ pub struct CertificateSigningRequestSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
     /// groups contains group membership of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub groups: Option<Vec<String>>,
     /// extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,7 +210,11 @@ pub struct CertificateSigningRequestSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CertificateSigningRequestStatus {
     /// conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<CertificateSigningRequestCondition>>,
     /// certificate is populated with an issued certificate by the signer after an Approved condition is present. This field is set via the /status subresource. Once populated, this field is immutable.
     ///
@@ -291,7 +303,7 @@ pub struct ClusterTrustBundleList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is a collection of ClusterTrustBundle objects
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ClusterTrustBundle>,
 }
 impl k8s_apimachinery::ListObject for ClusterTrustBundleList {
@@ -389,7 +401,7 @@ pub struct PodCertificateRequestList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is a collection of PodCertificateRequest objects
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<PodCertificateRequest>,
 }
 impl k8s_apimachinery::ListObject for PodCertificateRequestList {
@@ -468,7 +480,11 @@ pub struct PodCertificateRequestStatus {
     /// The types "Issued", "Denied", and "Failed" have special handling.  At most one of these conditions may be present, and they must have status "True".
     ///
     /// If the request is denied with `Reason=UnsupportedKeyType`, the signer may suggest a key type that will work in the message field.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
     /// certificateChain is populated with an issued certificate by the signer. This field is set via the /status subresource. Once populated, this field is immutable.
     ///

@@ -119,7 +119,7 @@ pub struct EventList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is a list of schema objects.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<Event>,
 }
 impl k8s_apimachinery::ListObject for EventList {

@@ -115,7 +115,7 @@ pub struct FlowSchemaList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// `items` is a list of FlowSchemas.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<FlowSchema>,
 }
 impl k8s_apimachinery::ListObject for FlowSchemaList {
@@ -150,14 +150,22 @@ pub struct FlowSchemaSpec {
     )]
     pub distinguisher_method: Option<Box<FlowDistinguisherMethod>>,
     /// `rules` describes which requests will match this flow schema. This FlowSchema matches a request if and only if at least one member of rules matches the request. if it is an empty slice, there will be no requests matching the FlowSchema.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub rules: Option<Vec<PolicyRulesWithSubjects>>,
 }
 /// FlowSchemaStatus represents the current state of a FlowSchema.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlowSchemaStatus {
     /// `conditions` is a list of the current states of FlowSchema.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<FlowSchemaCondition>>,
 }
 /// GroupSubject holds detailed information for group-kind subject.
@@ -223,7 +231,7 @@ pub struct LimitedPriorityLevelConfiguration {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NonResourcePolicyRule {
     /// `verbs` is a list of matching verbs and may not be empty. "*" matches all verbs. If it is present, it must be the only entry. Required.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub verbs: Vec<String>,
     /// `nonResourceURLs` is a set of url prefixes that a user should have access to and may not be empty. For example:
     /// - "/healthz" is legal
@@ -235,7 +243,7 @@ pub struct NonResourcePolicyRule {
     #[serde(
         rename = "nonResourceURLs",
         default,
-        deserialize_with = "crate::serde_helpers::nullable"
+        deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
     pub non_resource_urls: Vec<String>,
 }
@@ -243,13 +251,23 @@ pub struct NonResourcePolicyRule {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyRulesWithSubjects {
     /// subjects is the list of normal user, serviceaccount, or group that this rule cares about. There must be at least one member in this slice. A slice that includes both the system:authenticated and system:unauthenticated user groups matches every request. Required.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub subjects: Vec<Subject>,
     /// `resourceRules` is a slice of ResourcePolicyRules that identify matching requests according to their verb and the target resource. At least one of `resourceRules` and `nonResourceRules` has to be non-empty.
-    #[serde(rename = "resourceRules", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceRules",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_rules: Option<Vec<ResourcePolicyRule>>,
     /// `nonResourceRules` is a list of NonResourcePolicyRules that identify matching requests according to their verb and the target non-resource URL.
-    #[serde(rename = "nonResourceRules", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "nonResourceRules",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub non_resource_rules: Option<Vec<NonResourcePolicyRule>>,
 }
 /// PriorityLevelConfiguration represents the configuration of a priority level.
@@ -330,7 +348,7 @@ pub struct PriorityLevelConfigurationList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// `items` is a list of request-priorities.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<PriorityLevelConfiguration>,
 }
 impl k8s_apimachinery::ListObject for PriorityLevelConfigurationList {
@@ -369,7 +387,11 @@ pub struct PriorityLevelConfigurationSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PriorityLevelConfigurationStatus {
     /// `conditions` is the current state of "request-priority".
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<PriorityLevelConfigurationCondition>>,
 }
 /// QueuingConfiguration holds the configuration parameters for queuing
@@ -389,23 +411,27 @@ pub struct QueuingConfiguration {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourcePolicyRule {
     /// `verbs` is a list of matching verbs and may not be empty. "*" matches all verbs and, if present, must be the only entry. Required.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub verbs: Vec<String>,
     /// `apiGroups` is a list of matching API groups and may not be empty. "*" matches all API groups and, if present, must be the only entry. Required.
     #[serde(
         rename = "apiGroups",
         default,
-        deserialize_with = "crate::serde_helpers::nullable"
+        deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
     pub api_groups: Vec<String>,
     /// `resources` is a list of matching resources (i.e., lowercase and plural) with, if desired, subresource.  For example, \[ "services", "nodes/status" \].  This list may not be empty. "*" matches all resources and, if present, must be the only entry. Required.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub resources: Vec<String>,
     /// `clusterScope` indicates whether to match requests that do not specify a namespace (which happens either because the resource is not namespaced or the request targets all namespaces). If this field is omitted or false then the `namespaces` field must contain a non-empty list.
     #[serde(rename = "clusterScope", skip_serializing_if = "Option::is_none")]
     pub cluster_scope: Option<bool>,
     /// `namespaces` is a list of target namespaces that restricts matches.  A request that specifies a target namespace matches only if either (a) this list contains that target namespace or (b) this list contains "*".  Note that "*" matches any specified namespace but does not match a request that _does not specify_ a namespace (see the `clusterScope` field for that). This list may be empty, but only if `clusterScope` is true.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub namespaces: Option<Vec<String>>,
 }
 /// ServiceAccountSubject holds detailed information for service-account-kind subject.

@@ -82,7 +82,7 @@ pub struct EvictionList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of Evictions.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<Eviction>,
 }
 impl k8s_apimachinery::ListObject for EvictionList {
@@ -178,7 +178,7 @@ pub struct EvictionRequestList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of EvictionRequests.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<EvictionRequest>,
 }
 impl k8s_apimachinery::ListObject for EvictionRequestList {
@@ -238,7 +238,11 @@ pub struct EvictionRequestStatus {
     /// These conditions can be reset if the eviction was unsuccessful and a new Eviction intent has been submitted.
     ///
     /// The maximum length of the conditions list is 100.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
     /// observedGeneration is EvictionRequest's .metadata.generation observed by the evictionrequest-controller. The observed generation value cannot be negative and can only be incremented. The minimum value is 1. This field is managed by evictionrequest-controller.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
@@ -271,7 +275,11 @@ pub struct EvictionStatus {
     /// ```text
     /// The maximum length of the conditions list is 100.
     /// ```
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
     /// observedGeneration is Eviction's .metadata.generation observed by the evictionrequest-controller. The observed generation value cannot be negative and can only be incremented. The minimum value is 1. This field is managed by evictionrequest-controller.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
@@ -279,7 +287,11 @@ pub struct EvictionStatus {
     /// requesters allow you to identify the entities, that requested the eviction of the target. If all the requesters withdraw their eviction intent, the eviction will be canceled.
     ///
     /// The maximum length of the requesters list is 100. If this limit is exceeded, requesters with Withdrawn intent should be dropped first.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub requesters: Option<Vec<Requester>>,
     /// targetResponders reference responders that should eventually respond to this eviction to help with the graceful eviction of a target. These responders are selected sequentially, according to their specified priority by setting the Active state to the TargetResponder .state field. The maximum number of active responders allowed is 1. Eventually each responder can end up in an Interrupted, Canceled or, Completed state. Responders should observe these states in order to navigate their lifecycle.
     ///
@@ -291,14 +303,23 @@ pub struct EvictionStatus {
     /// It will update the responder message and try again with a backoff.
     ///
     /// The maximum length of the responders list is 11. The length and keys of the list cannot change once set. This field is managed by evictionrequest-controller.
-    #[serde(rename = "targetResponders", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetResponders",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub target_responders: Option<Vec<TargetResponder>>,
     /// responders represents the eviction process status of each declared responder.
     ///
     /// The responder list should be the same length and have the same .name fields as .status.targetResponders. Only responders with .name that have Active state in .targetResponders\[\].state should be updated and can be mutated. First initialization of the list is allowed.
     ///
     /// Each ResponderStatus is initialized by evictionrequest-controller and then managed by the designated responder.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub responders: Option<Vec<ResponderStatus>>,
 }
 /// EvictionTarget contains a reference to an object that should be evicted.

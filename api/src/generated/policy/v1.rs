@@ -86,7 +86,7 @@ pub struct PodDisruptionBudgetList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is a list of PodDisruptionBudgets
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<PodDisruptionBudget>,
 }
 impl k8s_apimachinery::ListObject for PodDisruptionBudgetList {
@@ -166,7 +166,11 @@ pub struct PodDisruptionBudgetStatus {
     /// The condition will be True, and the number of allowed
     /// disruptions are provided by the disruptionsAllowed property.
     /// ```
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
 }
 /// The served kinds of this module, for [`crate::registry`].

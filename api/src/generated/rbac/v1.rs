@@ -17,7 +17,9 @@ pub struct AggregationRule {
     /// clusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules. If any of the selectors match, then the ClusterRole's permissions will be added
     #[serde(
         rename = "clusterRoleSelectors",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub cluster_role_selectors: Option<Vec<k8s_apimachinery::LabelSelector>>,
 }
@@ -34,7 +36,11 @@ pub struct ClusterRole {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
     /// rules holds all the PolicyRules for this ClusterRole
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub rules: Option<Vec<PolicyRule>>,
     /// aggregationRule is an optional field that describes how to build the Rules for this ClusterRole. If AggregationRule is set, then the Rules are controller managed and direct changes to Rules will be stomped by the controller.
     #[serde(rename = "aggregationRule", skip_serializing_if = "Option::is_none")]
@@ -80,7 +86,11 @@ pub struct ClusterRoleBinding {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
     /// subjects holds references to the objects the role applies to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub subjects: Option<Vec<Subject>>,
     /// roleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.
     #[serde(
@@ -130,7 +140,7 @@ pub struct ClusterRoleBindingList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is a list of ClusterRoleBindings
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ClusterRoleBinding>,
 }
 impl k8s_apimachinery::ListObject for ClusterRoleBindingList {
@@ -158,7 +168,7 @@ pub struct ClusterRoleList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is a list of ClusterRoles
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ClusterRole>,
 }
 impl k8s_apimachinery::ListObject for ClusterRoleList {
@@ -177,19 +187,38 @@ impl k8s_apimachinery::ListObject for ClusterRoleList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyRule {
     /// verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule. '*' represents all verbs.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub verbs: Vec<String>,
     /// apiGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed. "" represents the core API group and "*" represents all API groups.
-    #[serde(rename = "apiGroups", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiGroups",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub api_groups: Option<Vec<String>>,
     /// resources is a list of resources this rule applies to. '*' represents all resources.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resources: Option<Vec<String>>,
     /// resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
-    #[serde(rename = "resourceNames", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceNames",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_names: Option<Vec<String>>,
     /// nonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path Since non-resource URLs are not namespaced, this field is only applicable for ClusterRoles referenced from a ClusterRoleBinding. Rules can either apply to API resources (such as "pods" or "secrets") or non-resource URL paths (such as "/api"),  but not both.
-    #[serde(rename = "nonResourceURLs", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "nonResourceURLs",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub non_resource_urls: Option<Vec<String>>,
 }
 /// Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.
@@ -205,7 +234,11 @@ pub struct Role {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
     /// rules holds all the PolicyRules for this Role
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub rules: Option<Vec<PolicyRule>>,
 }
 impl k8s_apimachinery::Resource for Role {
@@ -248,7 +281,11 @@ pub struct RoleBinding {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
     /// subjects holds references to the objects the role applies to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub subjects: Option<Vec<Subject>>,
     /// roleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.
     #[serde(
@@ -298,7 +335,7 @@ pub struct RoleBindingList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is a list of RoleBindings
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<RoleBinding>,
 }
 impl k8s_apimachinery::ListObject for RoleBindingList {
@@ -326,7 +363,7 @@ pub struct RoleList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is a list of Roles
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<Role>,
 }
 impl k8s_apimachinery::ListObject for RoleList {

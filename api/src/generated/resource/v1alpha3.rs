@@ -92,7 +92,7 @@ pub struct DeviceTaintRuleList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of DeviceTaintRules.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<DeviceTaintRule>,
 }
 impl k8s_apimachinery::ListObject for DeviceTaintRuleList {
@@ -130,7 +130,11 @@ pub struct DeviceTaintRuleStatus {
     /// For `effect: None`, the condition above gets set once for each change to the spec, with the message containing information about what would happen if the effect was `NoExecute`. This feedback can be used to decide whether changing the effect to `NoExecute` will work as intended. It only gets set once to avoid having to constantly update the status.
     ///
     /// Must have 8 or fewer entries.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
 }
 /// DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. The empty selector matches all devices. Without a selector, no devices are matched.
@@ -200,7 +204,12 @@ pub struct PoolStatus {
     #[serde(rename = "validationError", skip_serializing_if = "Option::is_none")]
     pub validation_error: Option<String>,
     /// PartitionSummary reports allocatability per (attribute, partition type) for a partitionable pool that publishes SharedCounters. Each entry names the grouping attribute it was resolved from: the PartitionTypeAttribute declared by a device's own slice, or for devices whose slice declares none, the default named in the request. A pool that mixes partitions declared under different attributes reports each independently. When no slice declares an attribute and the request names no default, the pool reports no partition summary.
-    #[serde(rename = "partitionSummary", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "partitionSummary",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub partition_summary: Option<Vec<PartitionTypeStatus>>,
     /// ShareableSummary reports aggregate capacity for a pool that contains devices with AllowMultipleAllocations. It is populated only when at least one device in the pool is shareable.
     #[serde(rename = "shareableSummary", skip_serializing_if = "Option::is_none")]
@@ -265,7 +274,7 @@ pub struct ResourcePoolStatusRequestList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of ResourcePoolStatusRequests.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<ResourcePoolStatusRequest>,
 }
 impl k8s_apimachinery::ListObject for ResourcePoolStatusRequestList {
@@ -312,12 +321,20 @@ pub struct ResourcePoolStatusRequestStatus {
     #[serde(rename = "poolCount", default)]
     pub pool_count: i32,
     /// Pools contains the first `spec.limit` matching pools, sorted by driver then pool name. If `len(pools) < poolCount`, the list was truncated. When omitted, no pools matched the request filters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub pools: Option<Vec<PoolStatus>>,
     /// Conditions provide information about the state of the request. A condition with type=Complete or type=Failed will always be set when the status is populated.
     ///
     /// Known condition types: - "Complete": True when the request has been processed successfully - "Failed": True when the request could not be processed
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
 }
 /// ShareableCapacityStatus reports aggregate amounts for a single shareable capacity key.
@@ -346,7 +363,11 @@ pub struct ShareableSummaryStatus {
     #[serde(rename = "partiallyAvailableDevices", default)]
     pub partially_available_devices: i32,
     /// Capacity reports aggregate total, consumed, and available amounts per shareable capacity key across the pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub capacity: Option<Vec<ShareableCapacityStatus>>,
 }
 /// The served kinds of this module, for [`crate::registry`].

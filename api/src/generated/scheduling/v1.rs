@@ -76,7 +76,7 @@ pub struct PriorityClassList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of PriorityClasses
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<PriorityClass>,
 }
 impl k8s_apimachinery::ListObject for PriorityClassList {

@@ -99,7 +99,7 @@ pub struct CompositePodGroupList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of CompositePodGroups.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<CompositePodGroup>,
 }
 impl k8s_apimachinery::ListObject for CompositePodGroupList {
@@ -118,7 +118,11 @@ impl k8s_apimachinery::ListObject for CompositePodGroupList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompositePodGroupSchedulingConstraints {
     /// topology defines the topology constraints for the composite pod group. Currently only a single topology constraint can be specified. This may change in the future.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub topology: Option<Vec<TopologyConstraint>>,
 }
 /// CompositePodGroupSchedulingPolicy defines the scheduling configuration for a CompositePodGroup. Exactly one policy must be set.
@@ -195,7 +199,11 @@ pub struct CompositePodGroupStatus {
     ///
     /// Known reasons for the DisruptionTarget condition: - "PreemptionByScheduler": The CompositePodGroup was targeted by the scheduler's preemption loop
     /// to free up capacity for higher-priority preemptors.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
 }
 /// CompositePodGroupTemplate represents a template for a CompositePodGroup with a scheduling policy.
@@ -230,12 +238,19 @@ pub struct CompositePodGroupTemplate {
     #[serde(rename = "preemptionPolicy", skip_serializing_if = "Option::is_none")]
     pub preemption_policy: Option<String>,
     /// podGroupTemplates is the list of templates for children PodGroups. The maximum number of templates is 8. At least one entry in CompositePodGroupTemplates or PodGroupTemplates must be set.
-    #[serde(rename = "podGroupTemplates", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "podGroupTemplates",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub pod_group_templates: Option<Vec<PodGroupTemplate>>,
     /// compositePodGroupTemplates is the list of templates for children CompositePodGroups. The maximum number of templates is 8. At least one entry in CompositePodGroupTemplates or PodGroupTemplates must be set.
     #[serde(
         rename = "compositePodGroupTemplates",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub composite_pod_group_templates: Option<Vec<CompositePodGroupTemplate>>,
 }
@@ -317,7 +332,7 @@ pub struct PodGroupList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of PodGroups.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<PodGroup>,
 }
 impl k8s_apimachinery::ListObject for PodGroupList {
@@ -372,7 +387,11 @@ pub struct PodGroupResourceClaimStatus {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodGroupSchedulingConstraints {
     /// topology defines the topology constraints for the pod group. Currently only a single topology constraint can be specified. This may change in the future.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub topology: Option<Vec<TopologyConstraint>>,
 }
 /// PodGroupSchedulingPolicy defines the scheduling configuration for a PodGroup. Exactly one policy must be set. The policy is chosen at creation time by setting either the Basic or Gang field. The PodGroup may not change policy after creation. Fields within chosen policy may be updated after creation when their individual fields allow it.
@@ -415,7 +434,12 @@ pub struct PodGroupSpec {
     /// This is a beta-level field and requires that the DRAWorkloadResourceClaims feature gate is enabled.
     ///
     /// This field is immutable.
-    #[serde(rename = "resourceClaims", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceClaims",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_claims: Option<Vec<PodGroupResourceClaim>>,
     /// disruptionMode defines the mode in which a given PodGroup can be disrupted. Controllers are expected to fill this field by copying it from a PodGroupTemplate. One of Single, All. Defaults to Single if unset. This field is immutable.
     #[serde(rename = "disruptionMode", skip_serializing_if = "Option::is_none")]
@@ -445,12 +469,18 @@ pub struct PodGroupStatus {
     ///
     /// Known reasons for the DisruptionTarget condition: - "PreemptionByScheduler": The PodGroup was preempted by the scheduler to make room for
     /// higher-priority PodGroups or Pods.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub conditions: Option<Vec<k8s_apimachinery::Condition>>,
     /// resourceClaimStatuses is status of resource claims.
     #[serde(
         rename = "resourceClaimStatuses",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub resource_claim_statuses: Option<Vec<PodGroupResourceClaimStatus>>,
 }
@@ -478,7 +508,12 @@ pub struct PodGroupTemplate {
     /// This is a beta-level field and requires that the DRAWorkloadResourceClaims feature gate is enabled.
     ///
     /// This field is immutable.
-    #[serde(rename = "resourceClaims", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceClaims",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub resource_claims: Option<Vec<PodGroupResourceClaim>>,
     /// disruptionMode defines the mode in which a given PodGroup can be disrupted. One of Single, All. This field is immutable.
     #[serde(rename = "disruptionMode", skip_serializing_if = "Option::is_none")]
@@ -575,7 +610,7 @@ pub struct WorkloadList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// Items is the list of Workloads.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<Workload>,
 }
 impl k8s_apimachinery::ListObject for WorkloadList {
@@ -633,7 +668,11 @@ pub struct WorkloadPodGroupResourceClaim {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkloadPodGroupSchedulingConstraints {
     /// topology specifies desired topological placements for all pods within the pod group. If unset, no topology placement is requested.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub topology: Option<Vec<TopologyConstraint>>,
 }
 /// WorkloadPodGroupSchedulingPolicy defines the scheduling policy for a group of pods managed by a workload controller. Exactly one policy must be set.
@@ -666,14 +705,21 @@ pub struct WorkloadSpec {
     #[serde(rename = "controllerRef", skip_serializing_if = "Option::is_none")]
     pub controller_ref: Option<Box<TypedLocalObjectReference>>,
     /// podGroupTemplates is the list of templates that make up the Workload. The maximum number of templates is 8. Templates cannot be added or removed after the workload is created. Existing templates may still be updated where their individual fields allow it. Exactly one of CompositePodGroupTemplates and PodGroupTemplates must be set.
-    #[serde(rename = "podGroupTemplates", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "podGroupTemplates",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub pod_group_templates: Option<Vec<PodGroupTemplate>>,
     /// compositePodGroupTemplates is the list of CompositePodGroup templates that make up the Workload. The maximum number of templates is 8. This field is immutable. Exactly one of CompositePodGroupTemplates and PodGroupTemplates must be set.
     ///
     /// This field is used only when the CompositePodGroup feature gate is enabled.
     #[serde(
         rename = "compositePodGroupTemplates",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub composite_pod_group_templates: Option<Vec<CompositePodGroupTemplate>>,
 }

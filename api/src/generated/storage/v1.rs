@@ -67,7 +67,7 @@ pub struct CSIDriverList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of CSIDriver
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<CSIDriver>,
 }
 impl k8s_apimachinery::ListObject for CSIDriverList {
@@ -113,7 +113,9 @@ pub struct CSIDriverSpec {
     /// This field is beta. This field is immutable.
     #[serde(
         rename = "volumeLifecycleModes",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
     )]
     pub volume_lifecycle_modes: Option<Vec<String>>,
     /// storageCapacity indicates that the CSI volume driver wants pod scheduling to consider the storage capacity that the driver deployment will report by creating CSIStorageCapacity objects with capacity information, if set to true.
@@ -144,7 +146,12 @@ pub struct CSIDriverSpec {
     /// }
     ///
     /// Note: Audience in each TokenRequest should be different and at most one token is empty string. To receive a new token after expiry, RequiresRepublish can be used to trigger NodePublishVolume periodically.
-    #[serde(rename = "tokenRequests", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "tokenRequests",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub token_requests: Option<Vec<TokenRequest>>,
     /// requiresRepublish indicates the CSI driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume. This field defaults to false.
     ///
@@ -253,7 +260,12 @@ pub struct CSINodeDriver {
     #[serde(rename = "nodeID", default)]
     pub node_id: String,
     /// topologyKeys is the list of keys supported by the driver. When a driver is initialized on a cluster, it provides a set of topology keys that it understands (e.g. "company.com/zone", "company.com/region"). When a driver is initialized on a node, it provides the same topology keys along with values. Kubelet will expose these topology keys as labels on its own node object. When Kubernetes does topology aware provisioning, it can use this list to determine which labels it should retrieve from the node object and pass back to the driver. It is possible for different nodes to use different topology keys. This can be empty if driver does not support topology.
-    #[serde(rename = "topologyKeys", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "topologyKeys",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub topology_keys: Option<Vec<String>>,
     /// allocatable represents the volume resources of a node that are available for scheduling. This field is beta.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -272,7 +284,7 @@ pub struct CSINodeList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of CSINode
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<CSINode>,
 }
 impl k8s_apimachinery::ListObject for CSINodeList {
@@ -291,14 +303,19 @@ impl k8s_apimachinery::ListObject for CSINodeList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CSINodeSpec {
     /// drivers is a list of information of all CSI Drivers existing on a node. If all drivers in the list are uninstalled, this can become empty.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub drivers: Vec<CSINodeDriver>,
 }
 /// CSINodeStatus contains health and status information for storage on a node.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CSINodeStatus {
     /// storageHealth contains backend health reports for CSI drivers registered on the node.
-    #[serde(rename = "storageHealth", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "storageHealth",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub storage_health: Option<Vec<StorageHealth>>,
 }
 /// CSIStorageCapacity stores the result of one CSI GetCapacity call. For a given StorageClass, this describes the available capacity in a particular topology segment.  This can be used when considering where to instantiate new PersistentVolumes.
@@ -382,7 +399,7 @@ pub struct CSIStorageCapacityList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of CSIStorageCapacity objects.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<CSIStorageCapacity>,
 }
 impl k8s_apimachinery::ListObject for CSIStorageCapacityList {
@@ -421,7 +438,12 @@ pub struct StorageClass {
     #[serde(rename = "reclaimPolicy", skip_serializing_if = "Option::is_none")]
     pub reclaim_policy: Option<String>,
     /// mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class. e.g. \["ro", "soft"\]. Not validated - mount of the PVs will simply fail if one is invalid.
-    #[serde(rename = "mountOptions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mountOptions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub mount_options: Option<Vec<String>>,
     /// allowVolumeExpansion shows whether the storage class allow volume expand.
     #[serde(
@@ -433,7 +455,12 @@ pub struct StorageClass {
     #[serde(rename = "volumeBindingMode", skip_serializing_if = "Option::is_none")]
     pub volume_binding_mode: Option<String>,
     /// allowedTopologies restrict the node topologies where volumes can be dynamically provisioned. Each volume plugin defines its own supported topology specifications. An empty TopologySelectorTerm list means there is no topology restriction. This field is only honored by servers that enable the VolumeScheduling feature.
-    #[serde(rename = "allowedTopologies", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "allowedTopologies",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub allowed_topologies: Option<Vec<crate::core::v1::TopologySelectorTerm>>,
 }
 impl k8s_apimachinery::Resource for StorageClass {
@@ -476,7 +503,7 @@ pub struct StorageClassList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of StorageClasses
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<StorageClass>,
 }
 impl k8s_apimachinery::ListObject for StorageClassList {
@@ -498,7 +525,12 @@ pub struct StorageHealth {
     #[serde(default)]
     pub name: String,
     /// healthConditions are the adverse storage backend conditions reported by the CSI driver. At most 16 conditions may be reported.
-    #[serde(rename = "healthConditions", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "healthConditions",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_vec"
+    )]
     pub health_conditions: Option<Vec<StorageHealthCondition>>,
 }
 /// StorageHealthCondition represents an adverse health condition reported by a CSI driver for its storage backend on a node.
@@ -594,7 +626,7 @@ pub struct VolumeAttachmentList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of VolumeAttachments
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<VolumeAttachment>,
 }
 impl k8s_apimachinery::ListObject for VolumeAttachmentList {
@@ -712,7 +744,7 @@ pub struct VolumeAttributesClassList {
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
     /// items is the list of VolumeAttributesClass objects.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub items: Vec<VolumeAttributesClass>,
 }
 impl k8s_apimachinery::ListObject for VolumeAttributesClassList {
