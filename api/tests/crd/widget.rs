@@ -66,7 +66,7 @@ pub mod v1 {
         #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
         pub api_version: Option<String>,
         /// The `Widget` objects.
-        #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable")]
+        #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable_vec")]
         pub items: Vec<Widget>,
         /// Kind is a string value representing the REST resource this object represents.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,7 +106,11 @@ pub mod v1 {
         #[serde(skip_serializing_if = "Option::is_none")]
         pub payload: Option<serde_json::Value>,
         /// `ports` (the spec gives no description).
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            default,
+            deserialize_with = "k8s_api::serde_helpers::optional_vec"
+        )]
         pub ports: Option<Vec<WidgetSpecPorts>>,
         /// `ratio` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,7 +152,11 @@ pub mod v1 {
     #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
     pub struct WidgetStatus {
         /// `conditions` (the spec gives no description).
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            default,
+            deserialize_with = "k8s_api::serde_helpers::optional_vec"
+        )]
         pub conditions: Option<Vec<WidgetStatusConditions>>,
         /// `phase` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
