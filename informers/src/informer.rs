@@ -264,6 +264,10 @@ impl<K: HasMetadata + Send + Sync + 'static> Shared<K> {
 }
 
 impl<K: HasMetadata + Send + Sync + 'static> DeltaSink<K> for Shared<K> {
+    fn stored(&self, key: &str) -> Option<Arc<K>> {
+        self.indexer.get_by_key(key)
+    }
+
     fn apply(&self, delta: Delta<K>) {
         let mut listeners = lock(&self.listeners);
         match delta {

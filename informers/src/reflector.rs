@@ -43,6 +43,8 @@ pub(crate) enum Delta<K> {
 /// Where deltas go (the informer).
 pub(crate) trait DeltaSink<K>: Send + Sync {
     fn apply(&self, delta: Delta<K>);
+    /// The stored object under `key`, if any: a relist reuses the objects that did not change.
+    fn stored(&self, key: &str) -> Option<Arc<K>>;
 }
 
 /// A transform run on each object before it is stored (client-go `TransformFunc`).
@@ -213,6 +215,23 @@ where
         }
     }
 
+    /// An object of a (re)list: the stored one if it is unchanged (same uid and
+    /// resourceVersion — on the server a changed object always has a new resourceVersion), else
+    /// the decoded one. client-go holds two full copies of the cache until `Replace` swaps them;
+    /// reusing what did not change keeps a relist's peak memory near the steady state.
+    fn relisted(&self, sink: &dyn DeltaSink<K>, obj: K) -> Arc<K> {
+        let meta = obj.object_meta();
+        if meta.resource_version.is_some()
+            && let Some(stored) = sink.stored(&object_key(&obj))
+        {
+            let was = stored.object_meta();
+            if was.resource_version == meta.resource_version && was.uid == meta.uid {
+                return stored;
+            }
+        }
+        self.arc(obj)
+    }
+
     fn watch_timeout(&self) -> i64 {
         let min = self.options.min_watch_timeout.as_secs().max(1);
         let secs = min as f64 * (1.0 + rand::random::<f64>());
@@ -308,7 +327,7 @@ where
         let mut rv = None;
         while let Some(page) = pages.try_next().await? {
             rv = page.metadata.resource_version.clone();
-            items.extend(page.items.into_iter().map(|o| self.arc(o)));
+            items.extend(page.items.into_iter().map(|o| self.relisted(sink, o)));
         }
         sink.apply(Delta::Replace(items));
         self.last_rv = rv;
@@ -359,7 +378,7 @@ where
         while let Some(event) = stream.next().await {
             match event.map_err(StreamingError::Failed)? {
                 WatchEvent::Added(o) | WatchEvent::Modified(o) => {
-                    let o = self.arc(o);
+                    let o = self.relisted(sink, o);
                     items.insert(object_key(o.as_ref()), o);
                 }
                 WatchEvent::Deleted(o) => {

@@ -256,3 +256,64 @@ async fn streaming_list_410_event_restarts_at_empty_resource_version() {
     assert_eq!(informer.indexer().list_keys(), vec!["ns/a".to_owned()]);
     informer.shutdown();
 }
+
+/// A relist keeps the stored object where nothing changed (same uid and resourceVersion), so
+/// the cache does not hold two copies of every object while it relists; a changed or recreated
+/// object is the newly decoded one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relist_reuses_unchanged_objects() {
+    let list = |items: &[String], rv: u32| Answer {
+        status: "200 OK",
+        lines: vec![format!(
+            r#"{{"kind":"ConfigMapList","apiVersion":"v1","metadata":{{"resourceVersion":"{rv}"}},"items":[{}]}}"#,
+            items.join(",")
+        )],
+        hold: false,
+    };
+    let recreated = cm("c", 12).replace("uid-c", "uid-c2");
+    let (url, _seen) = serve(vec![
+        list(&[cm("a", 10), cm("b", 11), cm("c", 12)], 12),
+        Answer {
+            status: "410 Gone",
+            lines: vec![expired()],
+            hold: false,
+        },
+        // a unchanged, b modified, c recreated under another uid.
+        list(&[cm("a", 10), cm("b", 15), recreated], 15),
+        Answer {
+            status: "200 OK",
+            lines: vec![],
+            hold: true,
+        },
+    ])
+    .await;
+    let (informer, _deletes) = informer(&url, false);
+    let updates: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
+    let sink = updates.clone();
+    informer.add_event_handler(EventHandlerFuncs::new().on_update(
+        move |old: &Arc<ConfigMap>, new: &Arc<ConfigMap>| {
+            let name = new.metadata.name.clone().unwrap_or_default();
+            sink.lock().unwrap().push((name, Arc::ptr_eq(old, new)));
+        },
+    ));
+    informer.start();
+    until("the relist's three updates", || {
+        updates.lock().unwrap().len() == 3
+    })
+    .await;
+    let mut updates = updates.lock().unwrap().clone();
+    updates.sort();
+    assert_eq!(
+        updates,
+        vec![
+            ("a".to_owned(), true),
+            ("b".to_owned(), false),
+            ("c".to_owned(), false)
+        ]
+    );
+    let c = informer.indexer().get_by_key("ns/c").unwrap();
+    assert_eq!(c.metadata.uid.as_deref(), Some("uid-c2"));
+    let b = informer.indexer().get_by_key("ns/b").unwrap();
+    assert_eq!(b.metadata.resource_version.as_deref(), Some("15"));
+    informer.shutdown();
+}
