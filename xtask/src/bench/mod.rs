@@ -3,8 +3,10 @@
 //! its own cargo workspace) in release mode, runs each scenario's sides alternately (A B C A B
 //! C …), checks that every side saw the same objects (counts, names checksums), and prints the
 //! median [min..max] per side with the ratios ours/peer. Writes `target/bench/<scenario>.json`,
-//! `target/bench/summary.md` and appends to `target/bench/history.jsonl`.
+//! `target/bench/summary.md`, appends to `target/bench/history.jsonl` and draws that history as
+//! `target/bench/history/<variant>.svg`.
 
+mod plot;
 mod table;
 
 use std::collections::BTreeMap;
@@ -397,6 +399,11 @@ pub async fn run(args: &[&str]) -> Result<()> {
     }
     std::fs::write(out_dir.join("summary.md"), &summary)?;
     println!("wrote {}", out_dir.join("summary.md").display());
+    let plots = plot::history(&out_dir)?;
+    println!(
+        "drew {plots} history plot(s) in {}",
+        out_dir.join("history").display()
+    );
     if !failures.is_empty() {
         bail!(
             "{} problem(s):\n  {}",
