@@ -46,6 +46,18 @@ fn initial_events_end(rv: u32) -> String {
     )
 }
 
+/// A one-page ConfigMapList at `rv`.
+fn list(items: &[String], rv: u32) -> Answer {
+    Answer {
+        status: "200 OK",
+        lines: vec![format!(
+            r#"{{"kind":"ConfigMapList","apiVersion":"v1","metadata":{{"resourceVersion":"{rv}"}},"items":[{}]}}"#,
+            items.join(",")
+        )],
+        hold: false,
+    }
+}
+
 fn expired() -> String {
     r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 11 (15)","reason":"Expired","code":410}"#.to_owned()
 }
@@ -141,14 +153,6 @@ async fn until(what: &str, mut f: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_watch_410_relists_at_empty_resource_version() {
-    let list = |items: &[String], rv: u32| Answer {
-        status: "200 OK",
-        lines: vec![format!(
-            r#"{{"kind":"ConfigMapList","apiVersion":"v1","metadata":{{"resourceVersion":"{rv}"}},"items":[{}]}}"#,
-            items.join(",")
-        )],
-        hold: false,
-    };
     let (url, seen) = serve(vec![
         list(&[cm("a", 10), cm("b", 11)], 11),
         // The watch from 11 is refused: that version is gone.
@@ -262,14 +266,6 @@ async fn streaming_list_410_event_restarts_at_empty_resource_version() {
 /// object is the newly decoded one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relist_reuses_unchanged_objects() {
-    let list = |items: &[String], rv: u32| Answer {
-        status: "200 OK",
-        lines: vec![format!(
-            r#"{{"kind":"ConfigMapList","apiVersion":"v1","metadata":{{"resourceVersion":"{rv}"}},"items":[{}]}}"#,
-            items.join(",")
-        )],
-        hold: false,
-    };
     let recreated = cm("c", 12).replace("uid-c", "uid-c2");
     let (url, _seen) = serve(vec![
         list(&[cm("a", 10), cm("b", 11), cm("c", 12)], 12),
