@@ -29,6 +29,9 @@
 //!   [`Object`](k8s_apimachinery::Object); every `XxxList` implements
 //!   [`ListObject`](k8s_apimachinery::ListObject).
 //! - `apiVersion`/`kind` are `Option<String>` like Go's embedded `TypeMeta`: a client fills them.
+//! - Every `map[string]…` (labels, a ConfigMap's `data`, resource `limits`) is a
+//!   [`LiteMap`](k8s_apimachinery::LiteMap): a sorted, exactly sized vector of pairs, a fraction
+//!   of a `BTreeMap`'s memory for the few entries such maps hold (see [`k8s_apimachinery::map`]).
 //!
 //! Alpha and beta versions are behind the cargo features `alpha` and `beta` (an alpha module
 //! that a stable type uses is always compiled). [`registry`] lists every compiled kind for
@@ -37,9 +40,7 @@
 //! ## Example
 //!
 //! ```
-//! use std::collections::BTreeMap;
-//!
-//! use k8s_api::apimachinery::{ObjectMeta, Resource};
+//! use k8s_api::apimachinery::{LiteMap, ObjectMeta, Resource};
 //! use k8s_api::core::v1::{Container, Pod, PodSpec};
 //!
 //! let pod = Pod {
@@ -47,7 +48,7 @@
 //!     kind: Some(Pod::KIND.to_string()),
 //!     metadata: ObjectMeta {
 //!         name: Some("web".into()),
-//!         labels: Some(BTreeMap::from([("app".to_string(), "web".to_string())])),
+//!         labels: Some(LiteMap::from_iter([("app".to_string(), "web".to_string())])),
 //!         ..Default::default()
 //!     },
 //!     spec: PodSpec {

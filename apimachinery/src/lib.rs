@@ -12,6 +12,7 @@ mod dynamic;
 mod error;
 mod gvk;
 mod intstr;
+pub mod map;
 pub mod meta;
 pub mod options;
 pub mod quantity;
@@ -29,6 +30,7 @@ pub use gvk::{
     GroupKind, GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource, Scope,
 };
 pub use intstr::IntOrString;
+pub use map::LiteMap;
 pub use meta::*;
 pub use options::{
     CreateOptions, DeleteOptions, FieldValidation, GetOptions, ListOptions, PatchOptions,

@@ -43,13 +43,13 @@
 //! assert_eq!(ConfigMap::scope(), Scope::Namespaced);
 //! ```
 
-use std::collections::BTreeMap;
+use crate::LiteMap;
 
 use crate::{
     GroupVersionKind, GroupVersionResource, ListMeta, ObjectMeta, OwnerReference, Scope, Time,
 };
 
-static EMPTY_MAP: BTreeMap<String, String> = BTreeMap::new();
+static EMPTY_MAP: LiteMap<String, String> = LiteMap::new();
 
 /// Static identity of a Kubernetes resource type (implemented by every generated top-level type).
 pub trait Resource {
@@ -150,25 +150,25 @@ pub trait Object: Resource + Clone + Send + Sync + 'static {
     }
 
     /// `metadata.labels` (empty when unset).
-    fn labels(&self) -> &BTreeMap<String, String> {
+    fn labels(&self) -> &LiteMap<String, String> {
         self.metadata().labels.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// `metadata.annotations` (empty when unset).
-    fn annotations(&self) -> &BTreeMap<String, String> {
+    fn annotations(&self) -> &LiteMap<String, String> {
         self.metadata().annotations.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// `metadata.labels`, created empty if unset.
-    fn labels_mut(&mut self) -> &mut BTreeMap<String, String> {
-        self.metadata_mut().labels.get_or_insert_with(BTreeMap::new)
+    fn labels_mut(&mut self) -> &mut LiteMap<String, String> {
+        self.metadata_mut().labels.get_or_insert_with(LiteMap::new)
     }
 
     /// `metadata.annotations`, created empty if unset.
-    fn annotations_mut(&mut self) -> &mut BTreeMap<String, String> {
+    fn annotations_mut(&mut self) -> &mut LiteMap<String, String> {
         self.metadata_mut()
             .annotations
-            .get_or_insert_with(BTreeMap::new)
+            .get_or_insert_with(LiteMap::new)
     }
 
     /// `metadata.ownerReferences` (empty when unset).

@@ -6,7 +6,7 @@
 //! `cargo bench -p k8s-informers --bench store`. 10,000 ConfigMaps in 10 namespaces.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
+use k8s_apimachinery::LiteMap;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,7 +30,7 @@ fn objects() -> Vec<Arc<ConfigMap>> {
                     resource_version: Some(i.to_string()),
                     ..Default::default()
                 },
-                data: Some(BTreeMap::from([("k".to_owned(), "v".repeat(64))])),
+                data: Some(LiteMap::from_iter([("k".to_owned(), "v".repeat(64))])),
                 ..Default::default()
             })
         })

@@ -2,14 +2,14 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use k8s_apimachinery::{DynamicObject, ObjectMeta, selector::Selector};
+//! use k8s_apimachinery::{DynamicObject, LiteMap, ObjectMeta, selector::Selector};
 //! use k8s_informers::{Indexer, Lister};
 //!
 //! let indexer: Indexer<DynamicObject> = Indexer::new();
 //! let mut o = DynamicObject::default();
 //! o.metadata = ObjectMeta {
 //!     name: Some("web".into()), namespace: Some("book".into()),
-//!     labels: Some([("app".to_string(), "web".to_string())].into()), ..Default::default()
+//!     labels: Some(LiteMap::from_iter([("app".to_string(), "web".to_string())])), ..Default::default()
 //! };
 //! indexer.add(Arc::new(o));
 //! let lister = Lister::new(indexer);
@@ -19,7 +19,6 @@
 //! assert!(lister.namespaced("other").get("web").is_none());
 //! ```
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_apimachinery::HasMetadata;
@@ -27,9 +26,8 @@ use k8s_apimachinery::selector::Selector;
 
 use crate::store::{Indexer, NAMESPACE_INDEX};
 
-fn labels_of<K: HasMetadata>(obj: &K) -> &BTreeMap<String, String> {
-    static EMPTY: BTreeMap<String, String> = BTreeMap::new();
-    obj.object_meta().labels.as_ref().unwrap_or(&EMPTY)
+fn labels_of<K: HasMetadata>(obj: &K) -> &k8s_apimachinery::LiteMap<String, String> {
+    obj.object_meta().labels()
 }
 
 /// Lists and gets objects from a store.

@@ -300,14 +300,14 @@ impl<K: HasMetadata + Send + Sync + 'static> Indexer<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_apimachinery::{DynamicObject, ObjectMeta};
+    use k8s_apimachinery::{DynamicObject, LiteMap, ObjectMeta};
 
     fn obj(ns: &str, name: &str, app: &str) -> Arc<DynamicObject> {
         Arc::new(DynamicObject {
             metadata: ObjectMeta {
                 name: Some(name.into()),
                 namespace: (!ns.is_empty()).then(|| ns.to_string()),
-                labels: Some([("app".to_string(), app.to_string())].into()),
+                labels: Some(LiteMap::from_iter([("app".to_string(), app.to_string())])),
                 ..ObjectMeta::default()
             },
             ..DynamicObject::default()

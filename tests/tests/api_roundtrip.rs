@@ -16,6 +16,8 @@
 //! are), but not asserted: OpenAPI does not promise Go's byte layout.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_apimachinery::LiteMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -225,8 +227,8 @@ fn meta(name: &str, ns: Option<&str>) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_string()),
         namespace: ns.map(str::to_string),
-        labels: Some(BTreeMap::from([("app".to_string(), name.to_string())])),
-        annotations: Some(BTreeMap::from([(
+        labels: Some(LiteMap::from_iter([("app".to_string(), name.to_string())])),
+        annotations: Some(LiteMap::from_iter([(
             "k8s-rs.test/note".to_string(),
             "round trip".to_string(),
         )])),
@@ -242,8 +244,8 @@ fn q(s: &str) -> Quantity {
     Quantity::parse(s).unwrap()
 }
 
-fn labels(app: &str) -> Option<BTreeMap<String, String>> {
-    Some(BTreeMap::from([("app".to_string(), app.to_string())]))
+fn labels(app: &str) -> Option<LiteMap<String, String>> {
+    Some(LiteMap::from_iter([("app".to_string(), app.to_string())]))
 }
 
 fn pod_spec(app: &str) -> core::v1::PodSpec {
@@ -278,11 +280,11 @@ fn pod_spec(app: &str) -> core::v1::PodSpec {
                 ..Default::default()
             }]),
             resources: ResourceRequirements {
-                limits: Some(BTreeMap::from([
+                limits: Some(LiteMap::from_iter([
                     ("cpu".to_string(), q("500m")),
                     ("memory".to_string(), q("64Mi")),
                 ])),
-                requests: Some(BTreeMap::from([("cpu".to_string(), q("100m"))])),
+                requests: Some(LiteMap::from_iter([("cpu".to_string(), q("100m"))])),
                 ..Default::default()
             },
             readiness_probe: Some(Box::new(Probe {
@@ -326,7 +328,7 @@ fn pod_spec(app: &str) -> core::v1::PodSpec {
             })),
             ..Default::default()
         }]),
-        node_selector: Some(BTreeMap::from([(
+        node_selector: Some(LiteMap::from_iter([(
             "kubernetes.io/os".to_string(),
             "linux".to_string(),
         )])),
@@ -373,11 +375,11 @@ async fn typed_objects_round_trip_through_the_server() {
             api_version,
             kind,
             metadata: meta("settings", ns),
-            data: Some(BTreeMap::from([(
+            data: Some(LiteMap::from_iter([(
                 "a.conf".to_string(),
                 "x = 1\n".to_string(),
             )])),
-            binary_data: Some(BTreeMap::from([(
+            binary_data: Some(LiteMap::from_iter([(
                 "blob".to_string(),
                 ByteString(vec![0, 1, 2, 255]),
             )])),
@@ -395,19 +397,22 @@ async fn typed_objects_round_trip_through_the_server() {
                 kind,
                 metadata: meta("creds", ns),
                 type_: Some("Opaque".into()),
-                data: Some(BTreeMap::from([(
+                data: Some(LiteMap::from_iter([(
                     "password".to_string(),
                     ByteString::from("s3cr3t"),
                 )])),
-                string_data: Some(BTreeMap::from([("user".to_string(), "admin".to_string())])),
+                string_data: Some(LiteMap::from_iter([(
+                    "user".to_string(),
+                    "admin".to_string(),
+                )])),
                 ..Default::default()
             },
         )
         .await;
     let data = secret.data.unwrap();
-    assert_eq!(data["password"].as_bytes(), b"s3cr3t");
+    assert_eq!(data[&"password".to_string()].as_bytes(), b"s3cr3t");
     assert_eq!(
-        data["user"].as_bytes(),
+        data[&"user".to_string()].as_bytes(),
         b"admin",
         "stringData is folded into data"
     );
@@ -427,7 +432,7 @@ async fn typed_objects_round_trip_through_the_server() {
         .await;
     assert_eq!(pod.status.phase.as_deref(), Some("Pending"));
     assert_eq!(
-        pod.spec.containers[0].resources.limits.as_ref().unwrap()["cpu"],
+        pod.spec.containers[0].resources.limits.as_ref().unwrap()[&"cpu".to_string()],
         q("500m")
     );
 
@@ -483,7 +488,7 @@ async fn typed_objects_round_trip_through_the_server() {
             spec: core::v1::PersistentVolumeClaimSpec {
                 access_modes: Some(vec!["ReadWriteOnce".into()]),
                 resources: core::v1::VolumeResourceRequirements {
-                    requests: Some(BTreeMap::from([("storage".to_string(), q("1Gi"))])),
+                    requests: Some(LiteMap::from_iter([("storage".to_string(), q("1Gi"))])),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -562,7 +567,7 @@ async fn typed_objects_round_trip_through_the_server() {
                     spec: core::v1::PersistentVolumeClaimSpec {
                         access_modes: Some(vec!["ReadWriteOnce".into()]),
                         resources: core::v1::VolumeResourceRequirements {
-                            requests: Some(BTreeMap::from([("storage".to_string(), q("2Gi"))])),
+                            requests: Some(LiteMap::from_iter([("storage".to_string(), q("2Gi"))])),
                             ..Default::default()
                         },
                         ..Default::default()
@@ -854,7 +859,7 @@ async fn custom_resource_definition_round_trips() {
     let spec_schema = JSONSchemaProps {
         type_: Some("object".into()),
         required: Some(vec!["size".into()]),
-        properties: Some(BTreeMap::from([
+        properties: Some(LiteMap::from_iter([
             (
                 "size".to_string(),
                 JSONSchemaProps {
@@ -940,7 +945,7 @@ async fn custom_resource_definition_round_trips() {
                 schema: Some(Box::new(CustomResourceValidation {
                     open_apiv3_schema: Some(Box::new(JSONSchemaProps {
                         type_: Some("object".into()),
-                        properties: Some(BTreeMap::from([("spec".to_string(), spec_schema)])),
+                        properties: Some(LiteMap::from_iter([("spec".to_string(), spec_schema)])),
                         ..Default::default()
                     })),
                 })),

@@ -115,7 +115,10 @@ async fn configmap_and_namespace_round_trip_byte_for_byte() {
     let env = TestEnv::new("apimachinery").await.unwrap();
     let created = create_configmap(&env, "cm1", &[("app", "web"), ("tier", "front")]).await;
     let cm: ConfigMap = assert_byte_round_trip("created ConfigMap", &created);
-    assert_eq!(cm.metadata.labels()["app"], "web");
+    assert_eq!(
+        cm.metadata.labels().get("app").map(String::as_str),
+        Some("web")
+    );
     assert!(cm.metadata.creation_timestamp.is_some());
     assert!(cm.metadata.managed_fields.is_some());
 

@@ -3,7 +3,7 @@
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_apimachinery::{
-    ApiResource, CreateOptions, DeleteOptions, DynamicObject, GetOptions, ListOptions,
+    ApiResource, CreateOptions, DeleteOptions, DynamicObject, GetOptions, ListOptions, LiteMap,
     PatchOptions, PatchType, Scope, UpdateOptions, WatchEvent,
 };
 use k8s_client::{Api, Config, DeleteResult, HttpClient, SecretString};
@@ -46,7 +46,7 @@ async fn crud_and_typed_errors() {
         Api::namespaced_with(admin(env.plane()), env.namespace(), &configmaps());
 
     let mut obj = cm("settings", json!({"a": "1"}));
-    obj.metadata.labels = Some([("app".to_string(), "web".to_string())].into());
+    obj.metadata.labels = Some(LiteMap::from_iter([("app".to_string(), "web".to_string())]));
     let created = api.create(&obj, &CreateOptions::default()).await.unwrap();
     assert_eq!(created.metadata.namespace.as_deref(), Some(env.namespace()));
     let rv1 = created.metadata.resource_version.clone().unwrap();
@@ -121,7 +121,10 @@ async fn crud_and_typed_errors() {
         .get("settings", &GetOptions::default())
         .await
         .unwrap();
-    assert_eq!(one.metadata.labels.unwrap()["app"], "web");
+    assert_eq!(
+        one.metadata.labels().get("app").map(String::as_str),
+        Some("web")
+    );
 
     match api
         .delete("settings", &DeleteOptions::background())

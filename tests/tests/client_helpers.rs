@@ -226,11 +226,11 @@ async fn json_patches_with_escaped_paths() {
         .await
         .unwrap();
     assert_eq!(
-        patched.metadata.labels.as_ref().unwrap()["app.kubernetes.io/name"],
+        patched.metadata.labels.as_ref().unwrap()[&"app.kubernetes.io/name".to_string()],
         "web"
     );
     assert_eq!(
-        patched.metadata.annotations.as_ref().unwrap()["example.com/owner"],
+        patched.metadata.annotations.as_ref().unwrap()[&"example.com/owner".to_string()],
         "me"
     );
     assert_eq!(patched.data["data"], json!({"n": "5", "copy": "5"}));

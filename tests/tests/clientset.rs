@@ -4,7 +4,7 @@
 //! subresource, cluster-scoped accessors, `""` as all namespaces, and
 //! `factory.core_v1().config_maps().informer()` / `.lister()`.
 
-use std::collections::BTreeMap;
+use k8s_apimachinery::LiteMap;
 use std::time::Duration;
 
 use k8s_api::apps::v1::{Deployment, DeploymentSpec};
@@ -30,7 +30,7 @@ fn admin_config(plane: &PlaneInfo) -> Config {
     config
 }
 
-fn labels(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
+fn labels(pairs: &[(&str, &str)]) -> Option<LiteMap<String, String>> {
     Some(
         pairs
             .iter()

@@ -4,6 +4,8 @@
 //! `DeletedFinalStateUnknown`).
 
 use std::collections::BTreeMap;
+
+use k8s_apimachinery::LiteMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,7 +33,7 @@ fn admin(plane: &PlaneInfo) -> HttpClient {
 fn cm(name: &str, v: &str) -> ConfigMap {
     ConfigMap {
         metadata: ObjectMeta::named(name),
-        data: Some(BTreeMap::from([("v".to_string(), v.to_string())])),
+        data: Some(LiteMap::from_iter([("v".to_string(), v.to_string())])),
         ..ConfigMap::default()
     }
 }

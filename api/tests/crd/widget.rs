@@ -97,8 +97,12 @@ pub mod v1 {
         #[serde(skip_serializing_if = "Option::is_none")]
         pub enabled: Option<bool>,
         /// `labels` (the spec gives no description).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub labels: Option<std::collections::BTreeMap<String, String>>,
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            default,
+            deserialize_with = "k8s_api::serde_helpers::optional_map"
+        )]
+        pub labels: Option<k8s_api::apimachinery::LiteMap<String, String>>,
         /// `mode` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub mode: Option<String>,

@@ -1,6 +1,6 @@
 //! `ObjectMeta` and the types embedded in it.
 
-use std::collections::BTreeMap;
+use crate::LiteMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ pub struct TypeMeta {
 ///     r#"{"name":"web","namespace":"prod","labels":{"app":"web"},"resourceVersion":"42"}"#,
 /// )?;
 /// assert_eq!(meta.name.as_deref(), Some("web"));
-/// assert_eq!(meta.labels()["app"], "web");
+/// assert_eq!(meta.labels().get("app").map(String::as_str), Some("web"));
 /// assert_eq!(
 ///     serde_json::to_string(&meta)?,
 ///     r#"{"name":"web","namespace":"prod","resourceVersion":"42","labels":{"app":"web"}}"#
@@ -73,11 +73,19 @@ pub struct ObjectMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_grace_period_seconds: Option<i64>,
     /// Labels (selectable key/value pairs).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::map::optional"
+    )]
+    pub labels: Option<LiteMap<String, String>>,
     /// Annotations (non-identifying key/value pairs).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<BTreeMap<String, String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::map::optional"
+    )]
+    pub annotations: Option<LiteMap<String, String>>,
     /// Objects this object depends on.
     #[serde(
         default,
@@ -101,7 +109,7 @@ pub struct ObjectMeta {
     pub managed_fields: Option<Vec<ManagedFieldsEntry>>,
 }
 
-static EMPTY_MAP: BTreeMap<String, String> = BTreeMap::new();
+static EMPTY_MAP: LiteMap<String, String> = LiteMap::new();
 
 impl ObjectMeta {
     /// Metadata with just a name.
@@ -122,23 +130,23 @@ impl ObjectMeta {
     }
 
     /// The labels (empty when unset).
-    pub fn labels(&self) -> &BTreeMap<String, String> {
+    pub fn labels(&self) -> &LiteMap<String, String> {
         self.labels.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// The annotations (empty when unset).
-    pub fn annotations(&self) -> &BTreeMap<String, String> {
+    pub fn annotations(&self) -> &LiteMap<String, String> {
         self.annotations.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// The labels, created empty if unset.
-    pub fn labels_mut(&mut self) -> &mut BTreeMap<String, String> {
-        self.labels.get_or_insert_with(BTreeMap::new)
+    pub fn labels_mut(&mut self) -> &mut LiteMap<String, String> {
+        self.labels.get_or_insert_with(LiteMap::new)
     }
 
     /// The annotations, created empty if unset.
-    pub fn annotations_mut(&mut self) -> &mut BTreeMap<String, String> {
-        self.annotations.get_or_insert_with(BTreeMap::new)
+    pub fn annotations_mut(&mut self) -> &mut LiteMap<String, String> {
+        self.annotations.get_or_insert_with(LiteMap::new)
     }
 
     /// The cache key client-go's `MetaNamespaceKeyFunc` computes: `namespace/name`, or `name` for

@@ -1,6 +1,6 @@
 //! Structured selectors as they appear in object specs.
 
-use std::collections::BTreeMap;
+use crate::LiteMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
     /// `key: value` pairs that must all be present.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub match_labels: Option<BTreeMap<String, String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::map::optional"
+    )]
+    pub match_labels: Option<LiteMap<String, String>>,
     /// Set-based requirements.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub match_expressions: Option<Vec<LabelSelectorRequirement>>,

@@ -1,5 +1,7 @@
 //! Canonical rendering (`Quantity.CanonicalizeBytes`).
 
+use std::fmt::{self, Write};
+
 use super::{Dec, Format};
 
 const DECIMAL_SUFFIXES: [(i32, &str); 10] = [
@@ -18,13 +20,12 @@ const DECIMAL_SUFFIXES: [(i32, &str); 10] = [
 const BINARY_SUFFIXES: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
 
 /// Writes the canonical form of `dec` in `format` to `out`.
-pub(super) fn canonical(out: &mut String, dec: &Dec, format: Format) {
+pub(super) fn canonical(out: &mut impl Write, dec: &Dec, format: Format) -> fmt::Result {
     if dec.is_zero() {
-        out.push('0');
-        return;
+        return out.write_char('0');
     }
     if dec.m < 0 {
-        out.push('-');
+        out.write_char('-')?;
     }
     let mut format = format;
     if format == Format::BinarySI {
@@ -36,9 +37,8 @@ pub(super) fn canonical(out: &mut String, dec: &Dec, format: Format) {
                     n /= 1024;
                     k += 1;
                 }
-                out.push_str(&n.to_string());
-                out.push_str(BINARY_SUFFIXES[k]);
-                return;
+                write!(out, "{n}")?;
+                return out.write_str(BINARY_SUFFIXES[k]);
             }
             // Below 1024 or with a fraction: shown as decimal SI (apimachinery does the same).
             _ => format = Format::DecimalSI,
@@ -47,9 +47,9 @@ pub(super) fn canonical(out: &mut String, dec: &Dec, format: Format) {
     let n = dec.normalized();
     let r = n.e.rem_euclid(3);
     let e = n.e - r;
-    out.push_str(&n.m.unsigned_abs().to_string());
+    write!(out, "{}", n.m.unsigned_abs())?;
     for _ in 0..r {
-        out.push('0');
+        out.write_char('0')?;
     }
     let suffix = match format {
         Format::DecimalSI => DECIMAL_SUFFIXES
@@ -60,12 +60,41 @@ pub(super) fn canonical(out: &mut String, dec: &Dec, format: Format) {
         _ => None,
     };
     match suffix {
-        Some(s) => out.push_str(s),
+        Some(s) => out.write_str(s),
         // Beyond `E` (or below `n`) decimal SI has no suffix; use an exponent. (apimachinery
         // would silently drop the exponent here.)
         None => {
-            out.push('e');
-            out.push_str(&e.to_string());
+            write!(out, "e{e}")
         }
+    }
+}
+
+/// A [`Write`] sink that checks whether the text written equals `expected`, without allocating.
+pub(super) struct Matches<'a> {
+    rest: &'a str,
+    equal: bool,
+}
+
+impl<'a> Matches<'a> {
+    pub(super) fn new(expected: &'a str) -> Self {
+        Self {
+            rest: expected,
+            equal: true,
+        }
+    }
+
+    /// `true` when everything written so far is exactly `expected`.
+    pub(super) fn matched(&self) -> bool {
+        self.equal && self.rest.is_empty()
+    }
+}
+
+impl Write for Matches<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self.rest.strip_prefix(s) {
+            Some(rest) if self.equal => self.rest = rest,
+            _ => self.equal = false,
+        }
+        Ok(())
     }
 }

@@ -76,11 +76,19 @@ pub enum Format {
 }
 
 /// A fixed-point quantity with a unit suffix; see the [module docs](self).
+///
+/// 40 bytes: the 128-bit mantissa is held as two 64-bit halves so that the struct is 8-byte
+/// aligned (an `i128` field would round it up to 64 bytes), and the input string is kept only
+/// when it differs from the canonical rendering.
 #[derive(Clone, Default)]
 pub struct Quantity {
-    dec: Dec,
+    /// The mantissa's low and high 64 bits (see [`Quantity::dec`]).
+    lo: u64,
+    hi: i64,
+    e: i32,
     format: Format,
-    /// The input string, when apimachinery would keep it as the rendering.
+    /// The input string, when apimachinery would keep it as the rendering and it differs from
+    /// the canonical one (`+1`, `1.G`).
     cached: Option<Box<str>>,
 }
 
@@ -130,10 +138,25 @@ impl Quantity {
     }
 
     fn from_dec(dec: Dec, format: Format) -> Self {
+        Self::with_cache(dec, format, None)
+    }
+
+    fn with_cache(dec: Dec, format: Format, cached: Option<Box<str>>) -> Self {
+        let dec = if dec.m == 0 { Dec::ZERO } else { dec };
         Self {
-            dec: if dec.m == 0 { Dec::ZERO } else { dec },
+            // Truncation intended: the two halves of the mantissa, joined again in `dec`.
+            lo: dec.m as u64,
+            hi: (dec.m >> 64) as i64,
+            e: dec.e,
             format,
-            cached: None,
+            cached,
+        }
+    }
+
+    fn dec(&self) -> Dec {
+        Dec {
+            m: (i128::from(self.hi) << 64) | i128::from(self.lo),
+            e: self.e,
         }
     }
 
@@ -144,61 +167,62 @@ impl Quantity {
 
     /// `true` for zero.
     pub fn is_zero(&self) -> bool {
-        self.dec.is_zero()
+        self.dec().is_zero()
     }
 
     /// -1, 0 or 1.
     pub fn signum(&self) -> i32 {
-        self.dec.m.signum() as i32
+        self.dec().m.signum() as i32
     }
 
     /// The value as an `i64` if it is an integer that fits (`AsInt64`, without the
     /// representation-dependent failures).
     pub fn as_i64(&self) -> Option<i64> {
-        self.dec.exact_i64()
+        self.dec().exact_i64()
     }
 
     /// The value rounded up (away from zero) to an integer, saturating (`Value`).
     pub fn value(&self) -> i64 {
-        self.dec.scaled_i64(0)
+        self.dec().scaled_i64(0)
     }
 
     /// The value in thousandths, rounded up, saturating (`MilliValue`).
     pub fn milli_value(&self) -> i64 {
-        self.dec.scaled_i64(-3)
+        self.dec().scaled_i64(-3)
     }
 
     /// The value in units of `10^scale`, rounded up, saturating (`ScaledValue`).
     pub fn scaled_value(&self, scale: i32) -> i64 {
-        self.dec.scaled_i64(scale)
+        self.dec().scaled_i64(scale)
     }
 
     /// The nearest `f64` (`AsApproximateFloat64`, but correctly rounded).
     pub fn as_f64(&self) -> f64 {
-        self.dec.to_f64()
+        self.dec().to_f64()
     }
 
     /// The exact value as `(mantissa, exponent)`: `mantissa × 10^exponent`, normalized.
     pub fn as_decimal(&self) -> (i128, i32) {
-        let n = self.dec.normalized();
+        let n = self.dec().normalized();
         (n.m, n.e)
     }
 
     /// The canonical rendering, ignoring a kept input string.
     pub fn canonical(&self) -> String {
         let mut s = String::with_capacity(16);
-        format::canonical(&mut s, &self.dec, self.format);
+        // Writing to a String cannot fail.
+        let _ = format::canonical(&mut s, &self.dec(), self.format);
         s
     }
 
     /// The same value rendered in another format.
     pub fn with_format(&self, format: Format) -> Self {
-        Self::from_dec(self.dec, format)
+        Self::from_dec(self.dec(), format)
     }
 
     /// `self × k`, `None` on overflow (`Mul`).
     pub fn checked_mul(&self, k: i64) -> Option<Self> {
-        Some(Self::from_dec(self.dec.mul_int(k)?, self.format))
+        Some(Self::from_dec(self.dec().mul_int(k)?, self.format))
     }
 
     fn combine(&self, other: &Quantity, dec: Dec) -> Quantity {
@@ -224,7 +248,7 @@ impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.cached {
             Some(s) => f.write_str(s),
-            None => f.write_str(&self.canonical()),
+            None => format::canonical(f, &self.dec(), self.format),
         }
     }
 }
@@ -237,7 +261,7 @@ impl fmt::Debug for Quantity {
 
 impl PartialEq for Quantity {
     fn eq(&self, other: &Self) -> bool {
-        self.dec == other.dec
+        self.dec() == other.dec()
     }
 }
 
@@ -251,13 +275,13 @@ impl PartialOrd for Quantity {
 
 impl Ord for Quantity {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.dec.cmp(&other.dec)
+        self.dec().cmp(&other.dec())
     }
 }
 
 impl std::hash::Hash for Quantity {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.dec.hash(state);
+        self.dec().hash(state);
     }
 }
 
@@ -266,7 +290,7 @@ impl std::ops::Add for Quantity {
 
     /// The exact sum (rounded away from zero only beyond 38 significant digits).
     fn add(self, rhs: Quantity) -> Quantity {
-        self.combine(&rhs, self.dec.add(rhs.dec))
+        self.combine(&rhs, self.dec().add(rhs.dec()))
     }
 }
 
@@ -275,19 +299,19 @@ impl std::ops::Sub for Quantity {
 
     /// The exact difference (rounded away from zero only beyond 38 significant digits).
     fn sub(self, rhs: Quantity) -> Quantity {
-        self.combine(&rhs, self.dec.add(rhs.dec.neg()))
+        self.combine(&rhs, self.dec().add(rhs.dec().neg()))
     }
 }
 
 impl std::ops::AddAssign for Quantity {
     fn add_assign(&mut self, rhs: Quantity) {
-        *self = self.combine(&rhs, self.dec.add(rhs.dec));
+        *self = self.combine(&rhs, self.dec().add(rhs.dec()));
     }
 }
 
 impl std::ops::SubAssign for Quantity {
     fn sub_assign(&mut self, rhs: Quantity) {
-        *self = self.combine(&rhs, self.dec.add(rhs.dec.neg()));
+        *self = self.combine(&rhs, self.dec().add(rhs.dec().neg()));
     }
 }
 
@@ -295,7 +319,7 @@ impl std::ops::Neg for Quantity {
     type Output = Quantity;
 
     fn neg(self) -> Quantity {
-        Self::from_dec(self.dec.neg(), self.format)
+        Self::from_dec(self.dec().neg(), self.format)
     }
 }
 
@@ -303,7 +327,7 @@ impl Serialize for Quantity {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match &self.cached {
             Some(c) => s.serialize_str(c),
-            None => s.serialize_str(&self.canonical()),
+            None => s.collect_str(self),
         }
     }
 }

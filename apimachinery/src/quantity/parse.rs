@@ -200,11 +200,7 @@ pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
         return Err(err(s, 0, "empty string"));
     }
     if s == "0" {
-        return Ok(Quantity {
-            dec: Dec::ZERO,
-            format: Format::DecimalSI,
-            cached: Some(s.into()),
-        });
+        return Ok(Quantity::from_dec(Dec::ZERO, Format::DecimalSI));
     }
     let parts = scan(s)?;
     let (base, exponent, mut format) = interpret(parts.suffix).ok_or_else(|| {
@@ -219,7 +215,7 @@ pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
         // number (its fast path treats a missing number as 0).
         return Err(err(s, 0, "no digits"));
     }
-    let cached = keeps_input(&parts, exponent, format).then(|| s.into());
+    let keep = keeps_input(&parts, exponent, format);
 
     // All significant digits, decimal point removed: value = digits × 10^-len(denom) × base^exp.
     let mut buf = [0u8; 64];
@@ -286,9 +282,16 @@ pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
     if !parts.positive {
         dec = dec.neg();
     }
-    Ok(Quantity {
-        dec,
-        format,
-        cached,
-    })
+    // apimachinery keeps a canonical-looking input as the rendering; hold it only when it
+    // differs from what `format::canonical` writes (`+1`, `1.G`), the usual `100m` or `64Mi`
+    // costs no allocation.
+    let cached = keep
+        .then(|| {
+            let mut probe = super::format::Matches::new(s);
+            let same =
+                super::format::canonical(&mut probe, &dec, format).is_ok() && probe.matched();
+            (!same).then(|| s.into())
+        })
+        .flatten();
+    Ok(Quantity::with_cache(dec, format, cached))
 }

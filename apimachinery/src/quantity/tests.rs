@@ -213,9 +213,10 @@ fn string_table() {
         if m != 0 {
             assert_eq!((-v.clone()).to_string(), format!("-{canonical}"));
         }
-        // A canonical string is kept verbatim.
+        // A canonical string renders as itself and costs no kept copy.
         let parsed = q(canonical);
-        assert_eq!(parsed.cached.as_deref(), Some(canonical), "{canonical}");
+        assert_eq!(parsed.to_string(), canonical);
+        assert!(parsed.cached.is_none(), "{canonical} is rendered, not kept");
         if !alternate.is_empty() {
             let alt = q(alternate);
             assert!(alt.cached.is_none(), "{alternate} should not be kept");
@@ -315,4 +316,47 @@ fn json() {
     }
     assert!(serde_json::from_str::<Quantity>(r#""1.1.1""#).is_err());
     assert!(serde_json::from_str::<Quantity>("true").is_err());
+}
+
+#[test]
+fn quantity_is_forty_bytes() {
+    // Two per container in a pod's resources: the size is part of the informer's memory budget.
+    assert_eq!(std::mem::size_of::<Quantity>(), 40);
+}
+
+#[test]
+fn mantissa_halves_round_trip() {
+    for m in [
+        0i128,
+        1,
+        -1,
+        i128::from(u64::MAX),
+        -i128::from(u64::MAX),
+        10i128.pow(37),
+        -(10i128.pow(37)),
+        (1i128 << 64) - 1,
+        -(1i128 << 64),
+    ] {
+        let v = Quantity::from_dec(Dec { m, e: -3 }, Format::DecimalSI);
+        assert_eq!(v.dec().m, m);
+        assert_eq!(v.dec().e, if m == 0 { 0 } else { -3 });
+    }
+}
+
+#[test]
+fn kept_input_renders_verbatim_only_when_it_differs() {
+    for kept in ["+1", "1.G"] {
+        let v = q(kept);
+        assert_eq!(v.to_string(), kept);
+        assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{kept}\""));
+        assert!(v.cached.is_some(), "{kept}");
+    }
+    for canonical in ["0", "100m", "64Mi", "1Gi", "1500", "2e3"] {
+        let v = q(canonical);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            format!("\"{canonical}\"")
+        );
+        assert!(v.cached.is_none(), "{canonical}");
+    }
 }

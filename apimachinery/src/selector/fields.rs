@@ -62,6 +62,12 @@ pub trait Fields {
     fn field(&self, name: &str) -> Option<&str>;
 }
 
+impl Fields for crate::LiteMap<String, String> {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
 impl Fields for BTreeMap<String, String> {
     fn field(&self, name: &str) -> Option<&str> {
         self.get(name).map(String::as_str)

@@ -27,6 +27,12 @@ impl LabelMap for BTreeMap<String, String> {
     }
 }
 
+impl LabelMap for crate::LiteMap<String, String> {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str)
+    }
+}
+
 impl LabelMap for HashMap<String, String> {
     fn label(&self, key: &str) -> Option<&str> {
         self.get(key).map(String::as_str)

@@ -3,7 +3,7 @@
 //! off on every side), and the time to synced of a ConfigMap informer by paged list and by
 //! streaming list. `e2e-setup` creates the namespace and the ConfigMaps `cm-00000…` once.
 
-use std::collections::BTreeMap;
+use k8s_apimachinery::LiteMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -69,7 +69,7 @@ pub fn setup(flags: &Flags) -> Result<()> {
                 async move {
                     let cm = ConfigMap {
                         metadata: ObjectMeta::named(name(i)),
-                        data: Some(BTreeMap::from([("key".to_string(), "x".repeat(512))])),
+                        data: Some(LiteMap::from_iter([("key".to_string(), "x".repeat(512))])),
                         ..ConfigMap::default()
                     };
                     match api.create(&cm, &CreateOptions::default()).await {

@@ -1,6 +1,6 @@
 //! The Deployment a Foo asks for.
 
-use std::collections::BTreeMap;
+use k8s_apimachinery::LiteMap;
 
 use k8s_api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_api::core::v1::{Container, PodSpec, PodTemplateSpec};
@@ -12,14 +12,15 @@ use crate::v1alpha1::Foo;
 /// `spec.deploymentName` in the Foo's namespace, `spec.replicas` replicas of nginx, labelled
 /// `app=nginx,controller=<foo>` and controlled by the Foo.
 pub fn new_deployment(foo: &Foo) -> Deployment {
-    let labels: BTreeMap<String, String> = [
+    let labels: LiteMap<String, String> = [
         ("app".to_owned(), "nginx".to_owned()),
         (
             "controller".to_owned(),
             foo.metadata.name.clone().unwrap_or_default(),
         ),
     ]
-    .into();
+    .into_iter()
+    .collect();
     let spec = foo.spec.as_deref();
     Deployment {
         metadata: ObjectMeta {

@@ -195,7 +195,8 @@ fn rust_ty(ty: &Ty, here: &ModKey, opts: &Options) -> Result<TokenStream> {
         }
         Ty::Map(inner) => {
             let inner = rust_ty(inner, here, opts)?;
-            quote!(std::collections::BTreeMap<String, #inner>)
+            let map = opts.machinery("LiteMap")?;
+            quote!(#map<String, #inner>)
         }
     })
 }
@@ -216,9 +217,14 @@ fn field_tokens(f: &Field, here: &ModKey, opts: &Options) -> Result<TokenStream>
         Repr::Optional => {
             ty = quote!(Option<#ty>);
             serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
-            if matches!(&f.ty, Ty::Vec(_)) && !f.boxed {
-                // Lists decode into exactly-sized vectors: an informer holds many objects.
-                let with = lit(&format!("{}::serde_helpers::optional_vec", opts.crate_path));
+            // Lists and maps decode exactly sized: an informer holds many objects.
+            let helper = match &f.ty {
+                Ty::Vec(_) if !f.boxed => Some("optional_vec"),
+                Ty::Map(_) if !f.boxed => Some("optional_map"),
+                _ => None,
+            };
+            if let Some(helper) = helper {
+                let with = lit(&format!("{}::serde_helpers::{helper}", opts.crate_path));
                 serde_args.push(quote!(default, deserialize_with = #with));
             }
         }
@@ -229,10 +235,10 @@ fn field_tokens(f: &Field, here: &ModKey, opts: &Options) -> Result<TokenStream>
             let nullable = matches!(&f.ty, Ty::Vec(_) | Ty::Map(_) | Ty::Generated(_))
                 || matches!(&f.ty, Ty::Machinery(n) if !MACHINERY_SCALARS.contains(&n.as_str()));
             if nullable {
-                let helper = if matches!(&f.ty, Ty::Vec(_)) && !f.boxed {
-                    "nullable_vec"
-                } else {
-                    "nullable"
+                let helper = match &f.ty {
+                    Ty::Vec(_) if !f.boxed => "nullable_vec",
+                    Ty::Map(_) if !f.boxed => "nullable_map",
+                    _ => "nullable",
                 };
                 let with = lit(&format!("{}::serde_helpers::{helper}", opts.crate_path));
                 serde_args.push(quote!(deserialize_with = #with));

@@ -425,8 +425,12 @@ pub struct JSONSchemaProps {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<JSONSchemaProps>>,
     /// `properties` (the spec gives no description).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub properties: Option<std::collections::BTreeMap<String, JSONSchemaProps>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub properties: Option<k8s_apimachinery::LiteMap<String, JSONSchemaProps>>,
     /// `additionalProperties` (the spec gives no description).
     #[serde(
         rename = "additionalProperties",
@@ -434,17 +438,30 @@ pub struct JSONSchemaProps {
     )]
     pub additional_properties: Option<Box<JSONSchemaPropsOrBool>>,
     /// `patternProperties` (the spec gives no description).
-    #[serde(rename = "patternProperties", skip_serializing_if = "Option::is_none")]
-    pub pattern_properties: Option<std::collections::BTreeMap<String, JSONSchemaProps>>,
+    #[serde(
+        rename = "patternProperties",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub pattern_properties: Option<k8s_apimachinery::LiteMap<String, JSONSchemaProps>>,
     /// `dependencies` (the spec gives no description).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dependencies: Option<std::collections::BTreeMap<String, JSONSchemaPropsOrStringArray>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub dependencies: Option<k8s_apimachinery::LiteMap<String, JSONSchemaPropsOrStringArray>>,
     /// `additionalItems` (the spec gives no description).
     #[serde(rename = "additionalItems", skip_serializing_if = "Option::is_none")]
     pub additional_items: Option<Box<JSONSchemaPropsOrBool>>,
     /// `definitions` (the spec gives no description).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub definitions: Option<std::collections::BTreeMap<String, JSONSchemaProps>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub definitions: Option<k8s_apimachinery::LiteMap<String, JSONSchemaProps>>,
     /// `externalDocs` (the spec gives no description).
     #[serde(rename = "externalDocs", skip_serializing_if = "Option::is_none")]
     pub external_docs: Option<Box<ExternalDocumentation>>,

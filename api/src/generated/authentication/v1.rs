@@ -108,8 +108,12 @@ pub struct TokenRequestSpec {
     #[serde(rename = "boundObjectRef", skip_serializing_if = "Option::is_none")]
     pub bound_object_ref: Option<Box<BoundObjectReference>>,
     /// attestations is a map of well-known keys to string-slice values. The values for each key have a specific semantic meaning, which is documented on the key definition. Requesters of tokens may ask the Kubernetes API Server to attest to certain claims. The API Server may perform authorization checks depending on the key of this map.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attestations: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub attestations: Option<k8s_apimachinery::LiteMap<String, Vec<String>>>,
 }
 /// TokenRequestStatus is the result of a token request.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -212,8 +216,12 @@ pub struct UserInfo {
     )]
     pub groups: Option<Vec<String>>,
     /// extra is any additional information provided by the authenticator.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extra: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub extra: Option<k8s_apimachinery::LiteMap<String, Vec<String>>>,
 }
 /// The served kinds of this module, for [`crate::registry`].
 pub(crate) const KINDS: &[crate::registry::Kind] = &[

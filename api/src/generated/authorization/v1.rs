@@ -317,8 +317,12 @@ pub struct SubjectAccessReviewSpec {
     )]
     pub groups: Option<Vec<String>>,
     /// extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extra: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub extra: Option<k8s_apimachinery::LiteMap<String, Vec<String>>>,
     /// uid information about the requesting user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,

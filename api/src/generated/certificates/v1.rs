@@ -203,8 +203,12 @@ pub struct CertificateSigningRequestSpec {
     )]
     pub groups: Option<Vec<String>>,
     /// extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extra: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub extra: Option<k8s_apimachinery::LiteMap<String, Vec<String>>>,
 }
 /// CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -468,9 +472,11 @@ pub struct PodCertificateRequestSpec {
     /// Signers should document the keys and values they support.  Signers should deny requests that contain keys they do not recognize.
     #[serde(
         rename = "unverifiedUserAnnotations",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub unverified_user_annotations: Option<std::collections::BTreeMap<String, String>>,
+    pub unverified_user_annotations: Option<k8s_apimachinery::LiteMap<String, String>>,
 }
 /// PodCertificateRequestStatus describes the status of the request, and holds the certificate data if the request is issued.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

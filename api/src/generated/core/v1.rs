@@ -166,8 +166,13 @@ pub struct CSIPersistentVolumeSource {
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
     pub fs_type: Option<String>,
     /// volumeAttributes of the volume to publish.
-    #[serde(rename = "volumeAttributes", skip_serializing_if = "Option::is_none")]
-    pub volume_attributes: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "volumeAttributes",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub volume_attributes: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// controllerPublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerPublishVolume and ControllerUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     #[serde(
         rename = "controllerPublishSecretRef",
@@ -209,8 +214,13 @@ pub struct CSIVolumeSource {
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
     pub fs_type: Option<String>,
     /// volumeAttributes stores driver-specific properties that are passed to the CSI driver. Consult your driver's documentation for supported values.
-    #[serde(rename = "volumeAttributes", skip_serializing_if = "Option::is_none")]
-    pub volume_attributes: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "volumeAttributes",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub volume_attributes: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and  may be empty if no secret is required. If the secret object contains more than one secret, all secret references are passed.
     #[serde(
         rename = "nodePublishSecretRef",
@@ -439,11 +449,20 @@ pub struct ConfigMap {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub immutable: Option<bool>,
     /// Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub data: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// BinaryData contains the binary data. Each key must consist of alphanumeric characters, '-', '_' or '.'. BinaryData can contain byte sequences that are not in the UTF-8 range. The keys stored in BinaryData must not overlap with the ones in the Data field, this is enforced during validation process. Using this field will require 1.10+ apiserver and kubelet. Note: BinaryData keys are not currently propagated to container env vars via ConfigMapKeyRef or ConfigMapRef env sources; only Data keys are used.
-    #[serde(rename = "binaryData", skip_serializing_if = "Option::is_none")]
-    pub binary_data: Option<std::collections::BTreeMap<String, crate::ByteString>>,
+    #[serde(
+        rename = "binaryData",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub binary_data: Option<k8s_apimachinery::LiteMap<String, crate::ByteString>>,
 }
 impl k8s_apimachinery::Resource for ConfigMap {
     const API_VERSION: &'static str = "v1";
@@ -889,8 +908,13 @@ pub struct ContainerStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<bool>,
     /// AllocatedResources represents the compute resources allocated for this container by the node. Kubelet sets this value to Container.Resources.Requests upon successful pod admission and after successfully admitting desired pod resize.
-    #[serde(rename = "allocatedResources", skip_serializing_if = "Option::is_none")]
-    pub allocated_resources: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        rename = "allocatedResources",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub allocated_resources: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has been successfully resized.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Box<ResourceRequirements>>,
@@ -1587,8 +1611,12 @@ pub struct FlexPersistentVolumeSource {
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// options is Optional: this field holds extra command options if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub options: Option<k8s_apimachinery::LiteMap<String, String>>,
 }
 /// FlexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1606,8 +1634,12 @@ pub struct FlexVolumeSource {
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// options is Optional: this field holds extra command options if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub options: Option<k8s_apimachinery::LiteMap<String, String>>,
 }
 /// Represents a Flocker volume mounted by the Flocker agent. One and only one of datasetName and datasetUUID should be set. Flocker volumes do not support ownership management or SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1958,24 +1990,43 @@ pub struct LimitRangeItem {
     #[serde(rename = "type", default)]
     pub type_: String,
     /// Max usage constraints on this kind by resource name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub max: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Min usage constraints on this kind by resource name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub min: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Default resource requirement limit value by resource name if resource limit is omitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub default: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
-    #[serde(rename = "defaultRequest", skip_serializing_if = "Option::is_none")]
-    pub default_request: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        rename = "defaultRequest",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub default_request: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.
     #[serde(
         rename = "maxLimitRequestRatio",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
     )]
     pub max_limit_request_ratio:
-        Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+        Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
 }
 /// LimitRangeList is a list of LimitRange items.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2573,11 +2624,19 @@ pub struct NodeSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeStatus {
     /// Capacity represents the total resources of a node. More info: <https://kubernetes.io/docs/reference/node/node-status/#capacity>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allocatable: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub allocatable: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// NodePhase is the recently observed lifecycle phase of the node. More info: <https://kubernetes.io/docs/concepts/nodes/node/#phase> The field is never populated, and now is deprecated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
@@ -2943,8 +3002,12 @@ pub struct PersistentVolumeClaimStatus {
     )]
     pub access_modes: Option<Vec<String>>,
     /// capacity represents the actual resources of the underlying volume.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// conditions is the current Condition of persistent volume claim. If underlying persistent volume is being resized then the Condition will be set to 'Resizing'.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -2964,8 +3027,13 @@ pub struct PersistentVolumeClaimStatus {
     /// Capacity reported here may be larger than the actual capacity when a volume expansion operation is requested. For storage quota, the larger value from allocatedResources and PVC.spec.resources is used. If allocatedResources is not set, PVC.spec.resources alone is used for quota calculation. If a volume expansion capacity request is lowered, allocatedResources is only lowered if there are no expansion operations in progress and if the actual volume capacity is equal or lower than the requested capacity.
     ///
     /// A controller that receives PVC update with previously unknown resourceName should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
-    #[serde(rename = "allocatedResources", skip_serializing_if = "Option::is_none")]
-    pub allocated_resources: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        rename = "allocatedResources",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub allocated_resources: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// allocatedResourceStatuses stores status of resource being resized for the given PVC. Key names follow standard Kubernetes label syntax. Valid values are either:
     /// ```text
     /// * Un-prefixed keys:
@@ -3005,9 +3073,11 @@ pub struct PersistentVolumeClaimStatus {
     /// A controller that receives PVC update with previously unknown resourceName or ClaimResourceStatus should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
     #[serde(
         rename = "allocatedResourceStatuses",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub allocated_resource_statuses: Option<std::collections::BTreeMap<String, String>>,
+    pub allocated_resource_statuses: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using. When unset, there is no VolumeAttributeClass applied to this PersistentVolumeClaim
     #[serde(
         rename = "currentVolumeAttributesClassName",
@@ -3073,8 +3143,12 @@ impl k8s_apimachinery::ListObject for PersistentVolumeList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PersistentVolumeSpec {
     /// capacity is the description of the persistent volume's resources and capacity. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: <https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk>
     #[serde(rename = "gcePersistentDisk", skip_serializing_if = "Option::is_none")]
     pub gce_persistent_disk: Option<Box<GCEPersistentDiskVolumeSource>>,
@@ -3405,8 +3479,13 @@ pub struct PodCertificateProjection {
     /// Entries are subject to the same validation as object metadata annotations, with the addition that all keys must be domain-prefixed. No restrictions are placed on values, except an overall size limitation on the entire field.
     ///
     /// Signers should document the keys and values they support. Signers should deny requests that contain keys they do not recognize.
-    #[serde(rename = "userAnnotations", skip_serializing_if = "Option::is_none")]
-    pub user_annotations: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "userAnnotations",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub user_annotations: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// user is Optional: The owner UID of the created file. If specified, the item-level user field takes precedence over defaultUser. (Alpha) This field requires the AtomicWriteVolumeUserFields feature gate to be enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<i64>,
@@ -3715,8 +3794,13 @@ pub struct PodSpec {
     #[serde(rename = "dnsPolicy", skip_serializing_if = "Option::is_none")]
     pub dns_policy: Option<String>,
     /// NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: <https://kubernetes.io/docs/concepts/configuration/assign-pod-node/>
-    #[serde(rename = "nodeSelector", skip_serializing_if = "Option::is_none")]
-    pub node_selector: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "nodeSelector",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub node_selector: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// ServiceAccountName is the name of the ServiceAccount to use to run this pod. More info: <https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/>
     #[serde(rename = "serviceAccountName", skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<String>,
@@ -3812,8 +3896,12 @@ pub struct PodSpec {
     #[serde(rename = "preemptionPolicy", skip_serializing_if = "Option::is_none")]
     pub preemption_policy: Option<String>,
     /// Overhead represents the resource overhead associated with running a pod for a given RuntimeClass. This field will be autopopulated at admission time by the RuntimeClass admission controller. If the RuntimeClass admission controller is enabled, overhead must not be set in Pod create requests. The RuntimeClass admission controller will reject Pod create requests which have the overhead already set. If RuntimeClass is configured and selected in the PodSpec, Overhead will be set to the value defined in the corresponding RuntimeClass, otherwise it will remain unset and treated as zero. More info: <https://git.k8s.io/enhancements/keps/sig-node/688-pod-overhead/README.md>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub overhead: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub overhead: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// TopologySpreadConstraints describes how a group of pods ought to spread across topology domains. Scheduler will schedule pods in a way which abides by the constraints. All topologySpreadConstraints are ANDed.
     #[serde(
         rename = "topologySpreadConstraints",
@@ -3984,8 +4072,13 @@ pub struct PodStatus {
     )]
     pub extended_resource_claim_status: Option<Box<PodExtendedResourceClaimStatus>>,
     /// AllocatedResources is the total requests allocated for this pod by the node. If pod-level requests are not set, this will be the total requests aggregated across containers in the pod.
-    #[serde(rename = "allocatedResources", skip_serializing_if = "Option::is_none")]
-    pub allocated_resources: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        rename = "allocatedResources",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub allocated_resources: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in PodSpec.Resources
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Box<ResourceRequirements>>,
@@ -4382,8 +4475,12 @@ pub struct ReplicationControllerSpec {
     #[serde(rename = "minReadySeconds", skip_serializing_if = "Option::is_none")]
     pub min_ready_seconds: Option<i32>,
     /// Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub selector: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub selector: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// Template is the object that describes the pod that will be created if insufficient replicas are detected. This takes precedence over a TemplateRef. The only allowed template.spec.restartPolicy value is "Always". More info: <https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<Box<PodTemplateSpec>>,
@@ -4544,8 +4641,12 @@ impl k8s_apimachinery::ListObject for ResourceQuotaList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceQuotaSpec {
     /// hard is the set of desired hard limits for each named resource. More info: <https://kubernetes.io/docs/concepts/policy/resource-quotas/>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hard: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub hard: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -4561,21 +4662,37 @@ pub struct ResourceQuotaSpec {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceQuotaStatus {
     /// Hard is the set of enforced hard limits for each named resource. More info: <https://kubernetes.io/docs/concepts/policy/resource-quotas/>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hard: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub hard: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Used is the current observed total usage of the resource in the namespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub used: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub used: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
 }
 /// ResourceRequirements describes the compute resource requirements.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceRequirements {
     /// Limits describes the maximum amount of compute resources allowed. More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limits: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub limits: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub requests: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub requests: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.
     ///
     /// This field depends on the DynamicResourceAllocation feature gate.
@@ -4751,11 +4868,20 @@ pub struct Secret {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub immutable: Option<bool>,
     /// Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in <https://tools.ietf.org/html/rfc4648#section-4>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<std::collections::BTreeMap<String, crate::ByteString>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub data: Option<k8s_apimachinery::LiteMap<String, crate::ByteString>>,
     /// stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.
-    #[serde(rename = "stringData", skip_serializing_if = "Option::is_none")]
-    pub string_data: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "stringData",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub string_data: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// Used to facilitate programmatic handling of secret data. More info: <https://kubernetes.io/docs/concepts/configuration/secret/#secret-types>
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
@@ -5161,8 +5287,12 @@ pub struct ServiceSpec {
     )]
     pub ports: Option<Vec<ServicePort>>,
     /// Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: <https://kubernetes.io/docs/concepts/services-networking/service/>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub selector: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub selector: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// clusterIP is the IP address of the service and is usually assigned randomly. If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be blank) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address. Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName. More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
     #[serde(rename = "clusterIP", skip_serializing_if = "Option::is_none")]
     pub cluster_ip: Option<String>,
@@ -5758,11 +5888,19 @@ pub struct VolumeProjection {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VolumeResourceRequirements {
     /// Limits describes the maximum amount of compute resources allowed. More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limits: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub limits: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub requests: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub requests: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
 }
 /// VolumeStatus represents the status of a mounted volume. At most one of its members must be specified.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

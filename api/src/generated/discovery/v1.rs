@@ -27,8 +27,13 @@ pub struct Endpoint {
     #[serde(rename = "targetRef", skip_serializing_if = "Option::is_none")]
     pub target_ref: Option<Box<crate::core::v1::ObjectReference>>,
     /// deprecatedTopology contains topology information part of the v1beta1 API. This field is deprecated, and will be removed when the v1beta1 API is removed (no sooner than kubernetes v1.24).  While this field can hold values, it is not writable through the v1 API, and any attempts to write to it will be silently ignored. Topology information can be found in the zone and nodeName fields instead.
-    #[serde(rename = "deprecatedTopology", skip_serializing_if = "Option::is_none")]
-    pub deprecated_topology: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "deprecatedTopology",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub deprecated_topology: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// nodeName represents the name of the Node hosting this endpoint. This can be used to determine endpoints local to a Node.
     #[serde(rename = "nodeName", skip_serializing_if = "Option::is_none")]
     pub node_name: Option<String>,

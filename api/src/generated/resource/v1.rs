@@ -203,8 +203,12 @@ pub struct CapacityRequirements {
     /// - If a requestPolicy is set, the default consumed capacity is determined according to that policy.
     ///
     /// If the device allows multiple allocation, the aggregated amount across all requests must not exceed the capacity value. The consumed capacity, which may be adjusted based on the requestPolicy if defined, is recorded in the resource claim’s status.devices\[*\].consumedCapacity field.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub requests: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub requests: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
 }
 /// Counter describes a quantity associated with a device.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -224,8 +228,8 @@ pub struct CounterSet {
     /// Counters defines the set of counters for this CounterSet The name of each counter must be unique in that set and must be a DNS label.
     ///
     /// The maximum number of counters is 32.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
-    pub counters: std::collections::BTreeMap<String, Counter>,
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_map")]
+    pub counters: k8s_apimachinery::LiteMap<String, Counter>,
 }
 /// Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -236,13 +240,21 @@ pub struct Device {
     /// Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
     ///
     /// The maximum number of attributes and capacities combined is 32.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<std::collections::BTreeMap<String, DeviceAttribute>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub attributes: Option<k8s_apimachinery::LiteMap<String, DeviceAttribute>>,
     /// Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
     ///
     /// The maximum number of attributes and capacities combined is 32.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<std::collections::BTreeMap<String, DeviceCapacity>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub capacity: Option<k8s_apimachinery::LiteMap<String, DeviceCapacity>>,
     /// ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
     ///
     /// There can only be a single entry per counterSet.
@@ -327,10 +339,12 @@ pub struct Device {
     /// NodeAllocatableResources defines the mapping of node resources that are managed by the DRA driver exposing this device. This includes resources currently reported in v1.Node `status.allocatable` that are not extended resources (see <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#extended-resources>). Examples include "cpu", "memory", "ephemeral-storage", and hugepages. In addition to standard requests made through the Pod `spec`, these resources can also be requested through claims and allocated by the DRA driver. For example, a CPU DRA driver might allocate exclusive CPUs or auxiliary node memory dependencies of an accelerator device. The keys of this map are the node-allocatable resource names (e.g., "cpu", "memory"). Extended resource names are not permitted as keys.
     #[serde(
         rename = "nodeAllocatableResources",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
     )]
     pub node_allocatable_resources:
-        Option<std::collections::BTreeMap<String, NodeAllocatableResource>>,
+        Option<k8s_apimachinery::LiteMap<String, NodeAllocatableResource>>,
 }
 /// DeviceAllocationConfiguration gets embedded in an AllocationResult.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -628,8 +642,8 @@ pub struct DeviceCounterConsumption {
     /// Counters defines the counters that will be consumed by the device.
     ///
     /// The maximum number of counters is 32.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
-    pub counters: std::collections::BTreeMap<String, Counter>,
+    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_map")]
+    pub counters: k8s_apimachinery::LiteMap<String, Counter>,
     /// CompatibilityGroups is a list of opaque group names for this counter set consumption.
     ///
     /// Devices that consume counters from the same counter set may only be allocated at the same time ("co-allocated") if they all share at least one common group: the intersection of the CompatibilityGroups of all co-allocated devices on that counter set must be non-empty. Devices that consume from different counter sets are never compared via this field.
@@ -762,8 +776,13 @@ pub struct DeviceRequestAllocationResult {
     /// The total consumed capacity for each device must not exceed the DeviceCapacity's Value.
     ///
     /// This field is populated only for devices that allow multiple allocations. All capacity entries are included, even if the consumed amount is zero.
-    #[serde(rename = "consumedCapacity", skip_serializing_if = "Option::is_none")]
-    pub consumed_capacity: Option<std::collections::BTreeMap<String, k8s_apimachinery::Quantity>>,
+    #[serde(
+        rename = "consumedCapacity",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub consumed_capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
     /// SkipNodeOperations lists node-local resource operations (gRPC calls) that will be skipped for this allocated device when determining whether operations are necessary on the node. If all allocated devices for a driver in a claim skip an operation, that gRPC call will be skipped. It is a copy of the ResourceSlice.spec.skipNodeOperations value at the time when the device was allocated.
     #[serde(
         rename = "skipNodeOperations",

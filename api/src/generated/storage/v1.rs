@@ -432,8 +432,12 @@ pub struct StorageClass {
     #[serde(default)]
     pub provisioner: String,
     /// parameters holds the parameters for the provisioner that should create volumes of this storage class.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub parameters: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.
     #[serde(rename = "reclaimPolicy", skip_serializing_if = "Option::is_none")]
     pub reclaim_policy: Option<String>,
@@ -674,8 +678,13 @@ pub struct VolumeAttachmentStatus {
     #[serde(default)]
     pub attached: bool,
     /// attachmentMetadata is populated with any information returned by the attach operation, upon successful attach, that must be passed into subsequent WaitForAttach or Mount calls. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
-    #[serde(rename = "attachmentMetadata", skip_serializing_if = "Option::is_none")]
-    pub attachment_metadata: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "attachmentMetadata",
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub attachment_metadata: Option<k8s_apimachinery::LiteMap<String, String>>,
     /// attachError represents the last error encountered during attach operation, if any. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
     #[serde(rename = "attachError", skip_serializing_if = "Option::is_none")]
     pub attach_error: Option<Box<VolumeError>>,
@@ -701,8 +710,12 @@ pub struct VolumeAttributesClass {
     /// parameters hold volume attributes defined by the CSI driver. These values are opaque to the Kubernetes and are passed directly to the CSI driver. The underlying storage provider supports changing these attributes on an existing volume, however the parameters field itself is immutable. To invoke a volume update, a new VolumeAttributesClass should be created with new parameters, and the PersistentVolumeClaim should be updated to reference the new VolumeAttributesClass.
     ///
     /// This field is required and must contain at least one key/value pair. The keys cannot be empty, and the maximum number of parameters is 512, with a cumulative max size of 256K. If the CSI driver rejects invalid parameters, the target PersistentVolumeClaim will be set to an "Infeasible" state in the modifyVolumeStatus field.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::serde_helpers::optional_map"
+    )]
+    pub parameters: Option<k8s_apimachinery::LiteMap<String, String>>,
 }
 impl k8s_apimachinery::Resource for VolumeAttributesClass {
     const API_VERSION: &'static str = "storage.k8s.io/v1";

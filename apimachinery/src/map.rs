@@ -1,0 +1,173 @@
+//! String-keyed maps in API objects: labels, annotations, a ConfigMap's `data`, a container's
+//! resource `limits`.
+//!
+//! Every `map[string]…` of the Kubernetes API is a [`LiteMap`] here: a map kept as one sorted,
+//! exactly sized vector of `(key, value)` pairs. Such maps are small (a pod has two or three
+//! labels) and an informer holds thousands of them for hours, so the layout matters more than
+//! insertion speed: a `BTreeMap` allocates a node with room for eleven entries (544 bytes for
+//! two `String → String` pairs, 992 bytes for two resource quantities), the sorted vector holds
+//! exactly what it has (96 and 128 bytes). Lookups are a binary search; iteration and the JSON
+//! rendering are in key order, as Go writes its maps.
+//!
+//! ```
+//! use k8s_apimachinery::{LiteMap, ObjectMeta};
+//!
+//! let mut labels: LiteMap<String, String> =
+//!     [("app".to_string(), "web".to_string())].into_iter().collect();
+//! labels.insert("tier".into(), "frontend".into());
+//! let meta = ObjectMeta { labels: Some(labels), ..ObjectMeta::named("web-0") };
+//!
+//! let labels = meta.labels.as_ref().unwrap();
+//! assert_eq!(labels.get("app").map(String::as_str), Some("web"));
+//! let keys: Vec<&str> = labels.keys().map(String::as_str).collect();
+//! assert_eq!(keys, ["app", "tier"]);
+//! ```
+//!
+//! Decoding builds the vector exactly sized; a key given twice keeps its last value, as Go's
+//! decoder does.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+pub use litemap::LiteMap;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// Decodes a JSON object into an exactly sized [`LiteMap`] (last value wins for a repeated key).
+fn exact<'de, D, V>(d: D) -> Result<Option<LiteMap<String, V>>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Exact<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Exact<V> {
+        type Value = Option<LiteMap<String, V>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object with string keys, or null")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut pairs: Vec<(String, V)> =
+                Vec::with_capacity(access.size_hint().unwrap_or(0).min(64));
+            let mut sorted = true;
+            while let Some((key, value)) = access.next_entry::<String, V>()? {
+                if let Some((last, _)) = pairs.last() {
+                    sorted &= *last < key;
+                }
+                pairs.push((key, value));
+            }
+            if !sorted {
+                // Stable: equal keys stay in input order, and the last of each run wins.
+                pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut deduped: Vec<(String, V)> = Vec::with_capacity(pairs.len());
+                for pair in pairs {
+                    match deduped.last_mut() {
+                        Some(last) if last.0 == pair.0 => *last = pair,
+                        _ => deduped.push(pair),
+                    }
+                }
+                pairs = deduped;
+            }
+            pairs.shrink_to_fit();
+            Ok(Some(LiteMap::from_sorted_store_unchecked(pairs)))
+        }
+    }
+
+    d.deserialize_option(Exact(PhantomData))
+}
+
+/// `deserialize_with` for an optional map: exactly sized, `null` stays `None`.
+pub fn optional<'de, D, V>(d: D) -> Result<Option<LiteMap<String, V>>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    exact(d)
+}
+
+/// `deserialize_with` for a map the spec calls required: exactly sized, `null` is empty (Go
+/// writes a nil map as `null`).
+pub fn nullable<'de, D, V>(d: D) -> Result<LiteMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    Ok(exact(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LiteMap;
+
+    #[derive(serde::Deserialize, serde::Serialize, Debug, Default, PartialEq)]
+    struct Maps {
+        #[serde(default, deserialize_with = "super::optional")]
+        optional: Option<LiteMap<String, String>>,
+        #[serde(default, deserialize_with = "super::nullable")]
+        required: LiteMap<String, i64>,
+    }
+
+    fn decode(json: &str) -> Maps {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn null_absent_and_empty() {
+        assert_eq!(decode("{}"), Maps::default());
+        assert_eq!(
+            decode(r#"{"optional":null,"required":null}"#),
+            Maps::default()
+        );
+        let m = decode(r#"{"optional":{},"required":{}}"#);
+        assert_eq!(m.optional, Some(LiteMap::new()));
+        assert!(m.required.is_empty());
+    }
+
+    #[test]
+    fn sorted_exactly_sized_last_wins() {
+        let m = decode(r#"{"optional":{"b":"2","a":"1","c":"3","a":"4"},"required":{"x":1}}"#);
+        let optional = m.optional.unwrap();
+        let pairs: Vec<(&str, &str)> = optional
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(pairs, [("a", "4"), ("b", "2"), ("c", "3")]);
+        let store = optional.into_tuple_vec();
+        assert_eq!(store.capacity(), store.len());
+        assert_eq!(m.required.get("x"), Some(&1));
+    }
+
+    #[test]
+    fn encodes_in_key_order() {
+        let m = decode(r#"{"optional":{"z":"1","m":"2"},"required":{"b":2,"a":1}}"#);
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"optional":{"m":"2","z":"1"},"required":{"a":1,"b":2}}"#
+        );
+    }
+
+    #[test]
+    fn rejects_non_objects() {
+        for bad in [
+            r#"{"optional":[["a","b"]]}"#,
+            r#"{"optional":"a"}"#,
+            r#"{"required":{"a":"x"}}"#,
+        ] {
+            assert!(serde_json::from_str::<Maps>(bad).is_err(), "{bad}");
+        }
+    }
+}
