@@ -41,7 +41,9 @@ struct Sizes {
     wq_items: &'static str,
     watch_pods: usize,
     watch_events: usize,
-    informer_pods: &'static [usize],
+    /// (pods, KB of JSON per pod): the figure is for ≈10 KB pods; 2 KB pods keep the
+    /// history of the earlier runs.
+    informer_pods: &'static [(usize, usize)],
     e2e: &'static str,
 }
 
@@ -50,7 +52,7 @@ const FULL: Sizes = Sizes {
     wq_items: "1000000",
     watch_pods: 1000,
     watch_events: 100_000,
-    informer_pods: &[10_000, 50_000],
+    informer_pods: &[(10_000, 2), (50_000, 2), (50_000, 10)],
     e2e: "--count 10000 --gets 2000 --lists 5 --patches 1000",
 };
 
@@ -59,7 +61,7 @@ const SMOKE: Sizes = Sizes {
     wq_items: "20000",
     watch_pods: 100,
     watch_events: 2_000,
-    informer_pods: &[1_000],
+    informer_pods: &[(1_000, 2), (1_000, 10)],
     e2e: "--count 200 --gets 50 --lists 1 --patches 20",
 };
 
@@ -98,12 +100,17 @@ fn variants(scenario: &str, sizes: &Sizes, inputs: &Path) -> Result<Vec<Variant>
         }
         "informer" => {
             let mut v = Vec::new();
-            for &p in sizes.informer_pods {
+            for &(p, kb) in sizes.informer_pods {
                 for mode in ["list", "stream"] {
                     let a = words(&format!("informer --pods {p} --mode {mode}"));
+                    let size = if kb == 2 {
+                        String::new()
+                    } else {
+                        format!("_{kb}kb")
+                    };
                     v.push(Variant {
-                        name: format!("informer_{mode}_{}k", p / 1000),
-                        server: Some(words(&format!("serve --pods {p} --size 2 --events 0"))),
+                        name: format!("informer_{mode}_{}k{size}", p / 1000),
+                        server: Some(words(&format!("serve --pods {p} --size {kb} --events 0"))),
                         args: all(a),
                     });
                 }
