@@ -31,7 +31,9 @@
 //! - `apiVersion`/`kind` are `Option<String>` like Go's embedded `TypeMeta`: a client fills them.
 //! - Every `map[string]…` (labels, a ConfigMap's `data`, resource `limits`) is a
 //!   [`LiteMap`](k8s_apimachinery::LiteMap): a sorted, exactly sized vector of pairs, a fraction
-//!   of a `BTreeMap`'s memory for the few entries such maps hold (see [`k8s_apimachinery::map`]).
+//!   of a `BTreeMap`'s memory for the few entries such maps hold; every string is a
+//!   [`CompactString`](k8s_apimachinery::CompactString), inline up to 24 bytes (see
+//!   [`k8s_apimachinery::map`]). Build them with `"text".into()`.
 //!
 //! Alpha and beta versions are behind the cargo features `alpha` and `beta` (an alpha module
 //! that a stable type uses is always compiled). [`registry`] lists every compiled kind for
@@ -44,11 +46,11 @@
 //! use k8s_api::core::v1::{Container, Pod, PodSpec};
 //!
 //! let pod = Pod {
-//!     api_version: Some(Pod::API_VERSION.to_string()),
-//!     kind: Some(Pod::KIND.to_string()),
+//!     api_version: Some(Pod::API_VERSION.into()),
+//!     kind: Some(Pod::KIND.into()),
 //!     metadata: ObjectMeta {
 //!         name: Some("web".into()),
-//!         labels: Some(LiteMap::from_iter([("app".to_string(), "web".to_string())])),
+//!         labels: Some(LiteMap::from_iter([("app".into(), "web".into())])),
 //!         ..Default::default()
 //!     },
 //!     spec: PodSpec {

@@ -116,7 +116,7 @@ impl DynamicObject {
 
     /// The same object in a namespace.
     pub fn within(mut self, namespace: &str) -> Self {
-        self.metadata.namespace = Some(namespace.to_owned());
+        self.metadata.namespace = Some(namespace.into());
         self
     }
 

@@ -24,6 +24,7 @@ mod time;
 pub mod validation;
 
 pub use api_error::{ApiError, CAUSE_TYPE_UNEXPECTED_SERVER_RESPONSE, StatusReason};
+pub use compact_str::CompactString;
 pub use dynamic::{ApiResource, DynamicObject};
 pub use error::Error;
 pub use gvk::{

@@ -43,13 +43,13 @@
 //! assert_eq!(ConfigMap::scope(), Scope::Namespaced);
 //! ```
 
-use crate::LiteMap;
+use crate::{CompactString, LiteMap};
 
 use crate::{
     GroupVersionKind, GroupVersionResource, ListMeta, ObjectMeta, OwnerReference, Scope, Time,
 };
 
-static EMPTY_MAP: LiteMap<String, String> = LiteMap::new();
+static EMPTY_MAP: LiteMap<CompactString, CompactString> = LiteMap::new();
 
 /// Static identity of a Kubernetes resource type (implemented by every generated top-level type).
 pub trait Resource {
@@ -150,22 +150,22 @@ pub trait Object: Resource + Clone + Send + Sync + 'static {
     }
 
     /// `metadata.labels` (empty when unset).
-    fn labels(&self) -> &LiteMap<String, String> {
+    fn labels(&self) -> &LiteMap<CompactString, CompactString> {
         self.metadata().labels.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// `metadata.annotations` (empty when unset).
-    fn annotations(&self) -> &LiteMap<String, String> {
+    fn annotations(&self) -> &LiteMap<CompactString, CompactString> {
         self.metadata().annotations.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// `metadata.labels`, created empty if unset.
-    fn labels_mut(&mut self) -> &mut LiteMap<String, String> {
+    fn labels_mut(&mut self) -> &mut LiteMap<CompactString, CompactString> {
         self.metadata_mut().labels.get_or_insert_with(LiteMap::new)
     }
 
     /// `metadata.annotations`, created empty if unset.
-    fn annotations_mut(&mut self) -> &mut LiteMap<String, String> {
+    fn annotations_mut(&mut self) -> &mut LiteMap<CompactString, CompactString> {
         self.metadata_mut()
             .annotations
             .get_or_insert_with(LiteMap::new)
@@ -177,7 +177,7 @@ pub trait Object: Resource + Clone + Send + Sync + 'static {
     }
 
     /// `metadata.finalizers` (empty when unset).
-    fn finalizers(&self) -> &[String] {
+    fn finalizers(&self) -> &[CompactString] {
         self.metadata().finalizers.as_deref().unwrap_or(&[])
     }
 

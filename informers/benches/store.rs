@@ -25,12 +25,12 @@ fn objects() -> Vec<Arc<ConfigMap>> {
         .map(|i| {
             Arc::new(ConfigMap {
                 metadata: ObjectMeta {
-                    name: Some(format!("cm-{i:05}")),
-                    namespace: Some(format!("ns-{}", i % 10)),
-                    resource_version: Some(i.to_string()),
+                    name: Some(format!("cm-{i:05}").into()),
+                    namespace: Some(format!("ns-{}", i % 10).into()),
+                    resource_version: Some(i.to_string().into()),
                     ..Default::default()
                 },
-                data: Some(LiteMap::from_iter([("k".to_owned(), "v".repeat(64))])),
+                data: Some(LiteMap::from_iter([("k".into(), "v".repeat(64).into())])),
                 ..Default::default()
             })
         })
@@ -47,9 +47,19 @@ struct DashStore {
 impl DashStore {
     fn add(&self, obj: Arc<ConfigMap>) {
         let key = object_key(obj.as_ref());
-        let ns = obj.metadata.namespace.clone().unwrap_or_default();
+        let ns = obj
+            .metadata
+            .namespace
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned();
         if let Some(old) = self.items.insert(key.clone(), obj) {
-            let old_ns = old.metadata.namespace.clone().unwrap_or_default();
+            let old_ns = old
+                .metadata
+                .namespace
+                .as_deref()
+                .unwrap_or_default()
+                .to_owned();
             if old_ns != ns
                 && let Some(keys) = self.by_namespace.get(&old_ns)
             {

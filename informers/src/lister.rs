@@ -9,7 +9,7 @@
 //! let mut o = DynamicObject::default();
 //! o.metadata = ObjectMeta {
 //!     name: Some("web".into()), namespace: Some("book".into()),
-//!     labels: Some(LiteMap::from_iter([("app".to_string(), "web".to_string())])), ..Default::default()
+//!     labels: Some(LiteMap::from_iter([("app".into(), "web".into())])), ..Default::default()
 //! };
 //! indexer.add(Arc::new(o));
 //! let lister = Lister::new(indexer);
@@ -26,7 +26,9 @@ use k8s_apimachinery::selector::Selector;
 
 use crate::store::{Indexer, NAMESPACE_INDEX};
 
-fn labels_of<K: HasMetadata>(obj: &K) -> &k8s_apimachinery::LiteMap<String, String> {
+fn labels_of<K: HasMetadata>(
+    obj: &K,
+) -> &k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString> {
     obj.object_meta().labels()
 }
 

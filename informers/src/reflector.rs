@@ -448,7 +448,7 @@ where
             };
             sink.apply(delta);
             if rv.is_some() {
-                self.last_rv = rv;
+                self.last_rv = rv.map(Into::into);
             }
         }
         tracing::debug!(events, "watch closed by the server; resuming");

@@ -43,7 +43,13 @@ pub fn object_key<K: HasMetadata + ?Sized>(obj: &K) -> String {
 
 /// The namespace index function.
 fn namespace_index<K: HasMetadata>(obj: &K) -> Vec<String> {
-    vec![obj.object_meta().namespace.clone().unwrap_or_default()]
+    vec![
+        obj.object_meta()
+            .namespace
+            .clone()
+            .unwrap_or_default()
+            .into(),
+    ]
 }
 
 struct Inner<K> {
@@ -306,8 +312,8 @@ mod tests {
         Arc::new(DynamicObject {
             metadata: ObjectMeta {
                 name: Some(name.into()),
-                namespace: (!ns.is_empty()).then(|| ns.to_string()),
-                labels: Some(LiteMap::from_iter([("app".to_string(), app.to_string())])),
+                namespace: (!ns.is_empty()).then(|| ns.to_string()).map(Into::into),
+                labels: Some(LiteMap::from_iter([("app".into(), app.into())])),
                 ..ObjectMeta::default()
             },
             ..DynamicObject::default()
@@ -318,7 +324,7 @@ mod tests {
         o.metadata
             .labels
             .as_ref()
-            .and_then(|l| l.get("app").cloned())
+            .and_then(|l| l.get("app").map(ToString::to_string))
             .into_iter()
             .collect()
     }

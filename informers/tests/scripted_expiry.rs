@@ -135,7 +135,7 @@ fn informer(url: &str, streaming: bool) -> (SharedIndexInformer<ConfigMap>, Dele
         move |d: &DeletedObject<ConfigMap>| {
             let unknown = matches!(d, DeletedObject::FinalStateUnknown { .. });
             let name = d.object().metadata.name.clone().unwrap_or_default();
-            sink.lock().unwrap().push((name, unknown));
+            sink.lock().unwrap().push((name.into(), unknown));
         },
     ));
     (informer, deletes)
@@ -289,7 +289,9 @@ async fn relist_reuses_unchanged_objects() {
     informer.add_event_handler(EventHandlerFuncs::new().on_update(
         move |old: &Arc<ConfigMap>, new: &Arc<ConfigMap>| {
             let name = new.metadata.name.clone().unwrap_or_default();
-            sink.lock().unwrap().push((name, Arc::ptr_eq(old, new)));
+            sink.lock()
+                .unwrap()
+                .push((name.into(), Arc::ptr_eq(old, new)));
         },
     ));
     informer.start();

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_apimachinery::LiteMap;
+use k8s_apimachinery::{CompactString, LiteMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -225,12 +225,12 @@ impl Api {
 
 fn meta(name: &str, ns: Option<&str>) -> ObjectMeta {
     ObjectMeta {
-        name: Some(name.to_string()),
-        namespace: ns.map(str::to_string),
-        labels: Some(LiteMap::from_iter([("app".to_string(), name.to_string())])),
+        name: Some(name.to_string().into()),
+        namespace: ns.map(str::to_string).map(Into::into),
+        labels: Some(LiteMap::from_iter([("app".into(), name.into())])),
         annotations: Some(LiteMap::from_iter([(
-            "k8s-rs.test/note".to_string(),
-            "round trip".to_string(),
+            "k8s-rs.test/note".into(),
+            "round trip".into(),
         )])),
         ..Default::default()
     }
@@ -244,8 +244,8 @@ fn q(s: &str) -> Quantity {
     Quantity::parse(s).unwrap()
 }
 
-fn labels(app: &str) -> Option<LiteMap<String, String>> {
-    Some(LiteMap::from_iter([("app".to_string(), app.to_string())]))
+fn labels(app: &str) -> Option<LiteMap<CompactString, CompactString>> {
+    Some(LiteMap::from_iter([("app".into(), app.into())]))
 }
 
 fn pod_spec(app: &str) -> core::v1::PodSpec {
@@ -281,10 +281,10 @@ fn pod_spec(app: &str) -> core::v1::PodSpec {
             }]),
             resources: ResourceRequirements {
                 limits: Some(LiteMap::from_iter([
-                    ("cpu".to_string(), q("500m")),
-                    ("memory".to_string(), q("64Mi")),
+                    ("cpu".into(), q("500m")),
+                    ("memory".into(), q("64Mi")),
                 ])),
-                requests: Some(LiteMap::from_iter([("cpu".to_string(), q("100m"))])),
+                requests: Some(LiteMap::from_iter([("cpu".into(), q("100m"))])),
                 ..Default::default()
             },
             readiness_probe: Some(Box::new(Probe {
@@ -329,8 +329,8 @@ fn pod_spec(app: &str) -> core::v1::PodSpec {
             ..Default::default()
         }]),
         node_selector: Some(LiteMap::from_iter([(
-            "kubernetes.io/os".to_string(),
-            "linux".to_string(),
+            "kubernetes.io/os".into(),
+            "linux".into(),
         )])),
         tolerations: Some(vec![Toleration {
             key: Some("example.com/dedicated".into()),
@@ -339,7 +339,7 @@ fn pod_spec(app: &str) -> core::v1::PodSpec {
             ..Default::default()
         }]),
         termination_grace_period_seconds: Some(5),
-        hostname: Some(app.to_string()),
+        hostname: Some(app.to_string().into()),
         ..Default::default()
     }
 }
@@ -372,15 +372,12 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &core::v1::ConfigMap {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("settings", ns),
-            data: Some(LiteMap::from_iter([(
-                "a.conf".to_string(),
-                "x = 1\n".to_string(),
-            )])),
+            data: Some(LiteMap::from_iter([("a.conf".into(), "x = 1\n".into())])),
             binary_data: Some(LiteMap::from_iter([(
-                "blob".to_string(),
+                "blob".into(),
                 ByteString(vec![0, 1, 2, 255]),
             )])),
             ..Default::default()
@@ -393,26 +390,23 @@ async fn typed_objects_round_trip_through_the_server() {
         .create(
             ns,
             &core::v1::Secret {
-                api_version,
-                kind,
+                api_version: api_version.map(Into::into),
+                kind: kind.map(Into::into),
                 metadata: meta("creds", ns),
                 type_: Some("Opaque".into()),
                 data: Some(LiteMap::from_iter([(
-                    "password".to_string(),
+                    "password".into(),
                     ByteString::from("s3cr3t"),
                 )])),
-                string_data: Some(LiteMap::from_iter([(
-                    "user".to_string(),
-                    "admin".to_string(),
-                )])),
+                string_data: Some(LiteMap::from_iter([("user".into(), "admin".into())])),
                 ..Default::default()
             },
         )
         .await;
     let data = secret.data.unwrap();
-    assert_eq!(data[&"password".to_string()].as_bytes(), b"s3cr3t");
+    assert_eq!(data.get("password").unwrap().as_bytes(), b"s3cr3t");
     assert_eq!(
-        data[&"user".to_string()].as_bytes(),
+        data.get("user").unwrap().as_bytes(),
         b"admin",
         "stringData is folded into data"
     );
@@ -422,8 +416,8 @@ async fn typed_objects_round_trip_through_the_server() {
         .create(
             ns,
             &core::v1::Pod {
-                api_version,
-                kind,
+                api_version: api_version.map(Into::into),
+                kind: kind.map(Into::into),
                 metadata: meta("web", ns),
                 spec: pod_spec("web"),
                 ..Default::default()
@@ -432,8 +426,14 @@ async fn typed_objects_round_trip_through_the_server() {
         .await;
     assert_eq!(pod.status.phase.as_deref(), Some("Pending"));
     assert_eq!(
-        pod.spec.containers[0].resources.limits.as_ref().unwrap()[&"cpu".to_string()],
-        q("500m")
+        pod.spec.containers[0]
+            .resources
+            .limits
+            .as_ref()
+            .unwrap()
+            .get("cpu")
+            .unwrap(),
+        &q("500m")
     );
 
     let (api_version, kind) = typed::<core::v1::Service>();
@@ -441,8 +441,8 @@ async fn typed_objects_round_trip_through_the_server() {
         .create(
             ns,
             &core::v1::Service {
-                api_version,
-                kind,
+                api_version: api_version.map(Into::into),
+                kind: kind.map(Into::into),
                 metadata: meta("web", ns),
                 spec: core::v1::ServiceSpec {
                     selector: labels("web"),
@@ -469,8 +469,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &core::v1::ServiceAccount {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("robot", ns),
             automount_service_account_token: Some(false),
             ..Default::default()
@@ -482,13 +482,13 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &core::v1::PersistentVolumeClaim {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("data", ns),
             spec: core::v1::PersistentVolumeClaimSpec {
                 access_modes: Some(vec!["ReadWriteOnce".into()]),
                 resources: core::v1::VolumeResourceRequirements {
-                    requests: Some(LiteMap::from_iter([("storage".to_string(), q("1Gi"))])),
+                    requests: Some(LiteMap::from_iter([("storage".into(), q("1Gi"))])),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -502,13 +502,13 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &core::v1::Event {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("web.1", ns),
             involved_object: core::v1::ObjectReference {
                 kind: Some("Pod".into()),
                 name: Some("web".into()),
-                namespace: ns.map(str::to_string),
+                namespace: ns.map(str::to_string).map(Into::into),
                 ..Default::default()
             },
             reason: Some("Tested".into()),
@@ -526,8 +526,8 @@ async fn typed_objects_round_trip_through_the_server() {
         .create(
             ns,
             &apps::v1::Deployment {
-                api_version,
-                kind,
+                api_version: api_version.map(Into::into),
+                kind: kind.map(Into::into),
                 metadata: meta("web", ns),
                 spec: apps::v1::DeploymentSpec {
                     replicas: Some(2),
@@ -552,8 +552,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &apps::v1::StatefulSet {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("db", ns),
             spec: apps::v1::StatefulSetSpec {
                 service_name: Some("db".into()),
@@ -567,7 +567,7 @@ async fn typed_objects_round_trip_through_the_server() {
                     spec: core::v1::PersistentVolumeClaimSpec {
                         access_modes: Some(vec!["ReadWriteOnce".into()]),
                         resources: core::v1::VolumeResourceRequirements {
-                            requests: Some(LiteMap::from_iter([("storage".to_string(), q("2Gi"))])),
+                            requests: Some(LiteMap::from_iter([("storage".into(), q("2Gi"))])),
                             ..Default::default()
                         },
                         ..Default::default()
@@ -598,8 +598,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &batch::v1::Job {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("once", ns),
             spec: job_spec("once"),
             ..Default::default()
@@ -610,8 +610,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &batch::v1::CronJob {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("nightly", ns),
             spec: batch::v1::CronJobSpec {
                 schedule: "0 3 * * *".into(),
@@ -636,8 +636,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &networking::v1::Ingress {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("web", ns),
             spec: networking::v1::IngressSpec {
                 ingress_class_name: Some("nginx".into()),
@@ -674,8 +674,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &networking::v1::NetworkPolicy {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("deny", ns),
             spec: networking::v1::NetworkPolicySpec {
                 pod_selector: selector("web"),
@@ -699,11 +699,11 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &rbac::v1::Role {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("reader", ns),
             rules: Some(vec![rbac::v1::PolicyRule {
-                api_groups: Some(vec![String::new()]),
+                api_groups: Some(vec![String::new().into()]),
                 resources: Some(vec!["pods".into(), "configmaps".into()]),
                 verbs: vec!["get".into(), "list".into(), "watch".into()],
                 ..Default::default()
@@ -715,8 +715,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &rbac::v1::RoleBinding {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("reader", ns),
             role_ref: rbac::v1::RoleRef {
                 api_group: Some("rbac.authorization.k8s.io".into()),
@@ -726,7 +726,7 @@ async fn typed_objects_round_trip_through_the_server() {
             subjects: Some(vec![rbac::v1::Subject {
                 kind: "ServiceAccount".into(),
                 name: "robot".into(),
-                namespace: ns.map(str::to_string),
+                namespace: ns.map(str::to_string).map(Into::into),
                 ..Default::default()
             }]),
         },
@@ -740,8 +740,8 @@ async fn typed_objects_round_trip_through_the_server() {
         .create(
             ns,
             &coordination::v1::Lease {
-                api_version,
-                kind,
+                api_version: api_version.map(Into::into),
+                kind: kind.map(Into::into),
                 metadata: meta("leader", ns),
                 spec: coordination::v1::LeaseSpec {
                     holder_identity: Some("me".into()),
@@ -764,8 +764,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &events::v1::Event {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("web.2", ns),
             event_time: Some(now),
             reporting_controller: Some("k8s-rs.test/roundtrip".into()),
@@ -777,7 +777,7 @@ async fn typed_objects_round_trip_through_the_server() {
             regarding: core::v1::ObjectReference {
                 kind: Some("Pod".into()),
                 name: Some("web".into()),
-                namespace: ns.map(str::to_string),
+                namespace: ns.map(str::to_string).map(Into::into),
                 ..Default::default()
             },
             ..Default::default()
@@ -790,8 +790,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &autoscaling::v2::HorizontalPodAutoscaler {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("web", ns),
             spec: autoscaling::v2::HorizontalPodAutoscalerSpec {
                 scale_target_ref: autoscaling::v2::CrossVersionObjectReference {
@@ -823,8 +823,8 @@ async fn typed_objects_round_trip_through_the_server() {
     api.create(
         ns,
         &policy::v1::PodDisruptionBudget {
-            api_version,
-            kind,
+            api_version: api_version.map(Into::into),
+            kind: kind.map(Into::into),
             metadata: meta("web", ns),
             spec: policy::v1::PodDisruptionBudgetSpec {
                 min_available: Some(IntOrString::from("50%")),
@@ -861,7 +861,7 @@ async fn custom_resource_definition_round_trips() {
         required: Some(vec!["size".into()]),
         properties: Some(LiteMap::from_iter([
             (
-                "size".to_string(),
+                "size".into(),
                 JSONSchemaProps {
                     minimum: Some(1.0),
                     maximum: Some(10.0),
@@ -870,14 +870,14 @@ async fn custom_resource_definition_round_trips() {
                 },
             ),
             (
-                "port".to_string(),
+                "port".into(),
                 JSONSchemaProps {
                     x_kubernetes_int_or_string: Some(true),
                     ..Default::default()
                 },
             ),
             (
-                "tags".to_string(),
+                "tags".into(),
                 JSONSchemaProps {
                     items: Some(Box::new(JSONSchemaPropsOrArray::Schema(prop("string")))),
                     x_kubernetes_list_type: Some("set".into()),
@@ -885,7 +885,7 @@ async fn custom_resource_definition_round_trips() {
                 },
             ),
             (
-                "labels".to_string(),
+                "labels".into(),
                 JSONSchemaProps {
                     additional_properties: Some(Box::new(JSONSchemaPropsOrBool::Schema(prop(
                         "string",
@@ -894,14 +894,14 @@ async fn custom_resource_definition_round_trips() {
                 },
             ),
             (
-                "extra".to_string(),
+                "extra".into(),
                 JSONSchemaProps {
                     x_kubernetes_preserve_unknown_fields: Some(true),
                     ..prop("object")
                 },
             ),
             (
-                "template".to_string(),
+                "template".into(),
                 JSONSchemaProps {
                     x_kubernetes_embedded_resource: Some(true),
                     x_kubernetes_preserve_unknown_fields: Some(true),
@@ -909,7 +909,7 @@ async fn custom_resource_definition_round_trips() {
                 },
             ),
             (
-                "mode".to_string(),
+                "mode".into(),
                 JSONSchemaProps {
                     enum_: Some(vec![json!("fast"), json!("slow")]),
                     ..prop("string")
@@ -928,7 +928,7 @@ async fn custom_resource_definition_round_trips() {
         kind: Some(CustomResourceDefinition::KIND.into()),
         metadata: meta(&name, None),
         spec: CustomResourceDefinitionSpec {
-            group: group.clone(),
+            group: group.clone().into(),
             names: CustomResourceDefinitionNames {
                 plural: "widgets".into(),
                 singular: Some("widget".into()),
@@ -945,7 +945,7 @@ async fn custom_resource_definition_round_trips() {
                 schema: Some(Box::new(CustomResourceValidation {
                     open_apiv3_schema: Some(Box::new(JSONSchemaProps {
                         type_: Some("object".into()),
-                        properties: Some(LiteMap::from_iter([("spec".to_string(), spec_schema)])),
+                        properties: Some(LiteMap::from_iter([("spec".into(), spec_schema)])),
                         ..Default::default()
                     })),
                 })),
@@ -1186,8 +1186,8 @@ async fn list_objects_decode() {
         .iter()
         .filter_map(|n| n.metadata.name.clone())
         .collect();
-    assert!(names.contains(&"default".to_string()), "{names:?}");
-    assert!(names.contains(&env.namespace().to_string()));
+    assert!(names.iter().any(|n| n == "default"), "{names:?}");
+    assert!(names.iter().any(|n| n == env.namespace()));
     assert_eq!(list.into_items().len(), names.len());
 }
 

@@ -116,7 +116,7 @@ async fn configmap_and_namespace_round_trip_byte_for_byte() {
     let created = create_configmap(&env, "cm1", &[("app", "web"), ("tier", "front")]).await;
     let cm: ConfigMap = assert_byte_round_trip("created ConfigMap", &created);
     assert_eq!(
-        cm.metadata.labels().get("app").map(String::as_str),
+        cm.metadata.labels().get("app").map(|v| v.as_str()),
         Some("web")
     );
     assert!(cm.metadata.creation_timestamp.is_some());

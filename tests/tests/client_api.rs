@@ -46,7 +46,7 @@ async fn crud_and_typed_errors() {
         Api::namespaced_with(admin(env.plane()), env.namespace(), &configmaps());
 
     let mut obj = cm("settings", json!({"a": "1"}));
-    obj.metadata.labels = Some(LiteMap::from_iter([("app".to_string(), "web".to_string())]));
+    obj.metadata.labels = Some(LiteMap::from_iter([("app".into(), "web".into())]));
     let created = api.create(&obj, &CreateOptions::default()).await.unwrap();
     assert_eq!(created.metadata.namespace.as_deref(), Some(env.namespace()));
     let rv1 = created.metadata.resource_version.clone().unwrap();
@@ -122,7 +122,7 @@ async fn crud_and_typed_errors() {
         .await
         .unwrap();
     assert_eq!(
-        one.metadata.labels().get("app").map(String::as_str),
+        one.metadata.labels().get("app").map(|v| v.as_str()),
         Some("web")
     );
 
@@ -250,7 +250,7 @@ async fn watch_from_a_compacted_version_is_gone() {
     let api: Api<DynamicObject> = Api::namespaced_with(admin(&info), &ns, &configmaps());
     let outcome = api
         .watch(&ListOptions {
-            resource_version: Some(old_rv),
+            resource_version: Some(old_rv.into()),
             timeout_seconds: Some(10),
             ..ListOptions::default()
         })
@@ -294,7 +294,7 @@ async fn server_side_apply_conflicts_and_force() {
         .flatten()
         .filter_map(|m| m.manager.clone())
         .collect();
-    assert!(managers.contains(&"bob".to_string()), "{managers:?}");
+    assert!(managers.iter().any(|m| m == "bob"), "{managers:?}");
 }
 
 #[tokio::test]

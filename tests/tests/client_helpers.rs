@@ -226,11 +226,19 @@ async fn json_patches_with_escaped_paths() {
         .await
         .unwrap();
     assert_eq!(
-        patched.metadata.labels.as_ref().unwrap()[&"app.kubernetes.io/name".to_string()],
+        patched
+            .metadata
+            .labels()
+            .get("app.kubernetes.io/name")
+            .unwrap(),
         "web"
     );
     assert_eq!(
-        patched.metadata.annotations.as_ref().unwrap()[&"example.com/owner".to_string()],
+        patched
+            .metadata
+            .annotations()
+            .get("example.com/owner")
+            .unwrap(),
         "me"
     );
     assert_eq!(patched.data["data"], json!({"n": "5", "copy": "5"}));

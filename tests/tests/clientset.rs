@@ -4,7 +4,7 @@
 //! subresource, cluster-scoped accessors, `""` as all namespaces, and
 //! `factory.core_v1().config_maps().informer()` / `.lister()`.
 
-use k8s_apimachinery::LiteMap;
+use k8s_apimachinery::{CompactString, LiteMap};
 use std::time::Duration;
 
 use k8s_api::apps::v1::{Deployment, DeploymentSpec};
@@ -30,11 +30,11 @@ fn admin_config(plane: &PlaneInfo) -> Config {
     config
 }
 
-fn labels(pairs: &[(&str, &str)]) -> Option<LiteMap<String, String>> {
+fn labels(pairs: &[(&str, &str)]) -> Option<LiteMap<CompactString, CompactString>> {
     Some(
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect(),
     )
 }
@@ -65,7 +65,13 @@ fn pod_spec() -> PodSpec {
 fn names<K: k8s_apimachinery::HasMetadata>(items: &[K]) -> Vec<String> {
     items
         .iter()
-        .map(|o| o.object_meta().name.clone().unwrap_or_default())
+        .map(|o| {
+            o.object_meta()
+                .name
+                .as_deref()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect()
 }
 

@@ -244,7 +244,7 @@ async fn the_caller_never_blocks_on_a_dead_server() {
     let objects: Vec<ConfigMap> = (0..1500)
         .map(|i| ConfigMap {
             metadata: ObjectMeta {
-                name: Some(format!("cm-{i}")),
+                name: Some(format!("cm-{i}").into()),
                 namespace: Some("somewhere".into()),
                 ..ObjectMeta::default()
             },

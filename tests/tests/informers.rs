@@ -33,7 +33,7 @@ fn admin(plane: &PlaneInfo) -> HttpClient {
 fn cm(name: &str, v: &str) -> ConfigMap {
     ConfigMap {
         metadata: ObjectMeta::named(name),
-        data: Some(LiteMap::from_iter([("v".to_string(), v.to_string())])),
+        data: Some(LiteMap::from_iter([("v".into(), v.into())])),
         ..ConfigMap::default()
     }
 }
@@ -51,6 +51,7 @@ fn value(o: &ConfigMap) -> String {
         .as_ref()
         .and_then(|d| d.get("v").cloned())
         .unwrap_or_default()
+        .into()
 }
 
 fn mirror_handler(m: Arc<Mirror>) -> EventHandlerFuncs<ConfigMap> {
@@ -62,7 +63,7 @@ fn mirror_handler(m: Arc<Mirror>) -> EventHandlerFuncs<ConfigMap> {
                 .lock()
                 .unwrap()
                 .push(format!("add {name}={}", value(o)));
-            a.state.lock().unwrap().insert(name, value(o));
+            a.state.lock().unwrap().insert(name.into(), value(o));
         })
         .on_update(move |_, o| {
             let name = o.metadata.name.clone().unwrap();
@@ -70,7 +71,7 @@ fn mirror_handler(m: Arc<Mirror>) -> EventHandlerFuncs<ConfigMap> {
                 .lock()
                 .unwrap()
                 .push(format!("update {name}={}", value(o)));
-            u.state.lock().unwrap().insert(name, value(o));
+            u.state.lock().unwrap().insert(name.into(), value(o));
         })
         .on_delete(move |d_obj| {
             let name = d_obj.object().metadata.name.clone().unwrap();
@@ -78,7 +79,7 @@ fn mirror_handler(m: Arc<Mirror>) -> EventHandlerFuncs<ConfigMap> {
                 d.final_state_unknown.lock().unwrap().push(key.clone());
             }
             d.log.lock().unwrap().push(format!("delete {name}"));
-            d.state.lock().unwrap().remove(&name);
+            d.state.lock().unwrap().remove(name.as_str());
         })
 }
 
@@ -88,7 +89,7 @@ async fn server_state(api: &Api<ConfigMap>) -> BTreeMap<String, String> {
         .unwrap()
         .items
         .iter()
-        .map(|o| (o.metadata.name.clone().unwrap(), value(o)))
+        .map(|o| (o.metadata.name.as_deref().unwrap().to_owned(), value(o)))
         .collect()
 }
 
@@ -97,7 +98,7 @@ fn store_state(informer: &SharedIndexInformer<ConfigMap>) -> BTreeMap<String, St
         .indexer()
         .list()
         .iter()
-        .map(|o| (o.metadata.name.clone().unwrap(), value(o)))
+        .map(|o| (o.metadata.name.as_deref().unwrap().to_owned(), value(o)))
         .collect()
 }
 
@@ -239,7 +240,7 @@ async fn late_handler_gets_the_current_state_and_slow_handlers_do_not_block() {
             m.state
                 .lock()
                 .unwrap()
-                .insert(o.metadata.name.clone().unwrap(), value(o));
+                .insert(o.metadata.name.clone().unwrap().into(), value(o));
         }
     }));
     api.create(&cm("live", "1"), &CreateOptions::default())

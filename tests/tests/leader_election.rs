@@ -121,7 +121,7 @@ async fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> boo
 async fn lease(api: &Api<Lease>) -> (Option<String>, Option<i32>, Option<i32>) {
     let l = api.get(LEASE, &GetOptions::default()).await.unwrap();
     (
-        l.spec.holder_identity,
+        l.spec.holder_identity.map(Into::into),
         l.spec.lease_transitions,
         l.spec.lease_duration_seconds,
     )

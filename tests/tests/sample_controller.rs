@@ -94,7 +94,7 @@ async fn event_reasons(client: &HttpClient, ns: &str, foo: &str) -> Vec<String> 
         .items
         .into_iter()
         .filter(|e| e.regarding.name.as_deref() == Some(foo))
-        .filter_map(|e| e.reason)
+        .filter_map(|e| e.reason.map(String::from))
         .collect()
 }
 
@@ -372,6 +372,7 @@ async fn holder(client: &HttpClient, ns: &str) -> Option<String> {
         .ok()
         .and_then(|l| l.spec.holder_identity)
         .filter(|h| !h.is_empty())
+        .map(Into::into)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -216,7 +216,7 @@ fn step(what: &str) {
 async fn ensure_namespace(client: &HttpClient) -> Result<()> {
     let ns = Namespace {
         metadata: ObjectMeta {
-            name: Some(NAMESPACE.to_owned()),
+            name: Some(NAMESPACE.to_owned().into()),
             ..Default::default()
         },
         ..Default::default()
@@ -245,7 +245,7 @@ async fn print_events(client: &HttpClient, instance: &str) -> Result<()> {
         }
         let count = e.series.as_ref().map_or(1, |s| i64::from(s.count));
         *by_reason
-            .entry(e.reason.clone().unwrap_or_default())
+            .entry(e.reason.clone().unwrap_or_default().into())
             .or_default() += count;
     }
     let summary: Vec<String> = by_reason.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
@@ -307,7 +307,7 @@ impl View {
                     .unwrap_or_default();
                 let d = by_name.get(deployment.as_str());
                 Row {
-                    foo: f.metadata.name.clone().unwrap_or_default(),
+                    foo: f.metadata.name.clone().unwrap_or_default().into(),
                     desired: f.spec.as_ref().and_then(|s| s.replicas),
                     actual: d.and_then(|d| d.spec.replicas),
                     status: f.status.as_ref().and_then(|s| s.deployment_replicas),
@@ -315,7 +315,7 @@ impl View {
                         d.metadata.controller_ref().is_some_and(|r| r.refers_to(f))
                     }),
                     deleting: f.metadata.deletion_timestamp.is_some(),
-                    deployment,
+                    deployment: deployment.into(),
                 }
             })
             .collect();

@@ -18,10 +18,10 @@ pub mod v1 {
     pub struct Widget {
         /// APIVersion defines the versioned schema of this representation of an object.
         #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-        pub api_version: Option<String>,
+        pub api_version: Option<k8s_api::apimachinery::CompactString>,
         /// Kind is a string value representing the REST resource this object represents.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub kind: Option<String>,
+        pub kind: Option<k8s_api::apimachinery::CompactString>,
         /// Standard object's metadata.
         #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable")]
         pub metadata: k8s_api::apimachinery::ObjectMeta,
@@ -64,13 +64,13 @@ pub mod v1 {
     pub struct WidgetList {
         /// APIVersion defines the versioned schema of this representation of an object.
         #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-        pub api_version: Option<String>,
+        pub api_version: Option<k8s_api::apimachinery::CompactString>,
         /// The `Widget` objects.
         #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable_vec")]
         pub items: Vec<Widget>,
         /// Kind is a string value representing the REST resource this object represents.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub kind: Option<String>,
+        pub kind: Option<k8s_api::apimachinery::CompactString>,
         /// Standard list metadata.
         #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable")]
         pub metadata: k8s_api::apimachinery::ListMeta,
@@ -102,10 +102,15 @@ pub mod v1 {
             default,
             deserialize_with = "k8s_api::serde_helpers::optional_map"
         )]
-        pub labels: Option<k8s_api::apimachinery::LiteMap<String, String>>,
+        pub labels: Option<
+            k8s_api::apimachinery::LiteMap<
+                k8s_api::apimachinery::CompactString,
+                k8s_api::apimachinery::CompactString,
+            >,
+        >,
         /// `mode` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub mode: Option<String>,
+        pub mode: Option<k8s_api::apimachinery::CompactString>,
         /// Anything at all.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub payload: Option<serde_json::Value>,
@@ -140,7 +145,7 @@ pub mod v1 {
         pub limits: Option<Box<WidgetSpecPortsLimits>>,
         /// `name` (the spec gives no description).
         #[serde(default)]
-        pub name: String,
+        pub name: k8s_api::apimachinery::CompactString,
         /// `port` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub port: Option<k8s_api::apimachinery::IntOrString>,
@@ -164,7 +169,7 @@ pub mod v1 {
         pub conditions: Option<Vec<WidgetStatusConditions>>,
         /// `phase` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub phase: Option<String>,
+        pub phase: Option<k8s_api::apimachinery::CompactString>,
         /// `replicas` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub replicas: Option<i32>,
@@ -177,12 +182,12 @@ pub mod v1 {
         pub last_transition_time: Option<k8s_api::apimachinery::Time>,
         /// `message` (the spec gives no description).
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub message: Option<String>,
+        pub message: Option<k8s_api::apimachinery::CompactString>,
         /// `status` (the spec gives no description).
         #[serde(default)]
-        pub status: String,
+        pub status: k8s_api::apimachinery::CompactString,
         /// `type` (the spec gives no description).
         #[serde(rename = "type", default)]
-        pub type_: String,
+        pub type_: k8s_api::apimachinery::CompactString,
     }
 }

@@ -1,6 +1,6 @@
 //! `ObjectMeta` and the types embedded in it.
 
-use crate::LiteMap;
+use crate::{CompactString, LiteMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -12,10 +12,10 @@ use crate::Time;
 pub struct TypeMeta {
     /// The kind, e.g. `Pod`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<CompactString>,
     /// The `apiVersion`, e.g. `apps/v1`.
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<CompactString>,
 }
 
 /// Metadata every persisted object has (`metav1.ObjectMeta`).
@@ -30,7 +30,7 @@ pub struct TypeMeta {
 ///     r#"{"name":"web","namespace":"prod","labels":{"app":"web"},"resourceVersion":"42"}"#,
 /// )?;
 /// assert_eq!(meta.name.as_deref(), Some("web"));
-/// assert_eq!(meta.labels().get("app").map(String::as_str), Some("web"));
+/// assert_eq!(meta.labels().get("app").map(|v| v.as_str()), Some("web"));
 /// assert_eq!(
 ///     serde_json::to_string(&meta)?,
 ///     r#"{"name":"web","namespace":"prod","resourceVersion":"42","labels":{"app":"web"}}"#
@@ -44,22 +44,22 @@ pub struct TypeMeta {
 pub struct ObjectMeta {
     /// Unique name within the namespace.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Prefix from which the server generates a unique name when `name` is unset.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub generate_name: Option<String>,
+    pub generate_name: Option<CompactString>,
     /// The namespace; unset for cluster-scoped objects.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<CompactString>,
     /// Deprecated; no longer set by the server.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// Server-assigned unique id.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<CompactString>,
     /// Opaque version for optimistic concurrency and watches.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<CompactString>,
     /// Sequence number of the desired state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generation: Option<i64>,
@@ -78,14 +78,14 @@ pub struct ObjectMeta {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::map::optional"
     )]
-    pub labels: Option<LiteMap<String, String>>,
+    pub labels: Option<LiteMap<CompactString, CompactString>>,
     /// Annotations (non-identifying key/value pairs).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::map::optional"
     )]
-    pub annotations: Option<LiteMap<String, String>>,
+    pub annotations: Option<LiteMap<CompactString, CompactString>>,
     /// Objects this object depends on.
     #[serde(
         default,
@@ -99,7 +99,7 @@ pub struct ObjectMeta {
         deserialize_with = "crate::serde_util::optional_vec",
         skip_serializing_if = "Option::is_none"
     )]
-    pub finalizers: Option<Vec<String>>,
+    pub finalizers: Option<Vec<CompactString>>,
     /// Which managers own which fields (server-side apply).
     #[serde(
         default,
@@ -109,11 +109,11 @@ pub struct ObjectMeta {
     pub managed_fields: Option<Vec<ManagedFieldsEntry>>,
 }
 
-static EMPTY_MAP: LiteMap<String, String> = LiteMap::new();
+static EMPTY_MAP: LiteMap<CompactString, CompactString> = LiteMap::new();
 
 impl ObjectMeta {
     /// Metadata with just a name.
-    pub fn named(name: impl Into<String>) -> Self {
+    pub fn named(name: impl Into<CompactString>) -> Self {
         Self {
             name: Some(name.into()),
             ..Self::default()
@@ -121,7 +121,7 @@ impl ObjectMeta {
     }
 
     /// Metadata with a namespace and a name.
-    pub fn namespaced(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn namespaced(namespace: impl Into<CompactString>, name: impl Into<CompactString>) -> Self {
         Self {
             name: Some(name.into()),
             namespace: Some(namespace.into()),
@@ -130,22 +130,22 @@ impl ObjectMeta {
     }
 
     /// The labels (empty when unset).
-    pub fn labels(&self) -> &LiteMap<String, String> {
+    pub fn labels(&self) -> &LiteMap<CompactString, CompactString> {
         self.labels.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// The annotations (empty when unset).
-    pub fn annotations(&self) -> &LiteMap<String, String> {
+    pub fn annotations(&self) -> &LiteMap<CompactString, CompactString> {
         self.annotations.as_ref().unwrap_or(&EMPTY_MAP)
     }
 
     /// The labels, created empty if unset.
-    pub fn labels_mut(&mut self) -> &mut LiteMap<String, String> {
+    pub fn labels_mut(&mut self) -> &mut LiteMap<CompactString, CompactString> {
         self.labels.get_or_insert_with(LiteMap::new)
     }
 
     /// The annotations, created empty if unset.
-    pub fn annotations_mut(&mut self) -> &mut LiteMap<String, String> {
+    pub fn annotations_mut(&mut self) -> &mut LiteMap<CompactString, CompactString> {
         self.annotations.get_or_insert_with(LiteMap::new)
     }
 
@@ -175,16 +175,16 @@ impl ObjectMeta {
 pub struct OwnerReference {
     /// API version of the owner.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: CompactString,
     /// Kind of the owner.
     #[serde(default)]
-    pub kind: String,
+    pub kind: CompactString,
     /// Name of the owner.
     #[serde(default)]
-    pub name: String,
+    pub name: CompactString,
     /// UID of the owner.
     #[serde(default)]
-    pub uid: String,
+    pub uid: CompactString,
     /// `true` if the owner is the managing controller.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub controller: Option<bool>,
@@ -225,8 +225,8 @@ impl OwnerReference {
     pub fn controller_of<K: crate::Resource + crate::HasMetadata>(owner: &K) -> Self {
         let meta = owner.object_meta();
         OwnerReference {
-            api_version: K::API_VERSION.to_owned(),
-            kind: K::KIND.to_owned(),
+            api_version: K::API_VERSION.into(),
+            kind: K::KIND.into(),
             name: meta.name.clone().unwrap_or_default(),
             uid: meta.uid.clone().unwrap_or_default(),
             controller: Some(true),
@@ -249,25 +249,25 @@ impl OwnerReference {
 pub struct ManagedFieldsEntry {
     /// The manager's name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub manager: Option<String>,
+    pub manager: Option<CompactString>,
     /// `Apply` or `Update`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
+    pub operation: Option<CompactString>,
     /// The API version the fields were set in.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<CompactString>,
     /// When the entry last changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Time>,
     /// The format of `fieldsV1`; only `FieldsV1` exists.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields_type: Option<String>,
+    pub fields_type: Option<CompactString>,
     /// The owned field set.
     #[serde(rename = "fieldsV1", skip_serializing_if = "Option::is_none")]
     pub fields_v1: Option<FieldsV1>,
     /// The subresource the fields were set through (`status`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subresource: Option<String>,
+    pub subresource: Option<CompactString>,
 }
 
 pub use super::fields_v1::FieldsV1;

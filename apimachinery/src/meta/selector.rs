@@ -1,6 +1,6 @@
 //! Structured selectors as they appear in object specs.
 
-use crate::LiteMap;
+use crate::{CompactString, LiteMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ pub struct LabelSelector {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::map::optional"
     )]
-    pub match_labels: Option<LiteMap<String, String>>,
+    pub match_labels: Option<LiteMap<CompactString, CompactString>>,
     /// Set-based requirements.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub match_expressions: Option<Vec<LabelSelectorRequirement>>,
@@ -27,13 +27,13 @@ pub struct LabelSelector {
 pub struct LabelSelectorRequirement {
     /// The label key.
     #[serde(default)]
-    pub key: String,
+    pub key: CompactString,
     /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
     #[serde(default)]
-    pub operator: String,
+    pub operator: CompactString,
     /// The values for `In`/`NotIn`; empty for `Exists`/`DoesNotExist`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<String>>,
+    pub values: Option<Vec<CompactString>>,
 }
 
 /// One requirement of a structured field selector (`metav1.FieldSelectorRequirement`).
@@ -41,11 +41,11 @@ pub struct LabelSelectorRequirement {
 pub struct FieldSelectorRequirement {
     /// The field path.
     #[serde(default)]
-    pub key: String,
+    pub key: CompactString,
     /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
     #[serde(default)]
-    pub operator: String,
+    pub operator: CompactString,
     /// The values for `In`/`NotIn`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<String>>,
+    pub values: Option<Vec<CompactString>>,
 }

@@ -62,9 +62,9 @@ pub trait Fields {
     fn field(&self, name: &str) -> Option<&str>;
 }
 
-impl Fields for crate::LiteMap<String, String> {
+impl Fields for crate::LiteMap<crate::CompactString, crate::CompactString> {
     fn field(&self, name: &str) -> Option<&str> {
-        self.get(name).map(String::as_str)
+        self.get(name).map(crate::CompactString::as_str)
     }
 }
 

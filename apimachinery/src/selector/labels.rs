@@ -27,9 +27,9 @@ impl LabelMap for BTreeMap<String, String> {
     }
 }
 
-impl LabelMap for crate::LiteMap<String, String> {
+impl LabelMap for crate::LiteMap<crate::CompactString, crate::CompactString> {
     fn label(&self, key: &str) -> Option<&str> {
-        self.get(key).map(String::as_str)
+        self.get(key).map(crate::CompactString::as_str)
     }
 }
 
@@ -212,9 +212,9 @@ impl Requirement {
             Operator::GreaterThan | Operator::LessThan => return None,
         };
         Some(LabelSelectorRequirement {
-            key: self.key.clone(),
-            operator: op.to_owned(),
-            values,
+            key: self.key.clone().into(),
+            operator: op.into(),
+            values: values.map(|v| v.into_iter().map(Into::into).collect()),
         })
     }
 }

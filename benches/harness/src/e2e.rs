@@ -69,7 +69,7 @@ pub fn setup(flags: &Flags) -> Result<()> {
                 async move {
                     let cm = ConfigMap {
                         metadata: ObjectMeta::named(name(i)),
-                        data: Some(LiteMap::from_iter([("key".to_string(), "x".repeat(512))])),
+                        data: Some(LiteMap::from_iter([("key".into(), "x".repeat(512).into())])),
                         ..ConfigMap::default()
                     };
                     match api.create(&cm, &CreateOptions::default()).await {

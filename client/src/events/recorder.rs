@@ -117,8 +117,8 @@ pub fn dynamic_object_reference(obj: &DynamicObject) -> ObjectReference {
 fn meta_reference(meta: &ObjectMeta, kind: &str, api_version: &str) -> ObjectReference {
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
     ObjectReference {
-        kind: non_empty(kind),
-        api_version: non_empty(api_version),
+        kind: non_empty(kind).map(Into::into),
+        api_version: non_empty(api_version).map(Into::into),
         namespace: meta.namespace.clone().filter(|s| !s.is_empty()),
         name: meta.name.clone(),
         uid: meta.uid.clone(),
@@ -285,23 +285,23 @@ impl Recorder {
             .namespace
             .clone()
             .filter(|ns| !ns.is_empty())
-            .unwrap_or_else(|| "default".to_string());
+            .unwrap_or_else(|| "default".into());
         Event {
             metadata: ObjectMeta {
-                name: Some(format!("{regarding_name}.{:x}", unique_nanos(now))),
+                name: Some(format!("{regarding_name}.{:x}", unique_nanos(now)).into()),
                 namespace: Some(namespace),
                 ..ObjectMeta::default()
             },
             event_time: Some(now),
             series: None,
-            reporting_controller: Some(self.controller.to_string()),
-            reporting_instance: Some(self.instance.to_string()),
-            action: Some(e.action),
-            reason: Some(e.reason),
+            reporting_controller: Some(self.controller.as_ref().into()),
+            reporting_instance: Some(self.instance.as_ref().into()),
+            action: Some(e.action.into()),
+            reason: Some(e.reason.into()),
             regarding: e.regarding,
             related: e.related.map(Box::new),
-            note: Some(truncate(e.note, MAX_NOTE_LENGTH)),
-            type_: Some(e.type_.as_str().to_string()),
+            note: Some(truncate(e.note, MAX_NOTE_LENGTH).into()),
+            type_: Some(e.type_.as_str().into()),
             ..Event::default()
         }
     }

@@ -31,13 +31,13 @@ struct RefKey {
 impl From<&ObjectReference> for RefKey {
     fn from(r: &ObjectReference) -> Self {
         RefKey {
-            kind: r.kind.clone(),
-            namespace: r.namespace.clone(),
-            name: r.name.clone(),
-            uid: r.uid.clone(),
-            api_version: r.api_version.clone(),
-            resource_version: r.resource_version.clone(),
-            field_path: r.field_path.clone(),
+            kind: r.kind.clone().map(Into::into),
+            namespace: r.namespace.clone().map(Into::into),
+            name: r.name.clone().map(Into::into),
+            uid: r.uid.clone().map(Into::into),
+            api_version: r.api_version.clone().map(Into::into),
+            resource_version: r.resource_version.clone().map(Into::into),
+            field_path: r.field_path.clone().map(Into::into),
         }
     }
 }
@@ -57,11 +57,11 @@ pub(crate) struct EventKey {
 impl EventKey {
     pub fn of(e: &Event) -> Self {
         EventKey {
-            type_: e.type_.clone(),
-            action: e.action.clone(),
-            reason: e.reason.clone(),
-            reporting_controller: e.reporting_controller.clone(),
-            reporting_instance: e.reporting_instance.clone(),
+            type_: e.type_.clone().map(Into::into),
+            action: e.action.clone().map(Into::into),
+            reason: e.reason.clone().map(Into::into),
+            reporting_controller: e.reporting_controller.clone().map(Into::into),
+            reporting_instance: e.reporting_instance.clone().map(Into::into),
             regarding: RefKey::from(&e.regarding),
             related: e.related.as_deref().map(RefKey::from),
         }

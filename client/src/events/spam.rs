@@ -32,11 +32,11 @@ impl SpamKey {
         SpamKey {
             controller: controller.to_string(),
             instance: instance.to_string(),
-            kind: regarding.kind.clone(),
-            namespace: regarding.namespace.clone(),
-            name: regarding.name.clone(),
-            uid: regarding.uid.clone(),
-            api_version: regarding.api_version.clone(),
+            kind: regarding.kind.clone().map(Into::into),
+            namespace: regarding.namespace.clone().map(Into::into),
+            name: regarding.name.clone().map(Into::into),
+            uid: regarding.uid.clone().map(Into::into),
+            api_version: regarding.api_version.clone().map(Into::into),
         }
     }
 }

@@ -288,8 +288,8 @@ impl LeaderElector {
             Err(e) if e.is_not_found() => {
                 let lease = Lease {
                     metadata: ObjectMeta {
-                        name: Some(self.config.lease_name.clone()),
-                        namespace: Some(self.config.lease_namespace.clone()),
+                        name: Some(self.config.lease_name.clone().into()),
+                        namespace: Some(self.config.lease_namespace.clone().into()),
                         ..ObjectMeta::default()
                     },
                     spec: desired.to_spec(),

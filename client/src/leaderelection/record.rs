@@ -30,7 +30,7 @@ impl LeaderRecord {
     /// Reads the record of a Lease spec (missing fields read as empty/zero).
     pub fn from_spec(spec: &LeaseSpec) -> Self {
         LeaderRecord {
-            holder: spec.holder_identity.clone().unwrap_or_default(),
+            holder: spec.holder_identity.clone().unwrap_or_default().into(),
             lease_duration_seconds: spec.lease_duration_seconds.unwrap_or(0),
             acquire_time: spec.acquire_time,
             renew_time: spec.renew_time,
@@ -41,7 +41,7 @@ impl LeaderRecord {
     /// The Lease spec carrying this record. Like client-go, the whole spec is replaced.
     pub fn to_spec(&self) -> LeaseSpec {
         LeaseSpec {
-            holder_identity: Some(self.holder.clone()),
+            holder_identity: Some(self.holder.clone().into()),
             lease_duration_seconds: Some(self.lease_duration_seconds),
             acquire_time: self.acquire_time,
             renew_time: self.renew_time,

@@ -1,6 +1,6 @@
 //! The Deployment a Foo asks for.
 
-use k8s_apimachinery::LiteMap;
+use k8s_apimachinery::{CompactString, LiteMap};
 
 use k8s_api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_api::core::v1::{Container, PodSpec, PodTemplateSpec};
@@ -12,10 +12,10 @@ use crate::v1alpha1::Foo;
 /// `spec.deploymentName` in the Foo's namespace, `spec.replicas` replicas of nginx, labelled
 /// `app=nginx,controller=<foo>` and controlled by the Foo.
 pub fn new_deployment(foo: &Foo) -> Deployment {
-    let labels: LiteMap<String, String> = [
-        ("app".to_owned(), "nginx".to_owned()),
+    let labels: LiteMap<CompactString, CompactString> = [
+        ("app".into(), "nginx".into()),
         (
-            "controller".to_owned(),
+            "controller".into(),
             foo.metadata.name.clone().unwrap_or_default(),
         ),
     ]
@@ -43,8 +43,8 @@ pub fn new_deployment(foo: &Foo) -> Deployment {
                 },
                 spec: PodSpec {
                     containers: vec![Container {
-                        name: "nginx".to_owned(),
-                        image: Some("nginx:latest".to_owned()),
+                        name: "nginx".into(),
+                        image: Some("nginx:latest".into()),
                         ..Default::default()
                     }],
                     ..Default::default()

@@ -18,10 +18,10 @@ pub mod v1alpha1 {
     pub struct Foo {
         /// APIVersion defines the versioned schema of this representation of an object.
         #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-        pub api_version: Option<String>,
+        pub api_version: Option<k8s_api::apimachinery::CompactString>,
         /// Kind is a string value representing the REST resource this object represents.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub kind: Option<String>,
+        pub kind: Option<k8s_api::apimachinery::CompactString>,
         /// Standard object's metadata.
         #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable")]
         pub metadata: k8s_api::apimachinery::ObjectMeta,
@@ -64,13 +64,13 @@ pub mod v1alpha1 {
     pub struct FooList {
         /// APIVersion defines the versioned schema of this representation of an object.
         #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-        pub api_version: Option<String>,
+        pub api_version: Option<k8s_api::apimachinery::CompactString>,
         /// The `Foo` objects.
         #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable_vec")]
         pub items: Vec<Foo>,
         /// Kind is a string value representing the REST resource this object represents.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub kind: Option<String>,
+        pub kind: Option<k8s_api::apimachinery::CompactString>,
         /// Standard list metadata.
         #[serde(default, deserialize_with = "k8s_api::serde_helpers::nullable")]
         pub metadata: k8s_api::apimachinery::ListMeta,
@@ -92,7 +92,7 @@ pub mod v1alpha1 {
     pub struct FooSpec {
         /// The name of the Deployment the controller creates and owns.
         #[serde(rename = "deploymentName", default)]
-        pub deployment_name: String,
+        pub deployment_name: k8s_api::apimachinery::CompactString,
         /// How many replicas the Deployment runs (the Deployment's default when unset).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub replicas: Option<i32>,

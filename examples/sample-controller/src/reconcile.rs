@@ -5,7 +5,8 @@ use std::sync::atomic::Ordering;
 
 use k8s_api::apps::v1::Deployment;
 use k8s_apimachinery::{
-    CreateOptions, DeleteOptions, GetOptions, PatchOptions, PatchType, Preconditions, UpdateOptions,
+    CompactString, CreateOptions, DeleteOptions, GetOptions, PatchOptions, PatchType,
+    Preconditions, UpdateOptions,
 };
 use k8s_client::events::{EventType, Recorder};
 use k8s_client::{Api, HttpClient};
@@ -223,7 +224,7 @@ impl Reconciler {
             let name = deployment.metadata.name.as_deref().unwrap_or_default();
             let options = DeleteOptions {
                 preconditions: Some(Preconditions {
-                    uid: deployment.metadata.uid.clone(),
+                    uid: deployment.metadata.uid.clone().map(Into::into),
                     resource_version: None,
                 }),
                 ..DeleteOptions::background()
@@ -261,7 +262,7 @@ impl Reconciler {
             .finalizers
             .iter()
             .flatten()
-            .map(String::as_str)
+            .map(CompactString::as_str)
             .filter(|f| *f != FINALIZER)
             .collect();
         if present {

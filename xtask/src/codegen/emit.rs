@@ -170,7 +170,7 @@ pub(super) fn features_doc(features: &BTreeSet<&'static str>) -> String {
 /// Renders the Rust type of `ty` as seen from module `here`.
 fn rust_ty(ty: &Ty, here: &ModKey, opts: &Options) -> Result<TokenStream> {
     Ok(match ty {
-        Ty::String => quote!(String),
+        Ty::String => opts.machinery("CompactString")?,
         Ty::Bool => quote!(bool),
         Ty::I32 => quote!(i32),
         Ty::I64 => quote!(i64),
@@ -196,7 +196,8 @@ fn rust_ty(ty: &Ty, here: &ModKey, opts: &Options) -> Result<TokenStream> {
         Ty::Map(inner) => {
             let inner = rust_ty(inner, here, opts)?;
             let map = opts.machinery("LiteMap")?;
-            quote!(#map<String, #inner>)
+            let key = opts.machinery("CompactString")?;
+            quote!(#map<#key, #inner>)
         }
     })
 }

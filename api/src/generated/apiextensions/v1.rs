@@ -16,22 +16,22 @@
 pub struct CustomResourceColumnDefinition {
     /// name is a human readable name for the column.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// type is an OpenAPI type definition for this column. See <https://github.com/OAI/OpenAPI-Specification/blob/master/versions/2.0.md#data-types> for details.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// format is an optional OpenAPI type definition for this column. The 'name' format is applied to the primary identifier column to assist in clients identifying column is the resource name. See <https://github.com/OAI/OpenAPI-Specification/blob/master/versions/2.0.md#data-types> for details.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
+    pub format: Option<k8s_apimachinery::CompactString>,
     /// description is a human readable description of this column.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<k8s_apimachinery::CompactString>,
     /// priority is an integer defining the relative importance of this column compared to others. Lower numbers are considered higher priority. Columns that may be omitted in limited space scenarios should be given a priority greater than 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     /// jsonPath is a simple JSON path (i.e. with array notation) which is evaluated against each custom resource to produce the value for this column.
     #[serde(rename = "jsonPath", default)]
-    pub json_path: String,
+    pub json_path: k8s_apimachinery::CompactString,
 }
 /// CustomResourceConversion describes how to convert different versions of a CR.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -39,7 +39,7 @@ pub struct CustomResourceConversion {
     /// strategy specifies how custom resources are converted between versions. Allowed values are: - `"None"`: The converter only change the apiVersion and would not touch any other field in the custom resource. - `"Webhook"`: API Server will call to an external webhook to do the conversion. Additional information
     /// is needed for this option. This requires spec.preserveUnknownFields to be false, and spec.conversion.webhook to be set.
     #[serde(default)]
-    pub strategy: String,
+    pub strategy: k8s_apimachinery::CompactString,
     /// webhook describes how to call the conversion webhook. Required when `strategy` is set to `"Webhook"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Box<WebhookConversion>>,
@@ -49,10 +49,10 @@ pub struct CustomResourceConversion {
 pub struct CustomResourceDefinition {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -95,19 +95,19 @@ impl k8s_apimachinery::Object for CustomResourceDefinition {
 pub struct CustomResourceDefinitionCondition {
     /// type is the type of the condition. Types include Established, NamesAccepted and Terminating.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// status is the status of the condition. Can be True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// lastTransitionTime last time the condition transitioned from one status to another.
     #[serde(rename = "lastTransitionTime", skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// reason is a unique, one-word, CamelCase reason for the condition's last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// message is a human-readable message indicating details about last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// observedGeneration represents the .metadata.generation that the condition was set based upon. For instance, if .metadata.generation is currently 12, but the .status.conditions\[x\].observedGeneration is 9, the condition is out of date with respect to the current state of the instance.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
@@ -117,10 +117,10 @@ pub struct CustomResourceDefinitionCondition {
 pub struct CustomResourceDefinitionList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -145,10 +145,10 @@ impl k8s_apimachinery::ListObject for CustomResourceDefinitionList {
 pub struct CustomResourceDefinitionNames {
     /// plural is the plural name of the resource to serve. The custom resources are served under `/apis/<group>/<version>/.../<plural>`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`). Must be all lowercase.
     #[serde(default)]
-    pub plural: String,
+    pub plural: k8s_apimachinery::CompactString,
     /// singular is the singular name of the resource. It must be all lowercase. Defaults to lowercased `kind`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub singular: Option<String>,
+    pub singular: Option<k8s_apimachinery::CompactString>,
     /// shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`. It must be all lowercase.
     #[serde(
         rename = "shortNames",
@@ -156,33 +156,33 @@ pub struct CustomResourceDefinitionNames {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub short_names: Option<Vec<String>>,
+    pub short_names: Option<Vec<k8s_apimachinery::CompactString>>,
     /// kind is the serialized kind of the resource. It is normally CamelCase and singular. Custom resource instances will use this value as the `kind` attribute in API calls.
     #[serde(default)]
-    pub kind: String,
+    pub kind: k8s_apimachinery::CompactString,
     /// listKind is the serialized kind of the list for this resource. Defaults to "`kind`List".
     #[serde(rename = "listKind", skip_serializing_if = "Option::is_none")]
-    pub list_kind: Option<String>,
+    pub list_kind: Option<k8s_apimachinery::CompactString>,
     /// categories is a list of grouped resources this custom resource belongs to (e.g. 'all'). This is published in API discovery documents, and used by clients to support invocations like `kubectl get all`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub categories: Option<Vec<String>>,
+    pub categories: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// CustomResourceDefinitionSpec describes how a user wants their resource to appear
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomResourceDefinitionSpec {
     /// group is the API group of the defined custom resource. The custom resources are served under `/apis/<group>/...`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`).
     #[serde(default)]
-    pub group: String,
+    pub group: k8s_apimachinery::CompactString,
     /// names specify the resource and kind names for the custom resource.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub names: CustomResourceDefinitionNames,
     /// scope indicates whether the defined custom resource is cluster- or namespace-scoped. Allowed values are `Cluster` and `Namespaced`.
     #[serde(default)]
-    pub scope: String,
+    pub scope: k8s_apimachinery::CompactString,
     /// versions is the list of all API versions of the defined custom resource. Version names are used to compute the order in which served versions are listed in API discovery. If the version string is "kube-like", it will sort above non "kube-like" version strings, which are ordered lexicographically. "Kube-like" versions start with a "v", then are followed by a number (the major version), then optionally the string "alpha" or "beta" and another number (the minor version). These are sorted first by GA \> beta \> alpha (where GA is a version with no suffix such as beta or alpha), and then by comparing major version, then minor version. An example sorted list of versions: v10, v2, v1, v11beta2, v10beta3, v3beta1, v12alpha1, v11alpha2, foo1, foo10.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
     pub versions: Vec<CustomResourceDefinitionVersion>,
@@ -220,7 +220,7 @@ pub struct CustomResourceDefinitionStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub stored_versions: Option<Vec<String>>,
+    pub stored_versions: Option<Vec<k8s_apimachinery::CompactString>>,
     /// The generation observed by the CRD controller.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
@@ -230,7 +230,7 @@ pub struct CustomResourceDefinitionStatus {
 pub struct CustomResourceDefinitionVersion {
     /// name is the version name, e.g. “v1”, “v2beta1”, etc. The custom resources are served under this version at `/apis/<group>/<version>/...` if `served` is true.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// served is a flag enabling/disabling this version from being served via REST APIs
     #[serde(default)]
     pub served: bool,
@@ -242,7 +242,7 @@ pub struct CustomResourceDefinitionVersion {
     pub deprecated: Option<bool>,
     /// deprecationWarning overrides the default warning returned to API clients. May only be set when `deprecated` is true. The default warning indicates this version is deprecated and recommends use of the newest served version of equal or greater stability, if one exists.
     #[serde(rename = "deprecationWarning", skip_serializing_if = "Option::is_none")]
-    pub deprecation_warning: Option<String>,
+    pub deprecation_warning: Option<k8s_apimachinery::CompactString>,
     /// schema describes the schema used for validation, pruning, and defaulting of this version of the custom resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<Box<CustomResourceValidation>>,
@@ -271,13 +271,13 @@ pub struct CustomResourceDefinitionVersion {
 pub struct CustomResourceSubresourceScale {
     /// specReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `spec.replicas`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.spec`. If there is no value under the given path in the custom resource, the `/scale` subresource will return an error on GET.
     #[serde(rename = "specReplicasPath", default)]
-    pub spec_replicas_path: String,
+    pub spec_replicas_path: k8s_apimachinery::CompactString,
     /// statusReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `status.replicas`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.status`. If there is no value under the given path in the custom resource, the `status.replicas` value in the `/scale` subresource will default to 0.
     #[serde(rename = "statusReplicasPath", default)]
-    pub status_replicas_path: String,
+    pub status_replicas_path: k8s_apimachinery::CompactString,
     /// labelSelectorPath defines the JSON path inside of a custom resource that corresponds to Scale `status.selector`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.status` or `.spec`. Must be set to work with HorizontalPodAutoscaler. The field pointed by this JSON path must be a string field (not a complex selector struct) which contains a serialized label selector in string form. More info: <https://kubernetes.io/docs/tasks/access-kubernetes-api/custom-resources/custom-resource-definitions#scale-subresource> If there is no value under the given path in the custom resource, the `status.selector` value in the `/scale` subresource will default to the empty string.
     #[serde(rename = "labelSelectorPath", skip_serializing_if = "Option::is_none")]
-    pub label_selector_path: Option<String>,
+    pub label_selector_path: Option<k8s_apimachinery::CompactString>,
 }
 /// CustomResourceSubresourceStatus defines how to serve the status subresource for CustomResources. Status is represented by the `.status` JSON path inside of a CustomResource. When set, * exposes a /status subresource for the custom resource * PUT requests to the /status subresource take a custom resource object, and ignore changes to anything except the status stanza * PUT/POST/PATCH requests to the custom resource ignore changes to the status stanza
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -304,10 +304,10 @@ pub struct CustomResourceValidation {
 pub struct ExternalDocumentation {
     /// `description` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<k8s_apimachinery::CompactString>,
     /// `url` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<k8s_apimachinery::CompactString>,
 }
 /// JSON represents any valid JSON value. These types are supported: bool, int64, float64, string, \[\]interface{}, map\[string\]interface{} and nil.
 pub type JSON = serde_json::Value;
@@ -316,27 +316,27 @@ pub type JSON = serde_json::Value;
 pub struct JSONSchemaProps {
     /// `id` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<k8s_apimachinery::CompactString>,
     /// `$schema` (the spec gives no description).
     #[serde(rename = "$schema", skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
+    pub schema: Option<k8s_apimachinery::CompactString>,
     /// `$ref` (the spec gives no description).
     #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
-    pub ref_: Option<String>,
+    pub ref_: Option<k8s_apimachinery::CompactString>,
     /// `description` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<k8s_apimachinery::CompactString>,
     /// `type` (the spec gives no description).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<k8s_apimachinery::CompactString>,
     /// format is an OpenAPI v3 format string. Unknown formats are ignored. The following formats are validated:
     ///
     /// - bsonobjectid: a bson object ID, i.e. a 24 characters hex string - uri: an URI as parsed by Golang net/url.ParseRequestURI - email: an email address as parsed by Golang net/mail.ParseAddress - hostname: a valid representation for an Internet host name, as defined by RFC 1034, section 3.1 \[RFC1034\]. - ipv4: an IPv4 IP as parsed by Golang net.ParseIP - ipv6: an IPv6 IP as parsed by Golang net.ParseIP - cidr: a CIDR as parsed by Golang net.ParseCIDR - mac: a MAC address as parsed by Golang net.ParseMAC - uuid: an UUID that allows uppercase defined by the regex (?i)^\[0-9a-f\]{8}-?\[0-9a-f\]{4}-?\[0-9a-f\]{4}-?\[0-9a-f\]{4}-?\[0-9a-f\]{12}$ - uuid3: an UUID3 that allows uppercase defined by the regex (?i)^\[0-9a-f\]{8}-?\[0-9a-f\]{4}-?3\[0-9a-f\]{3}-?\[0-9a-f\]{4}-?\[0-9a-f\]{12}$ - uuid4: an UUID4 that allows uppercase defined by the regex (?i)^\[0-9a-f\]{8}-?\[0-9a-f\]{4}-?4\[0-9a-f\]{3}-?\[89ab\]\[0-9a-f\]{3}-?\[0-9a-f\]{12}$ - uuid5: an UUID5 that allows uppercase defined by the regex (?i)^\[0-9a-f\]{8}-?\[0-9a-f\]{4}-?5\[0-9a-f\]{3}-?\[89ab\]\[0-9a-f\]{3}-?\[0-9a-f\]{12}$ - isbn: an ISBN10 or ISBN13 number string like "0321751043" or "978-0321751041" - isbn10: an ISBN10 number string like "0321751043" - isbn13: an ISBN13 number string like "978-0321751041" - creditcard: a credit card number defined by the regex ^(?:4\[0-9\]{12}(?:\[0-9\]{3})?|5\[1-5\]\[0-9\]{14}|6(?:011|5\[0-9\]\[0-9\])\[0-9\]{12}|3\[47\]\[0-9\]{13}|3(?:0\[0-5\]|\[68\]\[0-9\])\[0-9\]{11}|(?:2131|1800|35\\\\d{3})\\\\d{11})$ with any non digit characters mixed in - ssn: a U.S. social security number following the regex ^\\\\d{3}\[- \]?\\\\d{2}\[- \]?\\\\d{4}$ - hexcolor: an hexadecimal color code like "#FFFFFF: following the regex ^#?(\[0-9a-fA-F\]{3}|\[0-9a-fA-F\]{6})$ - rgbcolor: an RGB color code like rgb like "rgb(255,255,2559" - byte: base64 encoded binary data - password: any kind of string - date: a date string like "2006-01-02" as defined by full-date in RFC3339 - duration: a duration string like "22 ns" as parsed by Golang time.ParseDuration or compatible with Scala duration format - datetime: a date time string like "2014-12-15T19:30:20.000Z" as defined by date-time in RFC3339.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
+    pub format: Option<k8s_apimachinery::CompactString>,
     /// `title` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<k8s_apimachinery::CompactString>,
     /// default is a default value for undefined object fields. Defaulting is a beta feature under the CustomResourceDefaulting feature gate. Defaulting requires spec.preserveUnknownFields to be false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<JSON>,
@@ -360,7 +360,7 @@ pub struct JSONSchemaProps {
     pub min_length: Option<i64>,
     /// `pattern` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
+    pub pattern: Option<k8s_apimachinery::CompactString>,
     /// `maxItems` (the spec gives no description).
     #[serde(rename = "maxItems", skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i64>,
@@ -393,7 +393,7 @@ pub struct JSONSchemaProps {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub required: Option<Vec<String>>,
+    pub required: Option<Vec<k8s_apimachinery::CompactString>>,
     /// `items` (the spec gives no description).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Box<JSONSchemaPropsOrArray>>,
@@ -430,7 +430,8 @@ pub struct JSONSchemaProps {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub properties: Option<k8s_apimachinery::LiteMap<String, JSONSchemaProps>>,
+    pub properties:
+        Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaProps>>,
     /// `additionalProperties` (the spec gives no description).
     #[serde(
         rename = "additionalProperties",
@@ -444,14 +445,17 @@ pub struct JSONSchemaProps {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub pattern_properties: Option<k8s_apimachinery::LiteMap<String, JSONSchemaProps>>,
+    pub pattern_properties:
+        Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaProps>>,
     /// `dependencies` (the spec gives no description).
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub dependencies: Option<k8s_apimachinery::LiteMap<String, JSONSchemaPropsOrStringArray>>,
+    pub dependencies: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaPropsOrStringArray>,
+    >,
     /// `additionalItems` (the spec gives no description).
     #[serde(rename = "additionalItems", skip_serializing_if = "Option::is_none")]
     pub additional_items: Option<Box<JSONSchemaPropsOrBool>>,
@@ -461,7 +465,8 @@ pub struct JSONSchemaProps {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub definitions: Option<k8s_apimachinery::LiteMap<String, JSONSchemaProps>>,
+    pub definitions:
+        Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaProps>>,
     /// `externalDocs` (the spec gives no description).
     #[serde(rename = "externalDocs", skip_serializing_if = "Option::is_none")]
     pub external_docs: Option<Box<ExternalDocumentation>>,
@@ -512,7 +517,7 @@ pub struct JSONSchemaProps {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub x_kubernetes_list_map_keys: Option<Vec<String>>,
+    pub x_kubernetes_list_map_keys: Option<Vec<k8s_apimachinery::CompactString>>,
     /// x-kubernetes-list-type annotates an array to further describe its topology. This extension must only be used on lists and may have 3 possible values:
     ///
     /// 1) `atomic`: the list is treated as a single entity, like a scalar.
@@ -540,7 +545,7 @@ pub struct JSONSchemaProps {
         rename = "x-kubernetes-list-type",
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_kubernetes_list_type: Option<String>,
+    pub x_kubernetes_list_type: Option<k8s_apimachinery::CompactString>,
     /// x-kubernetes-map-type annotates an object to further describe its topology. This extension must only be used when type is object and may have 2 possible values:
     ///
     /// 1) `granular`:
@@ -558,7 +563,7 @@ pub struct JSONSchemaProps {
         rename = "x-kubernetes-map-type",
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_kubernetes_map_type: Option<String>,
+    pub x_kubernetes_map_type: Option<k8s_apimachinery::CompactString>,
     /// x-kubernetes-validations describes a list of validation rules written in the CEL expression language.
     #[serde(
         rename = "x-kubernetes-validations",
@@ -615,20 +620,20 @@ impl Default for JSONSchemaPropsOrStringArray {
 pub struct SelectableField {
     /// jsonPath is a simple JSON path which is evaluated against each custom resource to produce a field selector value. Only JSON paths without the array notation are allowed. Must point to a field of type string, boolean or integer. Types with enum values and strings with formats are allowed. If jsonPath refers to absent field in a resource, the jsonPath evaluates to an empty string. Must not point to metdata fields. Required.
     #[serde(rename = "jsonPath", default)]
-    pub json_path: String,
+    pub json_path: k8s_apimachinery::CompactString,
 }
 /// ServiceReference holds a reference to Service.legacy.k8s.io
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceReference {
     /// namespace is the namespace of the service. Required
     #[serde(default)]
-    pub namespace: String,
+    pub namespace: k8s_apimachinery::CompactString,
     /// name is the name of the service. Required
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// path is an optional URL path at which the webhook will be contacted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<k8s_apimachinery::CompactString>,
     /// port is an optional service port at which the webhook will be contacted. `port` should be a valid port number (1-65535, inclusive). Defaults to 443 for backward compatibility.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
@@ -678,19 +683,19 @@ pub struct ValidationRule {
     ///
     /// Transition rules by default are applied only on UPDATE requests and are skipped if an old value could not be found. You can opt a transition rule into unconditional evaluation by setting `optionalOldSelf` to true.
     #[serde(default)]
-    pub rule: String,
+    pub rule: k8s_apimachinery::CompactString,
     /// Message represents the message displayed when validation fails. The message is required if the Rule contains line breaks. The message must not contain line breaks. If unset, the message is "failed rule: {Rule}". e.g. "must be a URL with the host matching spec.host"
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// MessageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails. Since messageExpression is used as a failure message, it must evaluate to a string. If both message and messageExpression are present on a rule, then messageExpression will be used if validation fails. If messageExpression results in a runtime error, the runtime error is logged, and the validation failure message is produced as if the messageExpression field were unset. If messageExpression evaluates to an empty string, a string with only spaces, or a string that contains line breaks, then the validation failure message will also be produced as if the messageExpression field were unset, and the fact that messageExpression produced an empty string/string with only spaces/string with line breaks will be logged. messageExpression has access to all the same variables as the rule; the only difference is the return type. Example: "x must be less than max ("+string(self.max)+")"
     #[serde(rename = "messageExpression", skip_serializing_if = "Option::is_none")]
-    pub message_expression: Option<String>,
+    pub message_expression: Option<k8s_apimachinery::CompactString>,
     /// reason provides a machine-readable validation failure reason that is returned to the caller when a request fails this validation rule. The HTTP status code returned to the caller will match the reason of the reason of the first failed validation rule. The currently supported reasons are: "FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate". If not set, default to use "FieldValueInvalid". All future added reasons must be accepted by clients when reading this value and unknown reasons should be treated as FieldValueInvalid.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// fieldPath represents the field path returned when the validation fails. It must be a relative JSON path (i.e. with array notation) scoped to the location of this x-kubernetes-validations extension in the schema and refer to an existing field. e.g. when validation checks if a specific attribute `foo` under a map `testMap`, the fieldPath could be set to `.testMap.foo` If the validation checks two lists must have unique attributes, the fieldPath could be set to either of the list: e.g. `.testList` It does not support list numeric index. It supports child operation to refer to an existing field currently. Refer to \[JSONPath support in Kubernetes\](<https://kubernetes.io/docs/reference/kubectl/jsonpath/>) for more info. Numeric index of array is not supported. For field name which contains special characters, use `['specialName']` to refer the field name. e.g. for attribute `foo.34$` appears in a list `testList`, the fieldPath could be set to `.testList['foo.34$']`
     #[serde(rename = "fieldPath", skip_serializing_if = "Option::is_none")]
-    pub field_path: Option<String>,
+    pub field_path: Option<k8s_apimachinery::CompactString>,
     /// optionalOldSelf is used to opt a transition rule into evaluation even when the object is first created, or if the old object is missing the value.
     ///
     /// When enabled `oldSelf` will be a CEL optional whose value will be `None` if there is no old value, or when the object is initially created.
@@ -716,7 +721,7 @@ pub struct WebhookClientConfig {
     ///
     /// Attempting to use a user or basic auth e.g. "user:password@" is not allowed. Fragments ("#...") and query parameters ("?...") are not allowed, either.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<k8s_apimachinery::CompactString>,
     /// service is a reference to the service for this webhook. Either service or url must be specified.
     ///
     /// If the webhook is running within the cluster, then you should use `service`.
@@ -738,7 +743,7 @@ pub struct WebhookConversion {
         default,
         deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
-    pub conversion_review_versions: Vec<String>,
+    pub conversion_review_versions: Vec<k8s_apimachinery::CompactString>,
 }
 /// The served kinds of this module, for [`crate::registry`].
 pub(crate) const KINDS: &[crate::registry::Kind] = &[crate::registry::Kind::with_list::<

@@ -16,17 +16,17 @@
 pub struct ServerStorageVersion {
     /// apiServerID is the ID of the reporting API server.
     #[serde(rename = "apiServerID", default)]
-    pub api_server_id: String,
+    pub api_server_id: k8s_apimachinery::CompactString,
     /// encodingVersion the API server encodes the object to when persisting it in the backend (e.g., etcd).
     #[serde(rename = "encodingVersion", default)]
-    pub encoding_version: String,
+    pub encoding_version: k8s_apimachinery::CompactString,
     /// decodableVersions are the encoding versions the API server can handle to decode. The API server can decode objects encoded in these versions. The encodingVersion must be included in the decodableVersions.
     #[serde(
         rename = "decodableVersions",
         default,
         deserialize_with = "crate::serde_helpers::nullable_vec"
     )]
-    pub decodable_versions: Vec<String>,
+    pub decodable_versions: Vec<k8s_apimachinery::CompactString>,
     /// servedVersions lists all versions the API server can serve. DecodableVersions must include all ServedVersions.
     #[serde(
         rename = "servedVersions",
@@ -34,17 +34,17 @@ pub struct ServerStorageVersion {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub served_versions: Option<Vec<String>>,
+    pub served_versions: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// Storage version of a specific resource.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StorageVersion {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard object metadata. The name is \<group\>.\<resource\>.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -87,10 +87,10 @@ impl k8s_apimachinery::Object for StorageVersion {
 pub struct StorageVersionCondition {
     /// type of the condition.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// status of the condition, one of True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// observedGeneration represents the .metadata.generation that the condition was set based upon, if field is set.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
@@ -99,20 +99,20 @@ pub struct StorageVersionCondition {
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// reason for the condition's last transition.
     #[serde(default)]
-    pub reason: String,
+    pub reason: k8s_apimachinery::CompactString,
     /// message is a human readable string indicating details about the transition.
     #[serde(default)]
-    pub message: String,
+    pub message: k8s_apimachinery::CompactString,
 }
 /// A list of StorageVersions.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StorageVersionList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -151,7 +151,7 @@ pub struct StorageVersionStatus {
         rename = "commonEncodingVersion",
         skip_serializing_if = "Option::is_none"
     )]
-    pub common_encoding_version: Option<String>,
+    pub common_encoding_version: Option<k8s_apimachinery::CompactString>,
     /// conditions lists the latest available observations of the storageVersion's state.
     #[serde(
         skip_serializing_if = "Option::is_none",

@@ -16,7 +16,7 @@
 pub struct FieldSelectorAttributes {
     /// rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present.
     #[serde(rename = "rawSelector", skip_serializing_if = "Option::is_none")]
-    pub raw_selector: Option<String>,
+    pub raw_selector: Option<k8s_apimachinery::CompactString>,
     /// requirements is the parsed interpretation of a field selector. All requirements must be met for a resource instance to match the selector. Webhook implementations should handle requirements, but how to handle them is up to the webhook. Since requirements can only limit the request, it is safe to authorize as unlimited request if the requirements are not understood.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -30,7 +30,7 @@ pub struct FieldSelectorAttributes {
 pub struct LabelSelectorAttributes {
     /// rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present.
     #[serde(rename = "rawSelector", skip_serializing_if = "Option::is_none")]
-    pub raw_selector: Option<String>,
+    pub raw_selector: Option<k8s_apimachinery::CompactString>,
     /// requirements is the parsed interpretation of a label selector. All requirements must be met for a resource instance to match the selector. Webhook implementations should handle requirements, but how to handle them is up to the webhook. Since requirements can only limit the request, it is safe to authorize as unlimited request if the requirements are not understood.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -44,10 +44,10 @@ pub struct LabelSelectorAttributes {
 pub struct LocalSubjectAccessReview {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -81,17 +81,17 @@ impl k8s_apimachinery::Object for LocalSubjectAccessReview {
 pub struct NonResourceAttributes {
     /// path is the URL path of the request
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<k8s_apimachinery::CompactString>,
     /// verb is the standard HTTP verb
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verb: Option<String>,
+    pub verb: Option<k8s_apimachinery::CompactString>,
 }
 /// NonResourceRule holds information that describes a rule for the non-resource
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NonResourceRule {
     /// verbs is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
-    pub verbs: Vec<String>,
+    pub verbs: Vec<k8s_apimachinery::CompactString>,
     /// nonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all.
     #[serde(
         rename = "nonResourceURLs",
@@ -99,32 +99,32 @@ pub struct NonResourceRule {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub non_resource_urls: Option<Vec<String>>,
+    pub non_resource_urls: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceAttributes {
     /// namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces "" (empty) is defaulted for LocalSubjectAccessReviews "" (empty) is empty for cluster-scoped resources "" (empty) means "all" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<k8s_apimachinery::CompactString>,
     /// verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verb: Option<String>,
+    pub verb: Option<k8s_apimachinery::CompactString>,
     /// group is the API Group of the Resource.  "*" means all.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<k8s_apimachinery::CompactString>,
     /// version is the API Version of the Resource.  "*" means all.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<k8s_apimachinery::CompactString>,
     /// resource is one of the existing resource types.  "*" means all.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
+    pub resource: Option<k8s_apimachinery::CompactString>,
     /// subresource is one of the existing resource types.  "" means none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subresource: Option<String>,
+    pub subresource: Option<k8s_apimachinery::CompactString>,
     /// name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.
     #[serde(rename = "fieldSelector", skip_serializing_if = "Option::is_none")]
     pub field_selector: Option<Box<FieldSelectorAttributes>>,
@@ -137,7 +137,7 @@ pub struct ResourceAttributes {
 pub struct ResourceRule {
     /// verbs is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  "*" means all.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
-    pub verbs: Vec<String>,
+    pub verbs: Vec<k8s_apimachinery::CompactString>,
     /// apiGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all.
     #[serde(
         rename = "apiGroups",
@@ -145,7 +145,7 @@ pub struct ResourceRule {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub api_groups: Option<Vec<String>>,
+    pub api_groups: Option<Vec<k8s_apimachinery::CompactString>>,
     /// resources is a list of resources this rule applies to.  "*" means all in the specified apiGroups.
     /// "*/foo" represents the subresource 'foo' for all resources in the specified apiGroups.
     #[serde(
@@ -153,7 +153,7 @@ pub struct ResourceRule {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub resources: Option<Vec<String>>,
+    pub resources: Option<Vec<k8s_apimachinery::CompactString>>,
     /// resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all.
     #[serde(
         rename = "resourceNames",
@@ -161,17 +161,17 @@ pub struct ResourceRule {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub resource_names: Option<Vec<String>>,
+    pub resource_names: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// SelfSubjectAccessReview checks whether or the current user can perform an action.  Not filling in a spec.namespace means "in all namespaces".  Self is a special case, because users should always be able to check whether they can perform an action
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SelfSubjectAccessReview {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -218,10 +218,10 @@ pub struct SelfSubjectAccessReviewSpec {
 pub struct SelfSubjectRulesReview {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -255,17 +255,17 @@ impl k8s_apimachinery::Object for SelfSubjectRulesReview {
 pub struct SelfSubjectRulesReviewSpec {
     /// namespace to evaluate rules for. Required.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<k8s_apimachinery::CompactString>,
 }
 /// SubjectAccessReview checks whether or not a user or group can perform an action.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubjectAccessReview {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -308,24 +308,29 @@ pub struct SubjectAccessReviewSpec {
     pub non_resource_attributes: Option<Box<NonResourceAttributes>>,
     /// user is the user you're testing for. If you specify "User" but not "Groups", then is it interpreted as "What if User were not a member of any groups
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<k8s_apimachinery::CompactString>,
     /// groups is the groups you're testing for.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub groups: Option<Vec<String>>,
+    pub groups: Option<Vec<k8s_apimachinery::CompactString>>,
     /// extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub extra: Option<k8s_apimachinery::LiteMap<String, Vec<String>>>,
+    pub extra: Option<
+        k8s_apimachinery::LiteMap<
+            k8s_apimachinery::CompactString,
+            Vec<k8s_apimachinery::CompactString>,
+        >,
+    >,
     /// uid information about the requesting user.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<k8s_apimachinery::CompactString>,
 }
 /// SubjectAccessReviewStatus
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -338,10 +343,10 @@ pub struct SubjectAccessReviewStatus {
     pub denied: Option<bool>,
     /// reason is optional.  It indicates why a request was allowed or denied.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// evaluationError is an indication that some error occurred during the authorization check. It is entirely possible to get an error and be able to continue determine authorization status in spite of it. For instance, RBAC can be missing a role, but enough roles are still present and bound to reason about the request.
     #[serde(rename = "evaluationError", skip_serializing_if = "Option::is_none")]
-    pub evaluation_error: Option<String>,
+    pub evaluation_error: Option<k8s_apimachinery::CompactString>,
 }
 /// SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -365,7 +370,7 @@ pub struct SubjectRulesReviewStatus {
     pub incomplete: bool,
     /// evaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete.
     #[serde(rename = "evaluationError", skip_serializing_if = "Option::is_none")]
-    pub evaluation_error: Option<String>,
+    pub evaluation_error: Option<k8s_apimachinery::CompactString>,
 }
 /// The served kinds of this module, for [`crate::registry`].
 pub(crate) const KINDS: &[crate::registry::Kind] = &[

@@ -16,39 +16,39 @@
 pub struct ContainerResourceMetricSource {
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// target specifies the target value for the given metric
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub target: MetricTarget,
     /// container is the name of the container in the pods of the scaling target
     #[serde(default)]
-    pub container: String,
+    pub container: k8s_apimachinery::CompactString,
 }
 /// ContainerResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing a single container in each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerResourceMetricStatus {
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// current contains the current value for the given metric
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub current: MetricValueStatus,
     /// container is the name of the container in the pods of the scaling target
     #[serde(default)]
-    pub container: String,
+    pub container: k8s_apimachinery::CompactString,
 }
 /// CrossVersionObjectReference contains enough information to let you identify the referred resource.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrossVersionObjectReference {
     /// kind is the kind of the referent; More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default)]
-    pub kind: String,
+    pub kind: k8s_apimachinery::CompactString,
     /// name is the name of the referent; More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// apiVersion is the API version of the referent
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
 }
 /// ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes object (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -75,7 +75,7 @@ pub struct ExternalMetricStatus {
 pub struct HPAScalingPolicy {
     /// type is used to specify the scaling policy.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// value contains the amount of change which is permitted by the policy. It must be greater than zero
     #[serde(default)]
     pub value: i32,
@@ -98,7 +98,7 @@ pub struct HPAScalingRules {
     pub stabilization_window_seconds: Option<i32>,
     /// selectPolicy is used to specify which policy should be used. If not set, the default value Max is used.
     #[serde(rename = "selectPolicy", skip_serializing_if = "Option::is_none")]
-    pub select_policy: Option<String>,
+    pub select_policy: Option<k8s_apimachinery::CompactString>,
     /// policies is a list of potential scaling polices which can be used during scaling. If not set, use the default values: - For scale up: allow doubling the number of pods, or an absolute change of 4 pods in a 15s window. - For scale down: allow all pods to be removed in a 15s window.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -117,10 +117,10 @@ pub struct HPAScalingRules {
 pub struct HorizontalPodAutoscaler {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard object metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -176,19 +176,19 @@ pub struct HorizontalPodAutoscalerBehavior {
 pub struct HorizontalPodAutoscalerCondition {
     /// type describes the current condition
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// status is the status of the condition (True, False, Unknown)
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// lastTransitionTime is the last time the condition transitioned from one status to another
     #[serde(rename = "lastTransitionTime", skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// reason is the reason for the condition's last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// message is a human-readable explanation containing details about the transition
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// observedGeneration represents the .metadata.generation that the condition was set based upon. For instance, if .metadata.generation is currently 12, but the .status.conditions\[x\].observedGeneration is 9, the condition is out of date with respect to the current state of the instance.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
@@ -198,10 +198,10 @@ pub struct HorizontalPodAutoscalerCondition {
 pub struct HorizontalPodAutoscalerList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -284,7 +284,7 @@ pub struct HorizontalPodAutoscalerStatus {
 pub struct MetricIdentifier {
     /// name is the name of the given metric
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// selector is the string-encoded form of a standard kubernetes label selector for the given metric When set, it is passed as an additional parameter to the metrics server for more specific metrics scoping. When unset, just the metricName will be used to gather metrics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<Box<k8s_apimachinery::LabelSelector>>,
@@ -294,7 +294,7 @@ pub struct MetricIdentifier {
 pub struct MetricSpec {
     /// type is the type of metric source.  It should be one of "ContainerResource", "External", "Object", "Pods" or "Resource", each mapping to a matching field in the object.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Box<ObjectMetricSource>>,
@@ -316,7 +316,7 @@ pub struct MetricSpec {
 pub struct MetricStatus {
     /// type is the type of metric source.  It will be one of "ContainerResource", "External", "Object", "Pods" or "Resource", each corresponds to a matching field in the object.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Box<ObjectMetricStatus>>,
@@ -338,7 +338,7 @@ pub struct MetricStatus {
 pub struct MetricTarget {
     /// type represents whether the metric type is Utilization, Value, or AverageValue
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// value is the target value of the metric (as a quantity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<k8s_apimachinery::Quantity>,
@@ -421,7 +421,7 @@ pub struct PodsMetricStatus {
 pub struct ResourceMetricSource {
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// target specifies the target value for the given metric
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub target: MetricTarget,
@@ -431,7 +431,7 @@ pub struct ResourceMetricSource {
 pub struct ResourceMetricStatus {
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// current contains the current value for the given metric
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub current: MetricValueStatus,

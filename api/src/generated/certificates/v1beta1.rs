@@ -20,10 +20,10 @@
 pub struct ClusterTrustBundle {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata contains the object metadata.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -63,10 +63,10 @@ impl k8s_apimachinery::Object for ClusterTrustBundle {
 pub struct ClusterTrustBundleList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata contains the list metadata.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -99,14 +99,14 @@ pub struct ClusterTrustBundleSpec {
     ///
     /// List/watch requests for ClusterTrustBundles can filter on this field using a `spec.signerName=NAME` field selector.
     #[serde(rename = "signerName", skip_serializing_if = "Option::is_none")]
-    pub signer_name: Option<String>,
+    pub signer_name: Option<k8s_apimachinery::CompactString>,
     /// trustBundle contains the individual X.509 trust anchors for this bundle, as PEM bundle of PEM-wrapped, DER-formatted X.509 certificates.
     ///
     /// The data must consist only of PEM certificate blocks that parse as valid X.509 certificates.  Each certificate must include a basic constraints extension with the CA bit set.  The API server will reject objects that contain duplicate certificates, or that use PEM block headers.
     ///
     /// Users of ClusterTrustBundles, including Kubelet, are free to reorder and deduplicate certificate blocks in this file according to their own logic, as well as to drop PEM block headers and inter-block data.
     #[serde(rename = "trustBundle", default)]
-    pub trust_bundle: String,
+    pub trust_bundle: k8s_apimachinery::CompactString,
 }
 /// PodCertificateRequest encodes a pod requesting a certificate from a given signer.
 ///
@@ -115,10 +115,10 @@ pub struct ClusterTrustBundleSpec {
 pub struct PodCertificateRequest {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata contains the object metadata.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -161,10 +161,10 @@ impl k8s_apimachinery::Object for PodCertificateRequest {
 pub struct PodCertificateRequestList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata contains the list metadata.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -191,25 +191,25 @@ pub struct PodCertificateRequestSpec {
     ///
     /// All signer names beginning with `kubernetes.io` are reserved for use by the Kubernetes project.  There is currently one well-known signer documented by the Kubernetes project, `kubernetes.io/kube-apiserver-client-pod`, which will issue client certificates understood by kube-apiserver.  It is currently unimplemented.
     #[serde(rename = "signerName", default)]
-    pub signer_name: String,
+    pub signer_name: k8s_apimachinery::CompactString,
     /// podName is the name of the pod into which the certificate will be mounted.
     #[serde(rename = "podName", default)]
-    pub pod_name: String,
+    pub pod_name: k8s_apimachinery::CompactString,
     /// podUID is the UID of the pod into which the certificate will be mounted.
     #[serde(rename = "podUID", default)]
-    pub pod_uid: String,
+    pub pod_uid: k8s_apimachinery::CompactString,
     /// serviceAccountName is the name of the service account the pod is running as.
     #[serde(rename = "serviceAccountName", default)]
-    pub service_account_name: String,
+    pub service_account_name: k8s_apimachinery::CompactString,
     /// serviceAccountUID is the UID of the service account the pod is running as.
     #[serde(rename = "serviceAccountUID", default)]
-    pub service_account_uid: String,
+    pub service_account_uid: k8s_apimachinery::CompactString,
     /// nodeName is the name of the node the pod is assigned to.
     #[serde(rename = "nodeName", default)]
-    pub node_name: String,
+    pub node_name: k8s_apimachinery::CompactString,
     /// nodeUID is the UID of the node the pod is assigned to.
     #[serde(rename = "nodeUID", default)]
-    pub node_uid: String,
+    pub node_uid: k8s_apimachinery::CompactString,
     /// maxExpirationSeconds is the maximum lifetime permitted for the certificate.
     ///
     /// If omitted, kube-apiserver will set it to 86400(24 hours). kube-apiserver will reject values shorter than 3600 (1 hour).  The maximum allowable value is 7862400 (91 days).
@@ -264,7 +264,9 @@ pub struct PodCertificateRequestSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub unverified_user_annotations: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub unverified_user_annotations: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
 }
 /// PodCertificateRequestStatus describes the status of the request, and holds the certificate data if the request is issued.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -293,7 +295,7 @@ pub struct PodCertificateRequestStatus {
     ///
     /// If more than one block is present, and the definition of the requested spec.signerName does not indicate otherwise, the first block is the issued certificate, and subsequent blocks should be treated as intermediate certificates and presented in TLS handshakes.  When projecting the chain into a pod volume, kubelet will drop any data in-between the PEM blocks, as well as any PEM block headers.
     #[serde(rename = "certificateChain", skip_serializing_if = "Option::is_none")]
-    pub certificate_chain: Option<String>,
+    pub certificate_chain: Option<k8s_apimachinery::CompactString>,
     /// notBefore is the time at which the certificate becomes valid.  The value must be the same as the notBefore value in the leaf certificate in certificateChain.  This field is set via the /status subresource.  Once populated, it is immutable. The signer must set this field at the same time it sets certificateChain.
     #[serde(rename = "notBefore", skip_serializing_if = "Option::is_none")]
     pub not_before: Option<k8s_apimachinery::Time>,

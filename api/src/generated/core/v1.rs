@@ -18,10 +18,10 @@
 pub struct AWSElasticBlockStoreVolumeSource {
     /// volumeID is unique ID of the persistent disk resource in AWS (Amazon EBS volume). More info: <https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore>
     #[serde(rename = "volumeID", default)]
-    pub volume_id: String,
+    pub volume_id: k8s_apimachinery::CompactString,
     /// fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// partition is the partition in the volume that you want to mount. If omitted, the default is to mount by volume name. Examples: For volume /dev/sda1, you specify the partition as "1". Similarly, the volume partition for /dev/sda is "0" (or you can leave the property empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<i32>,
@@ -50,68 +50,68 @@ pub struct AppArmorProfile {
     /// RuntimeDefault - the container runtime's default profile.
     /// Unconfined - no AppArmor enforcement.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// localhostProfile indicates a profile loaded on the node that should be used. The profile must be preconfigured on the node to work. Must match the loaded name of the profile. Must be set if and only if type is "Localhost".
     #[serde(rename = "localhostProfile", skip_serializing_if = "Option::is_none")]
-    pub localhost_profile: Option<String>,
+    pub localhost_profile: Option<k8s_apimachinery::CompactString>,
 }
 /// AttachedVolume describes a volume attached to a node
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttachedVolume {
     /// Name of the attached volume
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// DevicePath represents the device path where the volume should be available
     #[serde(rename = "devicePath", default)]
-    pub device_path: String,
+    pub device_path: k8s_apimachinery::CompactString,
 }
 /// AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AzureDiskVolumeSource {
     /// diskName is the Name of the data disk in the blob storage
     #[serde(rename = "diskName", default)]
-    pub disk_name: String,
+    pub disk_name: k8s_apimachinery::CompactString,
     /// diskURI is the URI of data disk in the blob storage
     #[serde(rename = "diskURI", default)]
-    pub disk_uri: String,
+    pub disk_uri: k8s_apimachinery::CompactString,
     /// cachingMode is the Host Caching mode: None, Read Only, Read Write.
     #[serde(rename = "cachingMode", skip_serializing_if = "Option::is_none")]
-    pub caching_mode: Option<String>,
+    pub caching_mode: Option<k8s_apimachinery::CompactString>,
     /// fsType is Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// kind expected values are Shared: multiple blob disks per storage account  Dedicated: single blob disk per storage account  Managed: azure managed data disk (only in managed availability set). defaults to shared
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
 }
 /// AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AzureFilePersistentVolumeSource {
     /// secretName is the name of secret that contains Azure Storage Account Name and Key
     #[serde(rename = "secretName", default)]
-    pub secret_name: String,
+    pub secret_name: k8s_apimachinery::CompactString,
     /// shareName is the azure Share Name
     #[serde(rename = "shareName", default)]
-    pub share_name: String,
+    pub share_name: k8s_apimachinery::CompactString,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod
     #[serde(rename = "secretNamespace", skip_serializing_if = "Option::is_none")]
-    pub secret_namespace: Option<String>,
+    pub secret_namespace: Option<k8s_apimachinery::CompactString>,
 }
 /// AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AzureFileVolumeSource {
     /// secretName is the  name of secret that contains Azure Storage Account Name and Key
     #[serde(rename = "secretName", default)]
-    pub secret_name: String,
+    pub secret_name: k8s_apimachinery::CompactString,
     /// shareName is the azure share Name
     #[serde(rename = "shareName", default)]
-    pub share_name: String,
+    pub share_name: k8s_apimachinery::CompactString,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -121,10 +121,10 @@ pub struct AzureFileVolumeSource {
 pub struct Binding {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -155,16 +155,16 @@ impl k8s_apimachinery::Object for Binding {
 pub struct CSIPersistentVolumeSource {
     /// driver is the name of the driver to use for this volume. Required.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls. Required.
     #[serde(rename = "volumeHandle", default)]
-    pub volume_handle: String,
+    pub volume_handle: k8s_apimachinery::CompactString,
     /// readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write).
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// fsType to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs".
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// volumeAttributes of the volume to publish.
     #[serde(
         rename = "volumeAttributes",
@@ -172,7 +172,9 @@ pub struct CSIPersistentVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub volume_attributes: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub volume_attributes: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// controllerPublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerPublishVolume and ControllerUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     #[serde(
         rename = "controllerPublishSecretRef",
@@ -206,13 +208,13 @@ pub struct CSIPersistentVolumeSource {
 pub struct CSIVolumeSource {
     /// driver is the name of the CSI driver that handles this volume. Consult with your admin for the correct name as registered in the cluster.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// readOnly specifies a read-only configuration for the volume. Defaults to false (read/write).
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// fsType to mount. Ex. "ext4", "xfs", "ntfs". If not provided, the empty value is passed to the associated CSI driver which will determine the default filesystem to apply.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// volumeAttributes stores driver-specific properties that are passed to the CSI driver. Consult your driver's documentation for supported values.
     #[serde(
         rename = "volumeAttributes",
@@ -220,7 +222,9 @@ pub struct CSIVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub volume_attributes: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub volume_attributes: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and  may be empty if no secret is required. If the secret object contains more than one secret, all secret references are passed.
     #[serde(
         rename = "nodePublishSecretRef",
@@ -237,30 +241,30 @@ pub struct Capabilities {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub add: Option<Vec<String>>,
+    pub add: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Removed capabilities
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub drop: Option<Vec<String>>,
+    pub drop: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CephFSPersistentVolumeSource {
     /// monitors is Required: Monitors is a collection of Ceph monitors More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
-    pub monitors: Vec<String>,
+    pub monitors: Vec<k8s_apimachinery::CompactString>,
     /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<k8s_apimachinery::CompactString>,
     /// user is Optional: User is the rados user name, default is admin More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<k8s_apimachinery::CompactString>,
     /// secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(rename = "secretFile", skip_serializing_if = "Option::is_none")]
-    pub secret_file: Option<String>,
+    pub secret_file: Option<k8s_apimachinery::CompactString>,
     /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<Box<SecretReference>>,
@@ -273,16 +277,16 @@ pub struct CephFSPersistentVolumeSource {
 pub struct CephFSVolumeSource {
     /// monitors is Required: Monitors is a collection of Ceph monitors More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
-    pub monitors: Vec<String>,
+    pub monitors: Vec<k8s_apimachinery::CompactString>,
     /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<k8s_apimachinery::CompactString>,
     /// user is optional: User is the rados user name, default is admin More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<k8s_apimachinery::CompactString>,
     /// secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(rename = "secretFile", skip_serializing_if = "Option::is_none")]
-    pub secret_file: Option<String>,
+    pub secret_file: Option<k8s_apimachinery::CompactString>,
     /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: <https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it>
     #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<Box<LocalObjectReference>>,
@@ -295,10 +299,10 @@ pub struct CephFSVolumeSource {
 pub struct CinderPersistentVolumeSource {
     /// volumeID used to identify the volume in cinder. More info: <https://examples.k8s.io/mysql-cinder-pd/README.md>
     #[serde(rename = "volumeID", default)]
-    pub volume_id: String,
+    pub volume_id: k8s_apimachinery::CompactString,
     /// fsType Filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://examples.k8s.io/mysql-cinder-pd/README.md>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: <https://examples.k8s.io/mysql-cinder-pd/README.md>
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -311,10 +315,10 @@ pub struct CinderPersistentVolumeSource {
 pub struct CinderVolumeSource {
     /// volumeID used to identify the volume in cinder. More info: <https://examples.k8s.io/mysql-cinder-pd/README.md>
     #[serde(rename = "volumeID", default)]
-    pub volume_id: String,
+    pub volume_id: k8s_apimachinery::CompactString,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://examples.k8s.io/mysql-cinder-pd/README.md>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: <https://examples.k8s.io/mysql-cinder-pd/README.md>
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -334,10 +338,10 @@ pub struct ClientIPConfig {
 pub struct ClusterTrustBundleProjection {
     /// Select a single ClusterTrustBundle by object name.  Mutually-exclusive with signerName and labelSelector.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// Select all ClusterTrustBundles that match this signer name. Mutually-exclusive with name.  The contents of all selected ClusterTrustBundles will be unified and deduplicated.
     #[serde(rename = "signerName", skip_serializing_if = "Option::is_none")]
-    pub signer_name: Option<String>,
+    pub signer_name: Option<k8s_apimachinery::CompactString>,
     /// Select all ClusterTrustBundles that match this label selector.  Only has effect if signerName is set.  Mutually-exclusive with name.  If unset, interpreted as "match nothing".  If set but empty, interpreted as "match everything".
     #[serde(rename = "labelSelector", skip_serializing_if = "Option::is_none")]
     pub label_selector: Option<Box<k8s_apimachinery::LabelSelector>>,
@@ -346,7 +350,7 @@ pub struct ClusterTrustBundleProjection {
     pub optional: Option<bool>,
     /// Relative path from the volume root to write the bundle.
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// user is Optional: The owner UID of the created file. If specified, the item-level user field takes precedence over defaultUser. (Alpha) This field requires the AtomicWriteVolumeUserFields feature gate to be enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<i64>,
@@ -356,26 +360,26 @@ pub struct ClusterTrustBundleProjection {
 pub struct ComponentCondition {
     /// Type of condition for a component. Valid value: "Healthy"
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// Status of the condition for a component. Valid values for "Healthy": "True", "False", or "Unknown".
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// Message about the condition for a component. For example, information about a health check.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// Condition error code for a component. For example, a health check error code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<k8s_apimachinery::CompactString>,
 }
 /// ComponentStatus (and ComponentStatusList) holds the cluster validation info. Deprecated: This API is deprecated in v1.19+
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComponentStatus {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -410,10 +414,10 @@ impl k8s_apimachinery::Object for ComponentStatus {
 pub struct ComponentStatusList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -438,10 +442,10 @@ impl k8s_apimachinery::ListObject for ComponentStatusList {
 pub struct ConfigMap {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -454,7 +458,9 @@ pub struct ConfigMap {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub data: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub data: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// BinaryData contains the binary data. Each key must consist of alphanumeric characters, '-', '_' or '.'. BinaryData can contain byte sequences that are not in the UTF-8 range. The keys stored in BinaryData must not overlap with the ones in the Data field, this is enforced during validation process. Using this field will require 1.10+ apiserver and kubelet. Note: BinaryData keys are not currently propagated to container env vars via ConfigMapKeyRef or ConfigMapRef env sources; only Data keys are used.
     #[serde(
         rename = "binaryData",
@@ -462,7 +468,8 @@ pub struct ConfigMap {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub binary_data: Option<k8s_apimachinery::LiteMap<String, crate::ByteString>>,
+    pub binary_data:
+        Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, crate::ByteString>>,
 }
 impl k8s_apimachinery::Resource for ConfigMap {
     const API_VERSION: &'static str = "v1";
@@ -498,7 +505,7 @@ impl k8s_apimachinery::Object for ConfigMap {
 pub struct ConfigMapEnvSource {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// Specify whether the ConfigMap must be defined
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
@@ -508,10 +515,10 @@ pub struct ConfigMapEnvSource {
 pub struct ConfigMapKeySelector {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// The key to select from the ConfigMap's Data field. Keys in the BinaryData field are not currently propagated to container env vars.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// Specify whether the ConfigMap or its key must be defined
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
@@ -521,10 +528,10 @@ pub struct ConfigMapKeySelector {
 pub struct ConfigMapList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -549,19 +556,19 @@ impl k8s_apimachinery::ListObject for ConfigMapList {
 pub struct ConfigMapNodeConfigSource {
     /// Namespace is the metadata.namespace of the referenced ConfigMap. This field is required in all cases.
     #[serde(default)]
-    pub namespace: String,
+    pub namespace: k8s_apimachinery::CompactString,
     /// Name is the metadata.name of the referenced ConfigMap. This field is required in all cases.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// UID is the metadata.UID of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<k8s_apimachinery::CompactString>,
     /// ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
     #[serde(rename = "resourceVersion", skip_serializing_if = "Option::is_none")]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<k8s_apimachinery::CompactString>,
     /// KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases.
     #[serde(rename = "kubeletConfigKey", default)]
-    pub kubelet_config_key: String,
+    pub kubelet_config_key: k8s_apimachinery::CompactString,
 }
 /// Adapts a ConfigMap into a projected volume.
 ///
@@ -570,7 +577,7 @@ pub struct ConfigMapNodeConfigSource {
 pub struct ConfigMapProjection {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the ConfigMap, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -589,7 +596,7 @@ pub struct ConfigMapProjection {
 pub struct ConfigMapVolumeSource {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the ConfigMap, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -612,27 +619,27 @@ pub struct ConfigMapVolumeSource {
 pub struct Container {
     /// Name of the container specified as a DNS_LABEL. Each container in a pod must have a unique name (DNS_LABEL). Cannot be updated.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Container image name. More info: <https://kubernetes.io/docs/concepts/containers/images> This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
+    pub image: Option<k8s_apimachinery::CompactString>,
     /// Entrypoint array. Not executed within a shell. The container image's ENTRYPOINT is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: <https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell>
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub command: Option<Vec<String>>,
+    pub command: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Arguments to the entrypoint. The container image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: <https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell>
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub args: Option<Vec<String>>,
+    pub args: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.
     #[serde(rename = "workingDir", skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
+    pub working_dir: Option<k8s_apimachinery::CompactString>,
     /// List of ports to expose from the container. Not specifying a port here DOES NOT prevent that port from being exposed. Any port which is listening on the default "0.0.0.0" address inside a container will be accessible from the network. Modifying this array with strategic merge patch may corrupt the data. For more information See <https://github.com/kubernetes/kubernetes/issues/108255>. Cannot be updated.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -668,7 +675,7 @@ pub struct Container {
     pub resize_policy: Option<Vec<ContainerResizePolicy>>,
     /// RestartPolicy defines the restart behavior of individual containers in a pod. This overrides the pod-level restart policy. When this field is not specified, the restart behavior is defined by the Pod's restart policy and the container type. Additionally, setting the RestartPolicy as "Always" for the init container will have the following effect: this init container will be continually restarted on exit until all regular containers have terminated. Once all regular containers have completed, all init containers with restartPolicy "Always" will be shut down. This lifecycle differs from normal init containers and is often referred to as a "sidecar" container. Although this init container still starts in the init container sequence, it does not wait for the container to complete before proceeding to the next init container. Instead, the next init container starts immediately after this init container is started, or after any startupProbe has successfully completed.
     #[serde(rename = "restartPolicy", skip_serializing_if = "Option::is_none")]
-    pub restart_policy: Option<String>,
+    pub restart_policy: Option<k8s_apimachinery::CompactString>,
     /// Represents a list of rules to be checked to determine if the container should be restarted on exit. The rules are evaluated in order. Once a rule matches a container exit condition, the remaining rules are ignored. If no rule matches the container exit condition, the Container-level restart policy determines the whether the container is restarted or not. Constraints on the rules: - At most 20 rules are allowed. - Rules can have the same action. - Identical rules are not forbidden in validations. When rules are specified, container MUST set RestartPolicy explicitly even it if matches the Pod's RestartPolicy.
     #[serde(
         rename = "restartPolicyRules",
@@ -710,16 +717,16 @@ pub struct Container {
         rename = "terminationMessagePath",
         skip_serializing_if = "Option::is_none"
     )]
-    pub termination_message_path: Option<String>,
+    pub termination_message_path: Option<k8s_apimachinery::CompactString>,
     /// Indicate how the termination message should be populated. File will use the contents of terminationMessagePath to populate the container status message on both success and failure. FallbackToLogsOnError will use the last chunk of container log output if the termination message file is empty and the container exited with an error. The log output is limited to 2048 bytes or 80 lines, whichever is smaller. Defaults to File. Cannot be updated.
     #[serde(
         rename = "terminationMessagePolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub termination_message_policy: Option<String>,
+    pub termination_message_policy: Option<k8s_apimachinery::CompactString>,
     /// Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: <https://kubernetes.io/docs/concepts/containers/images#updating-images>
     #[serde(rename = "imagePullPolicy", skip_serializing_if = "Option::is_none")]
-    pub image_pull_policy: Option<String>,
+    pub image_pull_policy: Option<k8s_apimachinery::CompactString>,
     /// SecurityContext defines the security options the container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext. More info: <https://kubernetes.io/docs/tasks/configure-pod-container/security-context/>
     #[serde(rename = "securityContext", skip_serializing_if = "Option::is_none")]
     pub security_context: Option<Box<SecurityContext>>,
@@ -738,13 +745,13 @@ pub struct Container {
 pub struct ContainerExtendedResourceRequest {
     /// The name of the container requesting resources.
     #[serde(rename = "containerName", default)]
-    pub container_name: String,
+    pub container_name: k8s_apimachinery::CompactString,
     /// The name of the extended resource in that container which gets backed by DRA.
     #[serde(rename = "resourceName", default)]
-    pub resource_name: String,
+    pub resource_name: k8s_apimachinery::CompactString,
     /// The name of the request in the special ResourceClaim which corresponds to the extended resource.
     #[serde(rename = "requestName", default)]
-    pub request_name: String,
+    pub request_name: k8s_apimachinery::CompactString,
 }
 /// Describe a container image
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -755,7 +762,7 @@ pub struct ContainerImage {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub names: Option<Vec<String>>,
+    pub names: Option<Vec<k8s_apimachinery::CompactString>>,
     /// The size of the image in bytes.
     #[serde(rename = "sizeBytes", skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<i64>,
@@ -765,7 +772,7 @@ pub struct ContainerImage {
 pub struct ContainerPort {
     /// If specified, this must be an IANA_SVC_NAME and unique within the pod. Each named port in a pod must have a unique name. Name for the port that can be referred to by services.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// Number of port to expose on the host. If specified, this must be a valid port number, 0 \< x \< 65536. If HostNetwork is specified, this must match ContainerPort. Most containers do not need this.
     #[serde(rename = "hostPort", skip_serializing_if = "Option::is_none")]
     pub host_port: Option<i32>,
@@ -774,27 +781,27 @@ pub struct ContainerPort {
     pub container_port: i32,
     /// Protocol for port. Must be UDP, TCP, or SCTP. Defaults to "TCP".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<k8s_apimachinery::CompactString>,
     /// What host IP to bind the external port to.
     #[serde(rename = "hostIP", skip_serializing_if = "Option::is_none")]
-    pub host_ip: Option<String>,
+    pub host_ip: Option<k8s_apimachinery::CompactString>,
 }
 /// ContainerResizePolicy represents resource resize policy for the container.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerResizePolicy {
     /// Name of the resource to which this resource resize policy applies. Supported values: cpu, memory.
     #[serde(rename = "resourceName", default)]
-    pub resource_name: String,
+    pub resource_name: k8s_apimachinery::CompactString,
     /// Restart policy to apply when specified resource is resized. If not specified, it defaults to NotRequired.
     #[serde(rename = "restartPolicy", default)]
-    pub restart_policy: String,
+    pub restart_policy: k8s_apimachinery::CompactString,
 }
 /// ContainerRestartRule describes how a container exit is handled.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRestartRule {
     /// Specifies the action taken on a container exit if the requirements are satisfied. The only possible value is "Restart" to restart the container.
     #[serde(default)]
-    pub action: String,
+    pub action: k8s_apimachinery::CompactString,
     /// Represents the exit codes to check on container exits.
     #[serde(rename = "exitCodes", skip_serializing_if = "Option::is_none")]
     pub exit_codes: Option<Box<ContainerRestartRuleOnExitCodes>>,
@@ -807,7 +814,7 @@ pub struct ContainerRestartRuleOnExitCodes {
     /// - NotIn: the requirement is satisfied if the container exit code is
     /// not in the set of specified values.
     #[serde(default)]
-    pub operator: String,
+    pub operator: k8s_apimachinery::CompactString,
     /// Specifies the set of values to check for container exit codes. At most 255 elements are allowed.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -847,10 +854,10 @@ pub struct ContainerStateTerminated {
     pub signal: Option<i32>,
     /// (brief) reason from the last termination of the container
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// Message regarding the last termination of the container
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// Time at which previous execution of the container started
     #[serde(rename = "startedAt", skip_serializing_if = "Option::is_none")]
     pub started_at: Option<k8s_apimachinery::Time>,
@@ -859,24 +866,24 @@ pub struct ContainerStateTerminated {
     pub finished_at: Option<k8s_apimachinery::Time>,
     /// Container's ID in the format '\<type\>://\<container_id\>'
     #[serde(rename = "containerID", skip_serializing_if = "Option::is_none")]
-    pub container_id: Option<String>,
+    pub container_id: Option<k8s_apimachinery::CompactString>,
 }
 /// ContainerStateWaiting is a waiting state of a container.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerStateWaiting {
     /// (brief) reason the container is not yet running.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// Message regarding why the container is not yet running.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// ContainerStatus contains details for the current status of this container.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerStatus {
     /// Name is a DNS_LABEL representing the unique name of the container. Each container in a pod must have a unique name across all container types. Cannot be updated.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// State holds details about the container's current condition.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub state: ContainerState,
@@ -897,13 +904,13 @@ pub struct ContainerStatus {
     pub restart_count: i32,
     /// Image is the name of container image that the container is running. The container image may not match the image used in the PodSpec, as it may have been resolved by the runtime. More info: <https://kubernetes.io/docs/concepts/containers/images>.
     #[serde(default)]
-    pub image: String,
+    pub image: k8s_apimachinery::CompactString,
     /// ImageID is the image ID of the container's image. The image ID may not match the image ID of the image used in the PodSpec, as it may have been resolved by the runtime.
     #[serde(rename = "imageID", default)]
-    pub image_id: String,
+    pub image_id: k8s_apimachinery::CompactString,
     /// ContainerID is the ID of the container in the format '\<type\>://\<container_id\>'. Where type is a container runtime identifier, returned from Version call of CRI API (for example "containerd").
     #[serde(rename = "containerID", skip_serializing_if = "Option::is_none")]
-    pub container_id: Option<String>,
+    pub container_id: Option<k8s_apimachinery::CompactString>,
     /// Started indicates whether the container has finished its postStart lifecycle hook and passed its startup probe. Initialized as false, becomes true after startupProbe is considered successful. Resets to false when the container is restarted, or if kubelet loses state temporarily. In both cases, startup probes will run again. Is always true when no startupProbe is defined and container is running and has passed the postStart lifecycle hook. The null value must be treated the same as false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<bool>,
@@ -914,7 +921,9 @@ pub struct ContainerStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub allocated_resources: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub allocated_resources: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has been successfully resized.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Box<ResourceRequirements>>,
@@ -939,7 +948,7 @@ pub struct ContainerStatus {
     pub allocated_resources_status: Option<Vec<ResourceStatus>>,
     /// StopSignal reports the effective stop signal for this container
     #[serde(rename = "stopSignal", skip_serializing_if = "Option::is_none")]
-    pub stop_signal: Option<String>,
+    pub stop_signal: Option<k8s_apimachinery::CompactString>,
 }
 /// ContainerUser represents user identity information
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -971,7 +980,7 @@ pub struct DownwardAPIProjection {
 pub struct DownwardAPIVolumeFile {
     /// Required: Path is  the relative path name of the file to be created. Must not be absolute or contain the '..' path. Must be utf-8 encoded. The first item of the relative path must not start with '..'
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
     #[serde(rename = "fieldRef", skip_serializing_if = "Option::is_none")]
     pub field_ref: Option<Box<ObjectFieldSelector>>,
@@ -1007,7 +1016,7 @@ pub struct DownwardAPIVolumeSource {
 pub struct EmptyDirVolumeSource {
     /// medium represents what type of storage medium should back this directory. The default is "" which means to use the node's default medium. Must be an empty string (default) or Memory. More info: <https://kubernetes.io/docs/concepts/storage/volumes#emptydir>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub medium: Option<String>,
+    pub medium: Option<k8s_apimachinery::CompactString>,
     /// sizeLimit is the total amount of local storage required for this EmptyDir volume. The size limit is also applicable for memory medium. The maximum usage on memory medium EmptyDir would be the minimum value between the SizeLimit specified here and the sum of memory limits of all containers in a pod. The default is nil which means that the limit is undefined. More info: <https://kubernetes.io/docs/concepts/storage/volumes#emptydir>
     #[serde(rename = "sizeLimit", skip_serializing_if = "Option::is_none")]
     pub size_limit: Option<k8s_apimachinery::Quantity>,
@@ -1020,13 +1029,13 @@ pub struct EmptyDirVolumeSource {
 pub struct EndpointAddress {
     /// The IP of this endpoint. May not be loopback (127.0.0.0/8 or ::1), link-local (169.254.0.0/16 or fe80::/10), or link-local multicast (224.0.0.0/24 or ff02::/16).
     #[serde(default)]
-    pub ip: String,
+    pub ip: k8s_apimachinery::CompactString,
     /// The Hostname of this endpoint
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<k8s_apimachinery::CompactString>,
     /// Optional: Node hosting this endpoint. This can be used to determine endpoints local to a node.
     #[serde(rename = "nodeName", skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<k8s_apimachinery::CompactString>,
     /// Reference to object providing the endpoint.
     #[serde(rename = "targetRef", skip_serializing_if = "Option::is_none")]
     pub target_ref: Option<Box<ObjectReference>>,
@@ -1036,13 +1045,13 @@ pub struct EndpointAddress {
 pub struct EndpointPort {
     /// The name of this port.  This must match the 'name' field in the corresponding ServicePort. Must be a DNS_LABEL. Optional only if one port is defined.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// The port number of the endpoint.
     #[serde(default)]
     pub port: i32,
     /// The IP protocol for this port. Must be UDP, TCP, or SCTP. Default is TCP.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<k8s_apimachinery::CompactString>,
     /// The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:
     ///
     /// * Un-prefixed protocol names - reserved for IANA standard service names (as per RFC-6335 and <https://www.iana.org/assignments/service-names>).
@@ -1054,7 +1063,7 @@ pub struct EndpointPort {
     ///
     /// * Other protocols should use implementation-defined prefixed names such as mycompany.com/my-custom-protocol.
     #[serde(rename = "appProtocol", skip_serializing_if = "Option::is_none")]
-    pub app_protocol: Option<String>,
+    pub app_protocol: Option<k8s_apimachinery::CompactString>,
 }
 /// EndpointSubset is a group of addresses with a common set of ports. The expanded set of endpoints is the Cartesian product of Addresses x Ports. For example, given:
 ///
@@ -1121,10 +1130,10 @@ pub struct EndpointSubset {
 pub struct Endpoints {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -1168,10 +1177,10 @@ impl k8s_apimachinery::Object for Endpoints {
 pub struct EndpointsList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -1196,7 +1205,7 @@ impl k8s_apimachinery::ListObject for EndpointsList {
 pub struct EnvFromSource {
     /// Optional text to prepend to the name of each environment variable. May consist of any printable ASCII characters except '='.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<String>,
+    pub prefix: Option<k8s_apimachinery::CompactString>,
     /// The ConfigMap to select from
     #[serde(rename = "configMapRef", skip_serializing_if = "Option::is_none")]
     pub config_map_ref: Option<Box<ConfigMapEnvSource>>,
@@ -1209,10 +1218,10 @@ pub struct EnvFromSource {
 pub struct EnvVar {
     /// Name of the environment variable. May consist of any printable ASCII characters except '='.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Defaults to "".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<k8s_apimachinery::CompactString>,
     /// Source for the environment variable's value. Cannot be used if value is not empty.
     #[serde(rename = "valueFrom", skip_serializing_if = "Option::is_none")]
     pub value_from: Option<Box<EnvVarSource>>,
@@ -1243,27 +1252,27 @@ pub struct EnvVarSource {
 pub struct EphemeralContainer {
     /// Name of the ephemeral container specified as a DNS_LABEL. This name must be unique among all containers, init containers and ephemeral containers.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Container image name. More info: <https://kubernetes.io/docs/concepts/containers/images>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
+    pub image: Option<k8s_apimachinery::CompactString>,
     /// Entrypoint array. Not executed within a shell. The image's ENTRYPOINT is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: <https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell>
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub command: Option<Vec<String>>,
+    pub command: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Arguments to the entrypoint. The image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: <https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell>
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub args: Option<Vec<String>>,
+    pub args: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.
     #[serde(rename = "workingDir", skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
+    pub working_dir: Option<k8s_apimachinery::CompactString>,
     /// Ports are not allowed for ephemeral containers.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -1299,7 +1308,7 @@ pub struct EphemeralContainer {
     pub resize_policy: Option<Vec<ContainerResizePolicy>>,
     /// Restart policy for the container to manage the restart behavior of each container within a pod. You cannot set this field on ephemeral containers.
     #[serde(rename = "restartPolicy", skip_serializing_if = "Option::is_none")]
-    pub restart_policy: Option<String>,
+    pub restart_policy: Option<k8s_apimachinery::CompactString>,
     /// Represents a list of rules to be checked to determine if the container should be restarted on exit. You cannot set this field on ephemeral containers.
     #[serde(
         rename = "restartPolicyRules",
@@ -1341,16 +1350,16 @@ pub struct EphemeralContainer {
         rename = "terminationMessagePath",
         skip_serializing_if = "Option::is_none"
     )]
-    pub termination_message_path: Option<String>,
+    pub termination_message_path: Option<k8s_apimachinery::CompactString>,
     /// Indicate how the termination message should be populated. File will use the contents of terminationMessagePath to populate the container status message on both success and failure. FallbackToLogsOnError will use the last chunk of container log output if the termination message file is empty and the container exited with an error. The log output is limited to 2048 bytes or 80 lines, whichever is smaller. Defaults to File. Cannot be updated.
     #[serde(
         rename = "terminationMessagePolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub termination_message_policy: Option<String>,
+    pub termination_message_policy: Option<k8s_apimachinery::CompactString>,
     /// Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: <https://kubernetes.io/docs/concepts/containers/images#updating-images>
     #[serde(rename = "imagePullPolicy", skip_serializing_if = "Option::is_none")]
-    pub image_pull_policy: Option<String>,
+    pub image_pull_policy: Option<k8s_apimachinery::CompactString>,
     /// Optional: SecurityContext defines the security options the ephemeral container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext.
     #[serde(rename = "securityContext", skip_serializing_if = "Option::is_none")]
     pub security_context: Option<Box<SecurityContext>>,
@@ -1370,7 +1379,7 @@ pub struct EphemeralContainer {
         rename = "targetContainerName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub target_container_name: Option<String>,
+    pub target_container_name: Option<k8s_apimachinery::CompactString>,
 }
 /// Represents an ephemeral volume that is handled by a normal storage driver.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1393,10 +1402,10 @@ pub struct EphemeralVolumeSource {
 pub struct Event {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -1409,10 +1418,10 @@ pub struct Event {
     pub involved_object: ObjectReference,
     /// This should be a short, machine understandable string that gives the reason for the transition into the object's current status.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// A human-readable description of the status of this operation.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// The component reporting this event. Should be a short machine understandable string.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub source: EventSource,
@@ -1427,7 +1436,7 @@ pub struct Event {
     pub count: Option<i32>,
     /// Type of this event (Normal, Warning), new types could be added in the future
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<k8s_apimachinery::CompactString>,
     /// Time when this Event was first observed.
     #[serde(rename = "eventTime", skip_serializing_if = "Option::is_none")]
     pub event_time: Option<k8s_apimachinery::MicroTime>,
@@ -1436,16 +1445,16 @@ pub struct Event {
     pub series: Option<Box<EventSeries>>,
     /// What action was taken/failed regarding to the Regarding object.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
+    pub action: Option<k8s_apimachinery::CompactString>,
     /// Optional secondary object for more complex actions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<Box<ObjectReference>>,
     /// Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
     #[serde(rename = "reportingComponent", skip_serializing_if = "Option::is_none")]
-    pub reporting_component: Option<String>,
+    pub reporting_component: Option<k8s_apimachinery::CompactString>,
     /// ID of the controller instance, e.g. `kubelet-xyzf`.
     #[serde(rename = "reportingInstance", skip_serializing_if = "Option::is_none")]
-    pub reporting_instance: Option<String>,
+    pub reporting_instance: Option<k8s_apimachinery::CompactString>,
 }
 impl k8s_apimachinery::Resource for Event {
     const API_VERSION: &'static str = "v1";
@@ -1479,10 +1488,10 @@ impl k8s_apimachinery::Object for Event {
 pub struct EventList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -1517,10 +1526,10 @@ pub struct EventSeries {
 pub struct EventSource {
     /// Component from which the event is generated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub component: Option<String>,
+    pub component: Option<k8s_apimachinery::CompactString>,
     /// Node name on which the event is generated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<k8s_apimachinery::CompactString>,
 }
 /// EvictionResponder allows you to specify the responder reacting to an Eviction. Responders should observe and communicate through the Eviction Resource API to help with the graceful eviction of a target (e.g. termination of a pod).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1529,7 +1538,7 @@ pub struct EvictionResponder {
     ///
     /// It must be a valid domain-prefixed key (such as "acme.io/foo"). Domain names *.k8s.io and *.kubernetes.io are reserved. This field must be unique for each responder. This field is required.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// priority for this responder. Higher priorities are selected first by the evictionrequest-controller. If there are responders with the same priority, the responder whose domain name comes first in the alphabetical higher domain order, will be picked. This means that the top domain labels are compared alphabetically first, followed by the lower domain labels. The key is compared last.
     ///
     /// The responder that is the managing controller of the pod should set the value of this field to 10000 to allow both for preemption or fallback registration by other responders.
@@ -1547,7 +1556,7 @@ pub struct ExecAction {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub command: Option<Vec<String>>,
+    pub command: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// Represents a Fibre Channel volume. Fibre Channel volumes can only be mounted as read/write once. Fibre Channel volumes support ownership management and SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1559,13 +1568,13 @@ pub struct FCVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub target_wwns: Option<Vec<String>>,
+    pub target_wwns: Option<Vec<k8s_apimachinery::CompactString>>,
     /// lun is Optional: FC target lun number
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lun: Option<i32>,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -1575,20 +1584,20 @@ pub struct FCVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub wwids: Option<Vec<String>>,
+    pub wwids: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// FileKeySelector selects a key of the env file.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileKeySelector {
     /// The name of the volume mount containing the env file.
     #[serde(rename = "volumeName", default)]
-    pub volume_name: String,
+    pub volume_name: k8s_apimachinery::CompactString,
     /// The path within the volume from which to select the file. Must be relative and may not contain the '..' path or start with '..'.
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// The key within the env file. An invalid key will prevent the pod from starting. The keys defined within a source may consist of any printable ASCII characters except '='. During Alpha stage of the EnvFiles feature gate, the key size is limited to 128 characters.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// Specify whether the file or its key must be defined. If the file or key does not exist, then the env var is not published. If optional is set to true and the specified key does not exist, the environment variable will not be set in the Pod's containers.
     ///
     /// If optional is set to false and the specified key does not exist, an error will be returned during Pod creation.
@@ -1600,10 +1609,10 @@ pub struct FileKeySelector {
 pub struct FlexPersistentVolumeSource {
     /// driver is the name of the driver to use for this volume.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// fsType is the Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// secretRef is Optional: SecretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. This may be empty if no secret object is specified. If the secret object contains more than one secret, all secrets are passed to the plugin scripts.
     #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<Box<SecretReference>>,
@@ -1616,17 +1625,19 @@ pub struct FlexPersistentVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub options: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub options: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
 }
 /// FlexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlexVolumeSource {
     /// driver is the name of the driver to use for this volume.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. This may be empty if no secret object is specified. If the secret object contains more than one secret, all secrets are passed to the plugin scripts.
     #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<Box<LocalObjectReference>>,
@@ -1639,17 +1650,19 @@ pub struct FlexVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub options: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub options: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
 }
 /// Represents a Flocker volume mounted by the Flocker agent. One and only one of datasetName and datasetUUID should be set. Flocker volumes do not support ownership management or SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlockerVolumeSource {
     /// datasetName is Name of the dataset stored as metadata -\> name on the dataset for Flocker should be considered as deprecated
     #[serde(rename = "datasetName", skip_serializing_if = "Option::is_none")]
-    pub dataset_name: Option<String>,
+    pub dataset_name: Option<k8s_apimachinery::CompactString>,
     /// datasetUUID is the UUID of the dataset. This is unique identifier of a Flocker dataset
     #[serde(rename = "datasetUUID", skip_serializing_if = "Option::is_none")]
-    pub dataset_uuid: Option<String>,
+    pub dataset_uuid: Option<k8s_apimachinery::CompactString>,
 }
 /// Represents a Persistent Disk resource in Google Compute Engine.
 ///
@@ -1658,10 +1671,10 @@ pub struct FlockerVolumeSource {
 pub struct GCEPersistentDiskVolumeSource {
     /// pdName is unique name of the PD resource in GCE. Used to identify the disk in GCE. More info: <https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk>
     #[serde(rename = "pdName", default)]
-    pub pd_name: String,
+    pub pd_name: k8s_apimachinery::CompactString,
     /// fsType is filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// partition is the partition in the volume that you want to mount. If omitted, the default is to mount by volume name. Examples: For volume /dev/sda1, you specify the partition as "1". Similarly, the volume partition for /dev/sda is "0" (or you can leave the property empty). More info: <https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<i32>,
@@ -1679,10 +1692,10 @@ pub struct GRPCAction {
     ///
     /// If this is not specified, the default behavior is defined by gRPC.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
+    pub service: Option<k8s_apimachinery::CompactString>,
     /// mode specifies the connection mode for the gRPC health probe. Set to "TLS" to use TLS without certificate verification. Set to "Plaintext" to use a plaintext (insecure) connection explicitly. If not specified, the probe uses a plaintext (insecure) connection.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub mode: Option<k8s_apimachinery::CompactString>,
 }
 /// Represents a volume that is populated with the contents of a git repository. Git repo volumes do not support ownership management. Git repo volumes support SELinux relabeling.
 ///
@@ -1691,39 +1704,39 @@ pub struct GRPCAction {
 pub struct GitRepoVolumeSource {
     /// repository is the URL
     #[serde(default)]
-    pub repository: String,
+    pub repository: k8s_apimachinery::CompactString,
     /// revision is the commit hash for the specified revision.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
+    pub revision: Option<k8s_apimachinery::CompactString>,
     /// directory is the target directory name. Must not contain or start with '..'.  If '.' is supplied, the volume directory will be the git repository.  Otherwise, if specified, the volume will contain the git repository in the subdirectory with the given name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub directory: Option<String>,
+    pub directory: Option<k8s_apimachinery::CompactString>,
 }
 /// Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GlusterfsPersistentVolumeSource {
     /// endpoints is the endpoint name that details Glusterfs topology. More info: <https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod>
     #[serde(default)]
-    pub endpoints: String,
+    pub endpoints: k8s_apimachinery::CompactString,
     /// path is the Glusterfs volume path. More info: <https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod>
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: <https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod>
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// endpointsNamespace is the namespace that contains Glusterfs endpoint. If this field is empty, the EndpointNamespace defaults to the same namespace as the bound PVC. More info: <https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod>
     #[serde(rename = "endpointsNamespace", skip_serializing_if = "Option::is_none")]
-    pub endpoints_namespace: Option<String>,
+    pub endpoints_namespace: Option<k8s_apimachinery::CompactString>,
 }
 /// Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GlusterfsVolumeSource {
     /// endpoints is the endpoint name that details Glusterfs topology.
     #[serde(default)]
-    pub endpoints: String,
+    pub endpoints: k8s_apimachinery::CompactString,
     /// path is the Glusterfs volume path. More info: <https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod>
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: <https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod>
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -1733,16 +1746,16 @@ pub struct GlusterfsVolumeSource {
 pub struct HTTPGetAction {
     /// Path to access on the HTTP server.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<k8s_apimachinery::CompactString>,
     /// Name or number of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
     #[serde(default)]
     pub port: k8s_apimachinery::IntOrString,
     /// Host name to connect to, defaults to the pod IP. You probably want to set "Host" in httpHeaders instead.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<k8s_apimachinery::CompactString>,
     /// Scheme to use for connecting to the host. Defaults to HTTP.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scheme: Option<String>,
+    pub scheme: Option<k8s_apimachinery::CompactString>,
     /// Custom headers to set in the request. HTTP allows repeated headers.
     #[serde(
         rename = "httpHeaders",
@@ -1753,67 +1766,67 @@ pub struct HTTPGetAction {
     pub http_headers: Option<Vec<HTTPHeader>>,
     /// Protocol selects the wire protocol for the probe connection. Nil defaults to HTTP/1.1.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<k8s_apimachinery::CompactString>,
 }
 /// HTTPHeader describes a custom header to be used in HTTP probes
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HTTPHeader {
     /// The header field name. This will be canonicalized upon output, so case-variant names will be understood as the same header.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// The header field value
     #[serde(default)]
-    pub value: String,
+    pub value: k8s_apimachinery::CompactString,
 }
 /// HostAlias holds the mapping between IP and hostnames that will be injected as an entry in the pod's hosts file.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostAlias {
     /// IP address of the host file entry.
     #[serde(default)]
-    pub ip: String,
+    pub ip: k8s_apimachinery::CompactString,
     /// Hostnames for the above IP address.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub hostnames: Option<Vec<String>>,
+    pub hostnames: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// HostIP represents a single IP address allocated to the host.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostIP {
     /// IP is the IP address assigned to the host
     #[serde(default)]
-    pub ip: String,
+    pub ip: k8s_apimachinery::CompactString,
 }
 /// Represents a host path mapped into a pod. Host path volumes do not support ownership management or SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostPathVolumeSource {
     /// path of the directory on the host. If the path is a symlink, it will follow the link to the real path. More info: <https://kubernetes.io/docs/concepts/storage/volumes#hostpath>
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// type for HostPath Volume Defaults to "" More info: <https://kubernetes.io/docs/concepts/storage/volumes#hostpath>
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<k8s_apimachinery::CompactString>,
 }
 /// ISCSIPersistentVolumeSource represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ISCSIPersistentVolumeSource {
     /// targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
     #[serde(rename = "targetPortal", default)]
-    pub target_portal: String,
+    pub target_portal: k8s_apimachinery::CompactString,
     /// iqn is Target iSCSI Qualified Name.
     #[serde(default)]
-    pub iqn: String,
+    pub iqn: k8s_apimachinery::CompactString,
     /// lun is iSCSI Target Lun number.
     #[serde(default)]
     pub lun: i32,
     /// iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp).
     #[serde(rename = "iscsiInterface", skip_serializing_if = "Option::is_none")]
-    pub iscsi_interface: Option<String>,
+    pub iscsi_interface: Option<k8s_apimachinery::CompactString>,
     /// fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://kubernetes.io/docs/concepts/storage/volumes#iscsi>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -1823,7 +1836,7 @@ pub struct ISCSIPersistentVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub portals: Option<Vec<String>>,
+    pub portals: Option<Vec<k8s_apimachinery::CompactString>>,
     /// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
     #[serde(rename = "chapAuthDiscovery", skip_serializing_if = "Option::is_none")]
     pub chap_auth_discovery: Option<bool>,
@@ -1835,26 +1848,26 @@ pub struct ISCSIPersistentVolumeSource {
     pub secret_ref: Option<Box<SecretReference>>,
     /// initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface \<target portal\>:\<volume name\> will be created for the connection.
     #[serde(rename = "initiatorName", skip_serializing_if = "Option::is_none")]
-    pub initiator_name: Option<String>,
+    pub initiator_name: Option<k8s_apimachinery::CompactString>,
 }
 /// Represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ISCSIVolumeSource {
     /// targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
     #[serde(rename = "targetPortal", default)]
-    pub target_portal: String,
+    pub target_portal: k8s_apimachinery::CompactString,
     /// iqn is the target iSCSI Qualified Name.
     #[serde(default)]
-    pub iqn: String,
+    pub iqn: k8s_apimachinery::CompactString,
     /// lun represents iSCSI Target Lun number.
     #[serde(default)]
     pub lun: i32,
     /// iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp).
     #[serde(rename = "iscsiInterface", skip_serializing_if = "Option::is_none")]
-    pub iscsi_interface: Option<String>,
+    pub iscsi_interface: Option<k8s_apimachinery::CompactString>,
     /// fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://kubernetes.io/docs/concepts/storage/volumes#iscsi>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -1864,7 +1877,7 @@ pub struct ISCSIVolumeSource {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub portals: Option<Vec<String>>,
+    pub portals: Option<Vec<k8s_apimachinery::CompactString>>,
     /// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
     #[serde(rename = "chapAuthDiscovery", skip_serializing_if = "Option::is_none")]
     pub chap_auth_discovery: Option<bool>,
@@ -1876,34 +1889,34 @@ pub struct ISCSIVolumeSource {
     pub secret_ref: Option<Box<LocalObjectReference>>,
     /// initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface \<target portal\>:\<volume name\> will be created for the connection.
     #[serde(rename = "initiatorName", skip_serializing_if = "Option::is_none")]
-    pub initiator_name: Option<String>,
+    pub initiator_name: Option<k8s_apimachinery::CompactString>,
 }
 /// ImageVolumeSource represents a image volume resource.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageVolumeSource {
     /// Required: Image or artifact reference to be used. Behaves in the same way as pod.spec.containers\[*\].image. Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets. More info: <https://kubernetes.io/docs/concepts/containers/images> This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<k8s_apimachinery::CompactString>,
     /// Policy for pulling OCI objects. Possible values are: Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails. Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present. IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.
     #[serde(rename = "pullPolicy", skip_serializing_if = "Option::is_none")]
-    pub pull_policy: Option<String>,
+    pub pull_policy: Option<k8s_apimachinery::CompactString>,
 }
 /// ImageVolumeStatus represents the image-based volume status.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageVolumeStatus {
     /// ImageRef is the digest of the image used for this volume. It should have a value that's similar to the pod's status.containerStatuses\[i\].imageID. The ImageRef length should not exceed 256 characters.
     #[serde(rename = "imageRef", default)]
-    pub image_ref: String,
+    pub image_ref: k8s_apimachinery::CompactString,
 }
 /// Maps a string key to a path within a volume.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyToPath {
     /// key is the key to project.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// path is the relative path of the file to map the key to. May not be an absolute path. May not contain the path element '..'. May not start with the string '..'.
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// mode is Optional: mode bits used to set permissions on this file. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. If not specified, the volume defaultMode will be used. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<i32>,
@@ -1922,7 +1935,7 @@ pub struct Lifecycle {
     pub pre_stop: Option<Box<LifecycleHandler>>,
     /// StopSignal defines which signal will be sent to a container when it is being stopped. If not specified, the default is defined by the container runtime in use. StopSignal can only be set for Pods with a non-empty .spec.os.name
     #[serde(rename = "stopSignal", skip_serializing_if = "Option::is_none")]
-    pub stop_signal: Option<String>,
+    pub stop_signal: Option<k8s_apimachinery::CompactString>,
 }
 /// LifecycleHandler defines a specific action that should be taken in a lifecycle hook. One and only one of the fields, except TCPSocket must be specified.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1945,10 +1958,10 @@ pub struct LifecycleHandler {
 pub struct LimitRange {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -1988,28 +2001,34 @@ impl k8s_apimachinery::Object for LimitRange {
 pub struct LimitRangeItem {
     /// Type of resource that this limit applies to.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// Max usage constraints on this kind by resource name.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub max: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub max: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Min usage constraints on this kind by resource name.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub min: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub min: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Default resource requirement limit value by resource name if resource limit is omitted.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub default: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub default: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
     #[serde(
         rename = "defaultRequest",
@@ -2017,7 +2036,9 @@ pub struct LimitRangeItem {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub default_request: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub default_request: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.
     #[serde(
         rename = "maxLimitRequestRatio",
@@ -2025,18 +2046,19 @@ pub struct LimitRangeItem {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub max_limit_request_ratio:
-        Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub max_limit_request_ratio: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
 }
 /// LimitRangeList is a list of LimitRange items.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LimitRangeList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -2086,13 +2108,13 @@ pub struct LinuxContainerUser {
 pub struct LoadBalancerIngress {
     /// IP is set for load-balancer ingress points that are IP based (typically GCE or OpenStack load-balancers)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip: Option<String>,
+    pub ip: Option<k8s_apimachinery::CompactString>,
     /// Hostname is set for load-balancer ingress points that are DNS based (typically AWS load-balancers)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<k8s_apimachinery::CompactString>,
     /// IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified. Setting this to "VIP" indicates that traffic is delivered to the node with the destination set to the load-balancer's IP and port. Setting this to "Proxy" indicates that traffic is delivered to the node or pod with the destination set to the node's IP and node port or the pod's IP and port. Service implementations may use this information to adjust traffic routing.
     #[serde(rename = "ipMode", skip_serializing_if = "Option::is_none")]
-    pub ip_mode: Option<String>,
+    pub ip_mode: Option<k8s_apimachinery::CompactString>,
     /// Ports is a list of records of service ports If used, every port defined in the service should have an entry in it
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -2117,17 +2139,17 @@ pub struct LoadBalancerStatus {
 pub struct LocalObjectReference {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
 }
 /// Local represents directly-attached storage with node affinity
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalVolumeSource {
     /// path of the full path to the volume on the node. It can be either a directory or block device (disk, partition, ...).
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// fsType is the filesystem type to mount. It applies only when the Path is a block device. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default value is to auto-select a filesystem if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
 }
 /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2137,7 +2159,7 @@ pub struct ModifyVolumeStatus {
         rename = "targetVolumeAttributesClassName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub target_volume_attributes_class_name: Option<String>,
+    pub target_volume_attributes_class_name: Option<k8s_apimachinery::CompactString>,
     /// status is the status of the ControllerModifyVolume operation. It can be in any of following states:
     /// - Pending
     /// Pending indicates that the PersistentVolumeClaim cannot be modified due to unmet requirements, such as
@@ -2152,17 +2174,17 @@ pub struct ModifyVolumeStatus {
     ///
     /// Note: New statuses can be added in the future. Consumers should check for unknown statuses and fail appropriately.
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
 }
 /// Represents an NFS mount that lasts the lifetime of a pod. NFS volumes do not support ownership management or SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NFSVolumeSource {
     /// server is the hostname or IP address of the NFS server. More info: <https://kubernetes.io/docs/concepts/storage/volumes#nfs>
     #[serde(default)]
-    pub server: String,
+    pub server: k8s_apimachinery::CompactString,
     /// path that is exported by the NFS server. More info: <https://kubernetes.io/docs/concepts/storage/volumes#nfs>
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// readOnly here will force the NFS export to be mounted with read-only permissions. Defaults to false. More info: <https://kubernetes.io/docs/concepts/storage/volumes#nfs>
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -2172,10 +2194,10 @@ pub struct NFSVolumeSource {
 pub struct Namespace {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -2211,29 +2233,29 @@ impl k8s_apimachinery::Object for Namespace {
 pub struct NamespaceCondition {
     /// Type of namespace controller condition.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// Status of the condition, one of True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// Last time the condition transitioned from one status to another.
     #[serde(rename = "lastTransitionTime", skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// Unique, one-word, CamelCase reason for the condition's last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// Human-readable message indicating details about last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// NamespaceList is a list of Namespaces.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamespaceList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -2262,14 +2284,14 @@ pub struct NamespaceSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub finalizers: Option<Vec<String>>,
+    pub finalizers: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// NamespaceStatus is information about the current status of a Namespace.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamespaceStatus {
     /// Phase is the current lifecycle phase of the namespace. More info: <https://kubernetes.io/docs/tasks/administer-cluster/namespaces/>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<k8s_apimachinery::CompactString>,
     /// Represents the latest available observations of a namespace's current state.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -2283,10 +2305,10 @@ pub struct NamespaceStatus {
 pub struct Node {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -2329,10 +2351,10 @@ impl k8s_apimachinery::Object for Node {
 pub struct NodeAddress {
     /// Node address type, one of Hostname, ExternalIP or InternalIP.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// The node address.
     #[serde(default)]
-    pub address: String,
+    pub address: k8s_apimachinery::CompactString,
 }
 /// Node affinity is a group of node affinity scheduling rules.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2357,7 +2379,7 @@ pub struct NodeAffinity {
 pub struct NodeAllocatableMappedResources {
     /// Name is the name of the resource (e.g., cpu, memory).
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Quantity is the total node allocatable resource capacity allocated for the claim. This claim's allocated devices is shared by all the containers referencing the claim. Kubelet adds this value to both requests and limits at the pod-level cgroup, and to limits at the container-level cgroup for each container referencing the claim.
     #[serde(default)]
     pub quantity: k8s_apimachinery::Quantity,
@@ -2367,7 +2389,7 @@ pub struct NodeAllocatableMappedResources {
 pub struct NodeAllocatableOverheadResources {
     /// Name is the name of the resource (e.g., cpu, memory).
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// PerPod is the flat overhead quantity allocated per pod. Adding to each container limit allows individual containers to utilize the overhead, while the parent pod-level cgroup limit caps the total usage at the pod boundary where the overhead is accounted for exactly once. At least one of PerPod or PerContainer must be specified. Specifying neither is an invalid configuration.
     #[serde(rename = "perPod", skip_serializing_if = "Option::is_none")]
     pub per_pod: Option<k8s_apimachinery::Quantity>,
@@ -2380,14 +2402,14 @@ pub struct NodeAllocatableOverheadResources {
 pub struct NodeAllocatableResourceClaimStatus {
     /// ResourceClaimName is the resource claim referenced by the pod that resulted in this node allocatable resource allocation.
     #[serde(rename = "resourceClaimName", default)]
-    pub resource_claim_name: String,
+    pub resource_claim_name: k8s_apimachinery::CompactString,
     /// Containers lists the names of all containers in this pod that reference the claim.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub containers: Option<Vec<String>>,
+    pub containers: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Mapping contains allocations through devices mapped in the device spec's `nodeAllocatableResources[...].mapping` field. This is used by kubelet for pod level and container-level cgroup enforcement.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -2408,10 +2430,10 @@ pub struct NodeAllocatableResourceClaimStatus {
 pub struct NodeCondition {
     /// Type of node condition.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// Status of the condition, one of True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// Last time we got an update on a given condition.
     #[serde(rename = "lastHeartbeatTime", skip_serializing_if = "Option::is_none")]
     pub last_heartbeat_time: Option<k8s_apimachinery::Time>,
@@ -2420,10 +2442,10 @@ pub struct NodeCondition {
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// (brief) reason for the condition's last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// Human readable message indicating details about last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// NodeConfigSource specifies a source of node configuration. Exactly one subfield (excluding metadata) must be non-nil. This API is deprecated since 1.22
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2446,7 +2468,7 @@ pub struct NodeConfigStatus {
     pub last_known_good: Option<Box<NodeConfigSource>>,
     /// Error describes any problems reconciling the Spec.ConfigSource to the Active config. Errors may occur, for example, attempting to checkpoint Spec.ConfigSource to the local Assigned record, attempting to checkpoint the payload associated with Spec.ConfigSource, attempting to load or validate the Assigned config, etc. Errors may occur at different points while syncing config. Earlier errors (e.g. download or checkpointing errors) will not result in a rollback to LastKnownGood, and may resolve across Kubelet retries. Later errors (e.g. loading or validating a checkpointed config) will result in a rollback to LastKnownGood. In the latter case, it is usually possible to resolve the error by fixing the config assigned in Spec.ConfigSource. You can find additional information for debugging by searching the error message in the Kubelet log. Error is a human-readable description of the error state; machines can check whether or not Error is empty, but should not rely on the stability of the Error text across Kubelet versions.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<k8s_apimachinery::CompactString>,
 }
 /// NodeDaemonEndpoints lists ports opened by daemons running on the Node.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2474,10 +2496,10 @@ pub struct NodeFeatures {
 pub struct NodeList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -2507,14 +2529,14 @@ pub struct NodePodPreemptionPolicy {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub disable_resize_preemption: Option<Vec<String>>,
+    pub disable_resize_preemption: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// NodeRuntimeHandler is a set of runtime handler information.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeRuntimeHandler {
     /// Runtime handler name. Empty for the default runtime handler.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// Supported features.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Box<NodeRuntimeHandlerFeatures>>,
@@ -2548,17 +2570,17 @@ pub struct NodeSelector {
 pub struct NodeSelectorRequirement {
     /// The label key that the selector applies to.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// Represents a key's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist. Gt, and Lt.
     #[serde(default)]
-    pub operator: String,
+    pub operator: k8s_apimachinery::CompactString,
     /// An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. If the operator is Gt or Lt, the values array must have a single element, which will be interpreted as an integer. This array is replaced during a strategic merge patch.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub values: Option<Vec<String>>,
+    pub values: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// A null or empty node selector term matches no objects. The requirements of them are ANDed. The TopologySelectorTerm type implements a subset of the NodeSelectorTerm.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2585,7 +2607,7 @@ pub struct NodeSelectorTerm {
 pub struct NodeSpec {
     /// PodCIDR represents the pod IP range assigned to the node.
     #[serde(rename = "podCIDR", skip_serializing_if = "Option::is_none")]
-    pub pod_cidr: Option<String>,
+    pub pod_cidr: Option<k8s_apimachinery::CompactString>,
     /// podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node. If this field is specified, the 0th entry must match the podCIDR field. It may contain at most 1 value for each of IPv4 and IPv6.
     #[serde(
         rename = "podCIDRs",
@@ -2593,10 +2615,10 @@ pub struct NodeSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub pod_cidrs: Option<Vec<String>>,
+    pub pod_cidrs: Option<Vec<k8s_apimachinery::CompactString>>,
     /// ID of the node assigned by the cloud provider in the format: \<ProviderName\>://\<ProviderSpecificNodeID\>
     #[serde(rename = "providerID", skip_serializing_if = "Option::is_none")]
-    pub provider_id: Option<String>,
+    pub provider_id: Option<k8s_apimachinery::CompactString>,
     /// Unschedulable controls node schedulability of new pods. By default, node is schedulable. More info: <https://kubernetes.io/docs/concepts/nodes/node/#manual-node-administration>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unschedulable: Option<bool>,
@@ -2612,7 +2634,7 @@ pub struct NodeSpec {
     pub config_source: Option<Box<NodeConfigSource>>,
     /// Deprecated. Not all kubelets will set this field. Remove field after 1.13. see: <https://issues.k8s.io/61966>
     #[serde(rename = "externalID", skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
+    pub external_id: Option<k8s_apimachinery::CompactString>,
     /// PodPreemptionPolicy controls the node-level preemption behaviors for pods on this node. This is an alpha field and requires enabling the InPlacePodVerticalScalingSchedulerPreemption feature gate.
     #[serde(
         rename = "podPreemptionPolicy",
@@ -2629,17 +2651,21 @@ pub struct NodeStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub capacity: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub allocatable: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub allocatable: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// NodePhase is the recently observed lifecycle phase of the node. More info: <https://kubernetes.io/docs/concepts/nodes/node/#phase> The field is never populated, and now is deprecated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<k8s_apimachinery::CompactString>,
     /// Conditions is an array of current observed node conditions. More info: <https://kubernetes.io/docs/reference/node/node-status/#condition>
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -2682,7 +2708,7 @@ pub struct NodeStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub volumes_in_use: Option<Vec<String>>,
+    pub volumes_in_use: Option<Vec<k8s_apimachinery::CompactString>>,
     /// List of volumes that are attached to the node.
     #[serde(
         rename = "volumesAttached",
@@ -2712,7 +2738,7 @@ pub struct NodeStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub declared_features: Option<Vec<String>>,
+    pub declared_features: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// NodeSwapStatus represents swap memory information.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2726,34 +2752,34 @@ pub struct NodeSwapStatus {
 pub struct NodeSystemInfo {
     /// MachineID reported by the node. For unique machine identification in the cluster this field is preferred. Learn more from man(5) machine-id: <http://man7.org/linux/man-pages/man5/machine-id.5.html>
     #[serde(rename = "machineID", default)]
-    pub machine_id: String,
+    pub machine_id: k8s_apimachinery::CompactString,
     /// SystemUUID reported by the node. For unique machine identification MachineID is preferred. This field is specific to Red Hat hosts <https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid>
     #[serde(rename = "systemUUID", default)]
-    pub system_uuid: String,
+    pub system_uuid: k8s_apimachinery::CompactString,
     /// Boot ID reported by the node.
     #[serde(rename = "bootID", default)]
-    pub boot_id: String,
+    pub boot_id: k8s_apimachinery::CompactString,
     /// Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).
     #[serde(rename = "kernelVersion", default)]
-    pub kernel_version: String,
+    pub kernel_version: k8s_apimachinery::CompactString,
     /// OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).
     #[serde(rename = "osImage", default)]
-    pub os_image: String,
+    pub os_image: k8s_apimachinery::CompactString,
     /// ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).
     #[serde(rename = "containerRuntimeVersion", default)]
-    pub container_runtime_version: String,
+    pub container_runtime_version: k8s_apimachinery::CompactString,
     /// Kubelet Version reported by the node.
     #[serde(rename = "kubeletVersion", default)]
-    pub kubelet_version: String,
+    pub kubelet_version: k8s_apimachinery::CompactString,
     /// Deprecated: KubeProxy Version reported by the node.
     #[serde(rename = "kubeProxyVersion", default)]
-    pub kube_proxy_version: String,
+    pub kube_proxy_version: k8s_apimachinery::CompactString,
     /// The Operating System reported by the node
     #[serde(rename = "operatingSystem", default)]
-    pub operating_system: String,
+    pub operating_system: k8s_apimachinery::CompactString,
     /// The Architecture reported by the node
     #[serde(default)]
-    pub architecture: String,
+    pub architecture: k8s_apimachinery::CompactString,
     /// Swap Info reported by the node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub swap: Option<Box<NodeSwapStatus>>,
@@ -2769,45 +2795,45 @@ pub struct NodeSystemInfo {
 pub struct ObjectFieldSelector {
     /// Version of the schema the FieldPath is written in terms of, defaults to "v1".
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Path of the field to select in the specified API version.
     #[serde(rename = "fieldPath", default)]
-    pub field_path: String,
+    pub field_path: k8s_apimachinery::CompactString,
 }
 /// ObjectReference contains enough information to let you inspect or modify the referred object.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ObjectReference {
     /// Kind of the referent. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// Namespace of the referent. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<k8s_apimachinery::CompactString>,
     /// Name of the referent. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// UID of the referent. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#uids>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<k8s_apimachinery::CompactString>,
     /// API version of the referent.
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Specific resourceVersion to which this reference is made, if any. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency>
     #[serde(rename = "resourceVersion", skip_serializing_if = "Option::is_none")]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<k8s_apimachinery::CompactString>,
     /// If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers\[2\]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers\[2\]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.
     #[serde(rename = "fieldPath", skip_serializing_if = "Option::is_none")]
-    pub field_path: Option<String>,
+    pub field_path: Option<k8s_apimachinery::CompactString>,
 }
 /// PersistentVolume (PV) is a storage resource provisioned by an administrator. It is analogous to a node. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes>
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PersistentVolume {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -2850,10 +2876,10 @@ impl k8s_apimachinery::Object for PersistentVolume {
 pub struct PersistentVolumeClaim {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -2896,10 +2922,10 @@ impl k8s_apimachinery::Object for PersistentVolumeClaim {
 pub struct PersistentVolumeClaimCondition {
     /// Type is the type of the condition. More info: <https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/persistent-volume-claim-v1/#:~:text=set%20to%20%27ResizeStarted%27.-,PersistentVolumeClaimCondition,-contains%20details%20about>
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// Status is the status of the condition. Can be True, False, Unknown. More info: <https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/persistent-volume-claim-v1/#:~:text=state%20of%20pvc-,conditions.status,-(string)%2C%20required>
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// lastProbeTime is the time we probed the condition.
     #[serde(rename = "lastProbeTime", skip_serializing_if = "Option::is_none")]
     pub last_probe_time: Option<k8s_apimachinery::Time>,
@@ -2908,20 +2934,20 @@ pub struct PersistentVolumeClaimCondition {
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// reason is a unique, this should be a short, machine understandable string that gives the reason for condition's last transition. If it reports "Resizing" that means the underlying persistent volume is being resized.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// message is the human-readable message indicating details about last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// PersistentVolumeClaimList is a list of PersistentVolumeClaim items.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PersistentVolumeClaimList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -2951,7 +2977,7 @@ pub struct PersistentVolumeClaimSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<k8s_apimachinery::CompactString>>,
     /// selector is a label query over volumes to consider for binding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<Box<k8s_apimachinery::LabelSelector>>,
@@ -2960,13 +2986,13 @@ pub struct PersistentVolumeClaimSpec {
     pub resources: VolumeResourceRequirements,
     /// volumeName is the binding reference to the PersistentVolume backing this claim.
     #[serde(rename = "volumeName", skip_serializing_if = "Option::is_none")]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<k8s_apimachinery::CompactString>,
     /// storageClassName is the name of the StorageClass required by the claim. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1>
     #[serde(rename = "storageClassName", skip_serializing_if = "Option::is_none")]
-    pub storage_class_name: Option<String>,
+    pub storage_class_name: Option<k8s_apimachinery::CompactString>,
     /// volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.
     #[serde(rename = "volumeMode", skip_serializing_if = "Option::is_none")]
-    pub volume_mode: Option<String>,
+    pub volume_mode: Option<k8s_apimachinery::CompactString>,
     /// dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an external controller can support the specified data source, it will create a new volume based on the contents of the specified data source. dataSource contents will be copied to dataSourceRef, and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified. If the namespace is specified, then dataSourceRef will not be copied to dataSource.
     #[serde(rename = "dataSource", skip_serializing_if = "Option::is_none")]
     pub data_source: Option<Box<TypedLocalObjectReference>>,
@@ -2985,14 +3011,14 @@ pub struct PersistentVolumeClaimSpec {
         rename = "volumeAttributesClassName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub volume_attributes_class_name: Option<String>,
+    pub volume_attributes_class_name: Option<k8s_apimachinery::CompactString>,
 }
 /// PersistentVolumeClaimStatus is the current status of a persistent volume claim.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PersistentVolumeClaimStatus {
     /// phase represents the current phase of PersistentVolumeClaim.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<k8s_apimachinery::CompactString>,
     /// accessModes contains the actual access modes the volume backing the PVC has. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
     #[serde(
         rename = "accessModes",
@@ -3000,14 +3026,16 @@ pub struct PersistentVolumeClaimStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<k8s_apimachinery::CompactString>>,
     /// capacity represents the actual resources of the underlying volume.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub capacity: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// conditions is the current Condition of persistent volume claim. If underlying persistent volume is being resized then the Condition will be set to 'Resizing'.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -3033,7 +3061,9 @@ pub struct PersistentVolumeClaimStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub allocated_resources: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub allocated_resources: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// allocatedResourceStatuses stores status of resource being resized for the given PVC. Key names follow standard Kubernetes label syntax. Valid values are either:
     /// ```text
     /// * Un-prefixed keys:
@@ -3077,13 +3107,15 @@ pub struct PersistentVolumeClaimStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub allocated_resource_statuses: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub allocated_resource_statuses: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using. When unset, there is no VolumeAttributeClass applied to this PersistentVolumeClaim
     #[serde(
         rename = "currentVolumeAttributesClassName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub current_volume_attributes_class_name: Option<String>,
+    pub current_volume_attributes_class_name: Option<k8s_apimachinery::CompactString>,
     /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation. When this is unset, there is no ModifyVolume operation being attempted.
     #[serde(rename = "modifyVolumeStatus", skip_serializing_if = "Option::is_none")]
     pub modify_volume_status: Option<Box<ModifyVolumeStatus>>,
@@ -3106,7 +3138,7 @@ pub struct PersistentVolumeClaimTemplate {
 pub struct PersistentVolumeClaimVolumeSource {
     /// claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims>
     #[serde(rename = "claimName", default)]
-    pub claim_name: String,
+    pub claim_name: k8s_apimachinery::CompactString,
     /// readOnly Will force the ReadOnly setting in VolumeMounts. Default false.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -3116,10 +3148,10 @@ pub struct PersistentVolumeClaimVolumeSource {
 pub struct PersistentVolumeList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -3148,7 +3180,9 @@ pub struct PersistentVolumeSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub capacity: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: <https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk>
     #[serde(rename = "gcePersistentDisk", skip_serializing_if = "Option::is_none")]
     pub gce_persistent_disk: Option<Box<GCEPersistentDiskVolumeSource>>,
@@ -3228,7 +3262,7 @@ pub struct PersistentVolumeSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<k8s_apimachinery::CompactString>>,
     /// claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding>
     #[serde(rename = "claimRef", skip_serializing_if = "Option::is_none")]
     pub claim_ref: Option<Box<ObjectReference>>,
@@ -3237,10 +3271,10 @@ pub struct PersistentVolumeSpec {
         rename = "persistentVolumeReclaimPolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub persistent_volume_reclaim_policy: Option<String>,
+    pub persistent_volume_reclaim_policy: Option<k8s_apimachinery::CompactString>,
     /// storageClassName is the name of StorageClass to which this persistent volume belongs. Empty value means that this volume does not belong to any StorageClass.
     #[serde(rename = "storageClassName", skip_serializing_if = "Option::is_none")]
-    pub storage_class_name: Option<String>,
+    pub storage_class_name: Option<k8s_apimachinery::CompactString>,
     /// mountOptions is the list of mount options, e.g. \["ro", "soft"\]. Not validated - mount will simply fail if one is invalid. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options>
     #[serde(
         rename = "mountOptions",
@@ -3248,10 +3282,10 @@ pub struct PersistentVolumeSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub mount_options: Option<Vec<String>>,
+    pub mount_options: Option<Vec<k8s_apimachinery::CompactString>>,
     /// volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.
     #[serde(rename = "volumeMode", skip_serializing_if = "Option::is_none")]
-    pub volume_mode: Option<String>,
+    pub volume_mode: Option<k8s_apimachinery::CompactString>,
     /// nodeAffinity defines constraints that limit what nodes this volume can be accessed from. This field influences the scheduling of pods that use this volume. This field is mutable if MutablePVNodeAffinity feature gate is enabled.
     #[serde(rename = "nodeAffinity", skip_serializing_if = "Option::is_none")]
     pub node_affinity: Option<Box<VolumeNodeAffinity>>,
@@ -3260,20 +3294,20 @@ pub struct PersistentVolumeSpec {
         rename = "volumeAttributesClassName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub volume_attributes_class_name: Option<String>,
+    pub volume_attributes_class_name: Option<k8s_apimachinery::CompactString>,
 }
 /// PersistentVolumeStatus is the current status of a persistent volume.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PersistentVolumeStatus {
     /// phase indicates if a volume is available, bound to a claim, or released by a claim. More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<k8s_apimachinery::CompactString>,
     /// message is a human-readable message indicating details about why the volume is in this state.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions.
     #[serde(
         rename = "lastPhaseTransitionTime",
@@ -3286,20 +3320,20 @@ pub struct PersistentVolumeStatus {
 pub struct PhotonPersistentDiskVolumeSource {
     /// pdID is the ID that identifies Photon Controller persistent disk
     #[serde(rename = "pdID", default)]
-    pub pd_id: String,
+    pub pd_id: k8s_apimachinery::CompactString,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
 }
 /// Pod is a collection of containers that can run on a host. This resource is created by clients and scheduled onto hosts.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pod {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -3380,10 +3414,10 @@ pub struct PodAffinityTerm {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub namespaces: Option<Vec<String>>,
+    pub namespaces: Option<Vec<k8s_apimachinery::CompactString>>,
     /// This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node whose value of the label with key topologyKey matches that of any node on which any of the selected pods is running. Empty topologyKey is not allowed.
     #[serde(rename = "topologyKey", default)]
-    pub topology_key: String,
+    pub topology_key: k8s_apimachinery::CompactString,
     /// A label query over the set of namespaces that the term applies to. The term is applied to the union of the namespaces selected by this field and the ones listed in the namespaces field. null selector and null or empty namespaces list means "this pod's namespace". An empty selector ({}) matches all namespaces.
     #[serde(rename = "namespaceSelector", skip_serializing_if = "Option::is_none")]
     pub namespace_selector: Option<Box<k8s_apimachinery::LabelSelector>>,
@@ -3394,7 +3428,7 @@ pub struct PodAffinityTerm {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub match_label_keys: Option<Vec<String>>,
+    pub match_label_keys: Option<Vec<k8s_apimachinery::CompactString>>,
     /// MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. The keys are used to lookup values from the incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)` to select the group of existing pods which pods will be taken into consideration for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming pod labels will be ignored. The default value is empty. The same key is forbidden to exist in both mismatchLabelKeys and labelSelector. Also, mismatchLabelKeys cannot be set when labelSelector isn't set.
     #[serde(
         rename = "mismatchLabelKeys",
@@ -3402,7 +3436,7 @@ pub struct PodAffinityTerm {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub mismatch_label_keys: Option<Vec<String>>,
+    pub mismatch_label_keys: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// Pod anti affinity is a group of inter pod anti affinity scheduling rules.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3429,12 +3463,12 @@ pub struct PodAntiAffinity {
 pub struct PodCertificateProjection {
     /// Kubelet's generated CSRs will be addressed to this signer.
     #[serde(rename = "signerName", default)]
-    pub signer_name: String,
+    pub signer_name: k8s_apimachinery::CompactString,
     /// The type of keypair Kubelet will generate for the pod.
     ///
     /// Valid values are "RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", and "ED25519".
     #[serde(rename = "keyType", default)]
-    pub key_type: String,
+    pub key_type: k8s_apimachinery::CompactString,
     /// maxExpirationSeconds is the maximum lifetime permitted for the certificate.
     ///
     /// Kubelet copies this value verbatim into the PodCertificateRequests it generates for this projection.
@@ -3458,12 +3492,12 @@ pub struct PodCertificateProjection {
         rename = "credentialBundlePath",
         skip_serializing_if = "Option::is_none"
     )]
-    pub credential_bundle_path: Option<String>,
+    pub credential_bundle_path: Option<k8s_apimachinery::CompactString>,
     /// Write the key at this path in the projected volume.
     ///
     /// Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
     #[serde(rename = "keyPath", skip_serializing_if = "Option::is_none")]
-    pub key_path: Option<String>,
+    pub key_path: Option<k8s_apimachinery::CompactString>,
     /// Write the certificate chain at this path in the projected volume.
     ///
     /// Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
@@ -3471,7 +3505,7 @@ pub struct PodCertificateProjection {
         rename = "certificateChainPath",
         skip_serializing_if = "Option::is_none"
     )]
-    pub certificate_chain_path: Option<String>,
+    pub certificate_chain_path: Option<k8s_apimachinery::CompactString>,
     /// userAnnotations allow pod authors to pass additional information to the signer implementation.  Kubernetes does not restrict or validate this metadata in any way.
     ///
     /// These values are copied verbatim into the `spec.unverifiedUserAnnotations` field of the PodCertificateRequest objects that Kubelet creates.
@@ -3485,7 +3519,9 @@ pub struct PodCertificateProjection {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub user_annotations: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub user_annotations: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// user is Optional: The owner UID of the created file. If specified, the item-level user field takes precedence over defaultUser. (Alpha) This field requires the AtomicWriteVolumeUserFields feature gate to be enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<i64>,
@@ -3495,13 +3531,13 @@ pub struct PodCertificateProjection {
 pub struct PodCondition {
     /// Type is the type of the condition. More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions>
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// If set, this represents the .metadata.generation that the pod condition was set based upon.
     #[serde(rename = "observedGeneration", skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     /// Status is the status of the condition. Can be True, False, Unknown. More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions>
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// Last time we probed the condition.
     #[serde(rename = "lastProbeTime", skip_serializing_if = "Option::is_none")]
     pub last_probe_time: Option<k8s_apimachinery::Time>,
@@ -3510,10 +3546,10 @@ pub struct PodCondition {
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// Unique, one-word, CamelCase reason for the condition's last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// Human-readable message indicating details about last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// PodDNSConfig defines the DNS parameters of a pod in addition to those generated from DNSPolicy.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3524,14 +3560,14 @@ pub struct PodDNSConfig {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub nameservers: Option<Vec<String>>,
+    pub nameservers: Option<Vec<k8s_apimachinery::CompactString>>,
     /// A list of DNS search domains for host-name lookup. This will be appended to the base search paths generated from DNSPolicy. Duplicated search paths will be removed.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub searches: Option<Vec<String>>,
+    pub searches: Option<Vec<k8s_apimachinery::CompactString>>,
     /// A list of DNS resolver options. This will be merged with the base options generated from DNSPolicy. Duplicated entries will be removed. Resolution options given in Options will override those that appear in the base DNSPolicy.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -3545,10 +3581,10 @@ pub struct PodDNSConfig {
 pub struct PodDNSConfigOption {
     /// Name is this DNS resolver option's name. Required.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// Value is this DNS resolver option's value.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<k8s_apimachinery::CompactString>,
 }
 /// PodExtendedResourceClaimStatus is stored in the PodStatus for the extended resource requests backed by DRA. It stores the generated name for the corresponding special ResourceClaim created by the scheduler.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3562,24 +3598,24 @@ pub struct PodExtendedResourceClaimStatus {
     pub request_mappings: Vec<ContainerExtendedResourceRequest>,
     /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.
     #[serde(rename = "resourceClaimName", default)]
-    pub resource_claim_name: String,
+    pub resource_claim_name: k8s_apimachinery::CompactString,
 }
 /// PodIP represents a single IP address allocated to the pod.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodIP {
     /// IP is the IP address assigned to the pod
     #[serde(default)]
-    pub ip: String,
+    pub ip: k8s_apimachinery::CompactString,
 }
 /// PodList is a list of Pods.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -3604,14 +3640,14 @@ impl k8s_apimachinery::ListObject for PodList {
 pub struct PodOS {
     /// Name is the name of the operating system. The currently supported values are linux and windows. Additional value may be defined in future and can be one of: <https://github.com/opencontainers/runtime-spec/blob/master/config.md#platform-specific-configuration> Clients should expect to handle additional values and treat unrecognized values in this field as os: null
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
 }
 /// PodReadinessGate contains the reference to a pod condition
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodReadinessGate {
     /// ConditionType refers to a condition in the pod's condition list with matching type.
     #[serde(rename = "conditionType", default)]
-    pub condition_type: String,
+    pub condition_type: k8s_apimachinery::CompactString,
 }
 /// PodResourceClaim references exactly one ResourceClaim, either directly or by naming a ResourceClaimTemplate which is then turned into a ResourceClaim for the pod.
 ///
@@ -3622,12 +3658,12 @@ pub struct PodReadinessGate {
 pub struct PodResourceClaim {
     /// Name uniquely identifies this resource claim inside the pod. This must be a DNS_LABEL.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// ResourceClaimName is the name of a ResourceClaim object in the same namespace as this pod.
     ///
     /// Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
     #[serde(rename = "resourceClaimName", skip_serializing_if = "Option::is_none")]
-    pub resource_claim_name: Option<String>,
+    pub resource_claim_name: Option<k8s_apimachinery::CompactString>,
     /// ResourceClaimTemplateName is the name of a ResourceClaimTemplate object in the same namespace as this pod.
     ///
     /// The template will be used to create a new ResourceClaim, which will be bound to this pod. When this pod is deleted, the ResourceClaim will also be deleted. The pod name and resource name, along with a generated component, will be used to form a unique name for the ResourceClaim, which will be recorded in pod.status.resourceClaimStatuses.
@@ -3641,35 +3677,35 @@ pub struct PodResourceClaim {
         rename = "resourceClaimTemplateName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub resource_claim_template_name: Option<String>,
+    pub resource_claim_template_name: Option<k8s_apimachinery::CompactString>,
 }
 /// PodResourceClaimStatus is stored in the PodStatus for each PodResourceClaim which references a ResourceClaimTemplate. It stores the generated name for the corresponding ResourceClaim.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodResourceClaimStatus {
     /// Name uniquely identifies this resource claim inside the pod. This must match the name of an entry in pod.spec.resourceClaims, which implies that the string must be a DNS_LABEL.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.
     ///
     /// When the DRAWorkloadResourceClaims feature is enabled and the corresponding PodResourceClaim matches a PodGroupResourceClaim made by the Pod's PodGroup, then this is the name of the ResourceClaim generated and reserved for the PodGroup.
     ///
     /// If this is unset, then generating a ResourceClaim was not necessary. The pod.spec.resourceClaims entry can be ignored in this case.
     #[serde(rename = "resourceClaimName", skip_serializing_if = "Option::is_none")]
-    pub resource_claim_name: Option<String>,
+    pub resource_claim_name: Option<k8s_apimachinery::CompactString>,
 }
 /// PodSchedulingGate is associated to a Pod to guard its scheduling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodSchedulingGate {
     /// Name of the scheduling gate. Each scheduling gate must have a unique name field.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
 }
 /// PodSchedulingGroup identifies the runtime scheduling group instance that a Pod belongs to. The scheduler uses this information to apply workload-aware scheduling semantics. Exactly one field must be specified.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodSchedulingGroup {
     /// PodGroupName specifies the name of the standalone PodGroup object that represents the runtime instance of this group. Must be a DNS subdomain.
     #[serde(rename = "podGroupName", skip_serializing_if = "Option::is_none")]
-    pub pod_group_name: Option<String>,
+    pub pod_group_name: Option<k8s_apimachinery::CompactString>,
 }
 /// PodSecurityContext holds pod-level security attributes and common container settings. Some fields are also present in container.securityContext.  Field values of container.securityContext take precedence over field values of PodSecurityContext.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3702,7 +3738,7 @@ pub struct PodSecurityContext {
         rename = "supplementalGroupsPolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub supplemental_groups_policy: Option<String>,
+    pub supplemental_groups_policy: Option<k8s_apimachinery::CompactString>,
     /// A special supplemental group that applies to all containers in a pod. Some volume types allow the Kubelet to change the ownership of that volume to be owned by the pod:
     ///
     /// 1. The owning GID will be the FSGroup 2. The setgid bit is set (new files created in the volume will be owned by FSGroup) 3. The permission bits are OR'd with rw-rw----
@@ -3722,7 +3758,7 @@ pub struct PodSecurityContext {
         rename = "fsGroupChangePolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub fs_group_change_policy: Option<String>,
+    pub fs_group_change_policy: Option<k8s_apimachinery::CompactString>,
     /// The seccomp options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
     #[serde(rename = "seccompProfile", skip_serializing_if = "Option::is_none")]
     pub seccomp_profile: Option<Box<SeccompProfile>>,
@@ -3744,7 +3780,7 @@ pub struct PodSecurityContext {
         rename = "seLinuxChangePolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub se_linux_change_policy: Option<String>,
+    pub se_linux_change_policy: Option<k8s_apimachinery::CompactString>,
 }
 /// PodSpec is a description of a pod.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3777,7 +3813,7 @@ pub struct PodSpec {
     pub ephemeral_containers: Option<Vec<EphemeralContainer>>,
     /// Restart policy for all containers within the pod. One of Always, OnFailure, Never. In some contexts, only a subset of those values may be permitted. Default to Always. More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy>
     #[serde(rename = "restartPolicy", skip_serializing_if = "Option::is_none")]
-    pub restart_policy: Option<String>,
+    pub restart_policy: Option<k8s_apimachinery::CompactString>,
     /// Optional duration in seconds the pod needs to terminate gracefully. May be decreased in delete request. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). If this value is nil, the default grace period will be used instead. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. Defaults to 30 seconds.
     #[serde(
         rename = "terminationGracePeriodSeconds",
@@ -3792,7 +3828,7 @@ pub struct PodSpec {
     pub active_deadline_seconds: Option<i64>,
     /// Set DNS policy for the pod. Defaults to "ClusterFirst". Valid values are 'ClusterFirstWithHostNet', 'ClusterFirst', 'Default' or 'None'. DNS parameters given in DNSConfig will be merged with the policy selected with DNSPolicy. To have DNS options set along with hostNetwork, you have to specify DNS policy explicitly to 'ClusterFirstWithHostNet'.
     #[serde(rename = "dnsPolicy", skip_serializing_if = "Option::is_none")]
-    pub dns_policy: Option<String>,
+    pub dns_policy: Option<k8s_apimachinery::CompactString>,
     /// NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: <https://kubernetes.io/docs/concepts/configuration/assign-pod-node/>
     #[serde(
         rename = "nodeSelector",
@@ -3800,13 +3836,15 @@ pub struct PodSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub node_selector: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub node_selector: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// ServiceAccountName is the name of the ServiceAccount to use to run this pod. More info: <https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/>
     #[serde(rename = "serviceAccountName", skip_serializing_if = "Option::is_none")]
-    pub service_account_name: Option<String>,
+    pub service_account_name: Option<k8s_apimachinery::CompactString>,
     /// DeprecatedServiceAccount is a deprecated alias for ServiceAccountName. Deprecated: Use serviceAccountName instead.
     #[serde(rename = "serviceAccount", skip_serializing_if = "Option::is_none")]
-    pub service_account: Option<String>,
+    pub service_account: Option<k8s_apimachinery::CompactString>,
     /// AutomountServiceAccountToken indicates whether a service account token should be automatically mounted.
     #[serde(
         rename = "automountServiceAccountToken",
@@ -3815,7 +3853,7 @@ pub struct PodSpec {
     pub automount_service_account_token: Option<bool>,
     /// NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. <https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename>
     #[serde(rename = "nodeName", skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<k8s_apimachinery::CompactString>,
     /// Host networking requested for this pod. Use the host's network namespace. When using HostNetwork you should specify ports so the scheduler is aware. When `hostNetwork` is true, specified `hostPort` fields in port definitions must match `containerPort`, and unspecified `hostPort` fields in port definitions are defaulted to match `containerPort`. Default to false.
     #[serde(rename = "hostNetwork", skip_serializing_if = "Option::is_none")]
     pub host_network: Option<bool>,
@@ -3844,16 +3882,16 @@ pub struct PodSpec {
     pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
     /// Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<k8s_apimachinery::CompactString>,
     /// If specified, the fully qualified Pod hostname will be "\<hostname\>.\<subdomain\>.\<pod namespace\>.svc.\<cluster domain\>". If not specified, the pod will not have a domainname at all.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subdomain: Option<String>,
+    pub subdomain: Option<k8s_apimachinery::CompactString>,
     /// If specified, the pod's scheduling constraints
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Box<Affinity>>,
     /// If specified, the pod will be dispatched by specified scheduler. If not specified, the pod will be dispatched by default scheduler.
     #[serde(rename = "schedulerName", skip_serializing_if = "Option::is_none")]
-    pub scheduler_name: Option<String>,
+    pub scheduler_name: Option<k8s_apimachinery::CompactString>,
     /// If specified, the pod's tolerations.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -3871,7 +3909,7 @@ pub struct PodSpec {
     pub host_aliases: Option<Vec<HostAlias>>,
     /// If specified, indicates the pod's priority. "system-node-critical" and "system-cluster-critical" are two special keywords which indicate the highest priorities with the former being the highest priority. Any other name must be defined by creating a PriorityClass object with that name. If not specified, the pod priority will be default or zero if there is no default.
     #[serde(rename = "priorityClassName", skip_serializing_if = "Option::is_none")]
-    pub priority_class_name: Option<String>,
+    pub priority_class_name: Option<k8s_apimachinery::CompactString>,
     /// The priority value. Various system components use this field to find the priority of the pod. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
@@ -3888,20 +3926,22 @@ pub struct PodSpec {
     pub readiness_gates: Option<Vec<PodReadinessGate>>,
     /// RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.  If no RuntimeClass resource matches the named class, the pod will not be run. If unset or empty, the "legacy" RuntimeClass will be used, which is an implicit class with an empty definition that uses the default runtime handler. More info: <https://git.k8s.io/enhancements/keps/sig-node/585-runtime-class>
     #[serde(rename = "runtimeClassName", skip_serializing_if = "Option::is_none")]
-    pub runtime_class_name: Option<String>,
+    pub runtime_class_name: Option<k8s_apimachinery::CompactString>,
     /// EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links. Optional: Defaults to true.
     #[serde(rename = "enableServiceLinks", skip_serializing_if = "Option::is_none")]
     pub enable_service_links: Option<bool>,
     /// PreemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. Defaults to PreemptLowerPriority if unset.
     #[serde(rename = "preemptionPolicy", skip_serializing_if = "Option::is_none")]
-    pub preemption_policy: Option<String>,
+    pub preemption_policy: Option<k8s_apimachinery::CompactString>,
     /// Overhead represents the resource overhead associated with running a pod for a given RuntimeClass. This field will be autopopulated at admission time by the RuntimeClass admission controller. If the RuntimeClass admission controller is enabled, overhead must not be set in Pod create requests. The RuntimeClass admission controller will reject Pod create requests which have the overhead already set. If RuntimeClass is configured and selected in the PodSpec, Overhead will be set to the value defined in the corresponding RuntimeClass, otherwise it will remain unset and treated as zero. More info: <https://git.k8s.io/enhancements/keps/sig-node/688-pod-overhead/README.md>
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub overhead: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub overhead: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// TopologySpreadConstraints describes how a group of pods ought to spread across topology domains. Scheduler will schedule pods in a way which abides by the constraints. All topologySpreadConstraints are ANDed.
     #[serde(
         rename = "topologySpreadConstraints",
@@ -3956,7 +3996,7 @@ pub struct PodSpec {
     ///
     /// This field must be a valid DNS subdomain as defined in RFC 1123 and contain at most 64 characters.
     #[serde(rename = "hostnameOverride", skip_serializing_if = "Option::is_none")]
-    pub hostname_override: Option<String>,
+    pub hostname_override: Option<k8s_apimachinery::CompactString>,
     /// SchedulingGroup provides a reference to the immediate scheduling runtime grouping object that this Pod belongs to. This field is used by the scheduler to identify the group and apply the correct group scheduling policies. The association with a group also impacts other lifecycle aspects of a Pod that are relevant in a wider context of scheduling like preemption, resource attachment, etc. If not specified, the Pod is treated as a single unit in all of these aspects. The group object referenced by this field may not exist at the time the Pod is created. This field is immutable, but a group object with the same name may be recreated with different policies. Doing this during pod scheduling may result in the placement not conforming to the expected policies.
     #[serde(rename = "schedulingGroup", skip_serializing_if = "Option::is_none")]
     pub scheduling_group: Option<Box<PodSchedulingGroup>>,
@@ -3985,7 +4025,7 @@ pub struct PodStatus {
     ///
     /// More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-phase>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<k8s_apimachinery::CompactString>,
     /// Current service state of pod. More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions>
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -3995,16 +4035,16 @@ pub struct PodStatus {
     pub conditions: Option<Vec<PodCondition>>,
     /// A human readable message indicating details about why the pod is in this condition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
     /// A brief CamelCase message indicating details about why the pod is in this state. e.g. 'Evicted'
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.
     #[serde(rename = "nominatedNodeName", skip_serializing_if = "Option::is_none")]
-    pub nominated_node_name: Option<String>,
+    pub nominated_node_name: Option<k8s_apimachinery::CompactString>,
     /// hostIP holds the IP address of the host to which the pod is assigned. Empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns mean that HostIP will not be updated even if there is a node is assigned to pod
     #[serde(rename = "hostIP", skip_serializing_if = "Option::is_none")]
-    pub host_ip: Option<String>,
+    pub host_ip: Option<k8s_apimachinery::CompactString>,
     /// hostIPs holds the IP addresses allocated to the host. If this field is specified, the first entry must match the hostIP field. This list is empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns means that HostIPs will not be updated even if there is a node is assigned to this pod.
     #[serde(
         rename = "hostIPs",
@@ -4015,7 +4055,7 @@ pub struct PodStatus {
     pub host_ips: Option<Vec<HostIP>>,
     /// podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.
     #[serde(rename = "podIP", skip_serializing_if = "Option::is_none")]
-    pub pod_ip: Option<String>,
+    pub pod_ip: Option<k8s_apimachinery::CompactString>,
     /// podIPs holds the IP addresses allocated to the pod. If this field is specified, the 0th entry must match the podIP field. Pods may be allocated at most 1 value for each of IPv4 and IPv6. This list is empty if no IPs have been allocated yet.
     #[serde(
         rename = "podIPs",
@@ -4045,7 +4085,7 @@ pub struct PodStatus {
     pub container_statuses: Option<Vec<ContainerStatus>>,
     /// The Quality of Service (QOS) classification assigned to the pod based on resource requirements See PodQOSClass type for available QOS classes More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/#quality-of-service-classes>
     #[serde(rename = "qosClass", skip_serializing_if = "Option::is_none")]
-    pub qos_class: Option<String>,
+    pub qos_class: Option<k8s_apimachinery::CompactString>,
     /// Statuses for any ephemeral containers that have run in this pod. Each ephemeral container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-and-container-status>
     #[serde(
         rename = "ephemeralContainerStatuses",
@@ -4056,7 +4096,7 @@ pub struct PodStatus {
     pub ephemeral_container_statuses: Option<Vec<ContainerStatus>>,
     /// Status of resources resize desired for pod's containers. It is empty if no resources resize is pending. Any changes to container resources will automatically set this to "Proposed" Deprecated: Resize status is moved to two pod conditions PodResizePending and PodResizeInProgress. PodResizePending will track states where the spec has been resized, but the Kubelet has not yet allocated the resources. PodResizeInProgress will track in-progress resizes, and should be present whenever allocated resources != acknowledged resources.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resize: Option<String>,
+    pub resize: Option<k8s_apimachinery::CompactString>,
     /// Status of resource claims.
     #[serde(
         rename = "resourceClaimStatuses",
@@ -4078,7 +4118,9 @@ pub struct PodStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub allocated_resources: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub allocated_resources: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in PodSpec.Resources
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Box<ResourceRequirements>>,
@@ -4104,10 +4146,10 @@ pub struct PodStatus {
 pub struct PodTemplate {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -4147,10 +4189,10 @@ impl k8s_apimachinery::Object for PodTemplate {
 pub struct PodTemplateList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -4185,7 +4227,7 @@ pub struct PodTemplateSpec {
 pub struct PodVolumeHealth {
     /// name matches an entry in pod.spec.volumes.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// conditions is the set of adverse conditions reported by the CSI node plugin for this volume on this node. At most 16 conditions may be reported.
     #[serde(
         rename = "healthConditions",
@@ -4206,23 +4248,23 @@ pub struct PortStatus {
     pub port: i32,
     /// Protocol is the protocol of the service port of which status is recorded here The supported values are: "TCP", "UDP", "SCTP"
     #[serde(default)]
-    pub protocol: String,
+    pub protocol: k8s_apimachinery::CompactString,
     /// Error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be specified in this file and those shall use
     /// CamelCase names
     /// - cloud provider specific error values must have names that comply with the
     /// format foo.example.com/CamelCase.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<k8s_apimachinery::CompactString>,
 }
 /// PortworxVolumeSource represents a Portworx volume resource.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PortworxVolumeSource {
     /// volumeID uniquely identifies a Portworx volume
     #[serde(rename = "volumeID", default)]
-    pub volume_id: String,
+    pub volume_id: k8s_apimachinery::CompactString,
     /// fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -4299,44 +4341,44 @@ pub struct ProjectedVolumeSource {
 pub struct QuobyteVolumeSource {
     /// registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas) which acts as the central registry for volumes
     #[serde(default)]
-    pub registry: String,
+    pub registry: k8s_apimachinery::CompactString,
     /// volume is a string that references an already created Quobyte volume by name.
     #[serde(default)]
-    pub volume: String,
+    pub volume: k8s_apimachinery::CompactString,
     /// readOnly here will force the Quobyte volume to be mounted with read-only permissions. Defaults to false.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// user to map volume access to Defaults to serivceaccount user
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<k8s_apimachinery::CompactString>,
     /// group to map volume access to Default is no group
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<k8s_apimachinery::CompactString>,
     /// tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tenant: Option<String>,
+    pub tenant: Option<k8s_apimachinery::CompactString>,
 }
 /// Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RBDPersistentVolumeSource {
     /// monitors is a collection of Ceph monitors. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
-    pub monitors: Vec<String>,
+    pub monitors: Vec<k8s_apimachinery::CompactString>,
     /// image is the rados image name. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(default)]
-    pub image: String,
+    pub image: k8s_apimachinery::CompactString,
     /// fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://kubernetes.io/docs/concepts/storage/volumes#rbd>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// pool is the rados pool name. Default is rbd. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<k8s_apimachinery::CompactString>,
     /// user is the rados user name. Default is admin. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<k8s_apimachinery::CompactString>,
     /// keyring is the path to key ring for RBDUser. Default is /etc/ceph/keyring. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub keyring: Option<String>,
+    pub keyring: Option<k8s_apimachinery::CompactString>,
     /// secretRef is name of the authentication secret for RBDUser. If provided overrides keyring. Default is nil. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<Box<SecretReference>>,
@@ -4349,22 +4391,22 @@ pub struct RBDPersistentVolumeSource {
 pub struct RBDVolumeSource {
     /// monitors is a collection of Ceph monitors. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
-    pub monitors: Vec<String>,
+    pub monitors: Vec<k8s_apimachinery::CompactString>,
     /// image is the rados image name. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(default)]
-    pub image: String,
+    pub image: k8s_apimachinery::CompactString,
     /// fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: <https://kubernetes.io/docs/concepts/storage/volumes#rbd>
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// pool is the rados pool name. Default is rbd. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<k8s_apimachinery::CompactString>,
     /// user is the rados user name. Default is admin. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<k8s_apimachinery::CompactString>,
     /// keyring is the path to key ring for RBDUser. Default is /etc/ceph/keyring. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub keyring: Option<String>,
+    pub keyring: Option<k8s_apimachinery::CompactString>,
     /// secretRef is name of the authentication secret for RBDUser. If provided overrides keyring. Default is nil. More info: <https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it>
     #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<Box<LocalObjectReference>>,
@@ -4377,10 +4419,10 @@ pub struct RBDVolumeSource {
 pub struct ReplicationController {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// If the Labels of a ReplicationController are empty, they are defaulted to be the same as the Pod(s) that the replication controller manages. Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -4423,29 +4465,29 @@ impl k8s_apimachinery::Object for ReplicationController {
 pub struct ReplicationControllerCondition {
     /// Type of replication controller condition.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// Status of the condition, one of True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// The last time the condition transitioned from one status to another.
     #[serde(rename = "lastTransitionTime", skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<k8s_apimachinery::Time>,
     /// The reason for the condition's last transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<k8s_apimachinery::CompactString>,
     /// A human readable message indicating details about the transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// ReplicationControllerList is a collection of replication controllers.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReplicationControllerList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -4480,7 +4522,9 @@ pub struct ReplicationControllerSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub selector: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub selector: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// Template is the object that describes the pod that will be created if insufficient replicas are detected. This takes precedence over a TemplateRef. The only allowed template.spec.restartPolicy value is "Always". More info: <https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<Box<PodTemplateSpec>>,
@@ -4519,20 +4563,20 @@ pub struct ReplicationControllerStatus {
 pub struct ResourceClaim {
     /// Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used. It makes that resource available inside a container.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Request is the name chosen for a request in the referenced claim. If empty, everything from the claim is made available, otherwise only the result of this request.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request: Option<String>,
+    pub request: Option<k8s_apimachinery::CompactString>,
 }
 /// ResourceFieldSelector represents container resources (cpu, memory) and their output format
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceFieldSelector {
     /// Container name: required for volumes, optional for env vars
     #[serde(rename = "containerName", skip_serializing_if = "Option::is_none")]
-    pub container_name: Option<String>,
+    pub container_name: Option<k8s_apimachinery::CompactString>,
     /// Required: resource to select
     #[serde(default)]
-    pub resource: String,
+    pub resource: k8s_apimachinery::CompactString,
     /// Specifies the output format of the exposed resources, defaults to "1"
     #[serde(skip_serializing_if = "Option::is_none")]
     pub divisor: Option<k8s_apimachinery::Quantity>,
@@ -4542,7 +4586,7 @@ pub struct ResourceFieldSelector {
 pub struct ResourceHealth {
     /// ResourceID is the unique identifier of the resource. See the ResourceID type for more information.
     #[serde(rename = "resourceID", default)]
-    pub resource_id: String,
+    pub resource_id: k8s_apimachinery::CompactString,
     /// Health of the resource. can be one of:
     /// - Healthy: operates as normal
     /// - Unhealthy: reported unhealthy. We consider this a temporary health issue
@@ -4558,20 +4602,20 @@ pub struct ResourceHealth {
     ///
     /// In future we may want to introduce the PermanentlyUnhealthy Status.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub health: Option<String>,
+    pub health: Option<k8s_apimachinery::CompactString>,
     /// Message provides human-readable context for Health (e.g. "ECC error count exceeded threshold"). This field is populated by the kubelet when ResourceHealthStatusMessage is enabled if the DRA plugin returns a message, and is null otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// ResourceQuota sets aggregate quota restrictions enforced per namespace
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceQuota {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -4614,10 +4658,10 @@ impl k8s_apimachinery::Object for ResourceQuota {
 pub struct ResourceQuotaList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -4646,14 +4690,16 @@ pub struct ResourceQuotaSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub hard: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub hard: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub scopes: Option<Vec<String>>,
+    pub scopes: Option<Vec<k8s_apimachinery::CompactString>>,
     /// scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in combination with possible values. For a resource to match, both scopes AND scopeSelector (if specified in spec), must be matched.
     #[serde(rename = "scopeSelector", skip_serializing_if = "Option::is_none")]
     pub scope_selector: Option<Box<ScopeSelector>>,
@@ -4667,14 +4713,18 @@ pub struct ResourceQuotaStatus {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub hard: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub hard: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Used is the current observed total usage of the resource in the namespace.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub used: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub used: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
 }
 /// ResourceRequirements describes the compute resource requirements.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4685,14 +4735,18 @@ pub struct ResourceRequirements {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub limits: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub limits: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub requests: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub requests: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.
     ///
     /// This field depends on the DynamicResourceAllocation feature gate.
@@ -4710,7 +4764,7 @@ pub struct ResourceRequirements {
 pub struct ResourceStatus {
     /// Name of the resource. Must be unique within the pod and in case of non-DRA resource, match one of the resources from the pod spec. For DRA resources, the value must be "claim:\<claim_name\>/\<request\>" when container.resources.claims\[*\].request is set or "claim:\<claim_name\>" when container.resources.claims\[*\].request is empty. For DRA-backed extended resources, "claim:\<claim_name\>/\<request\>" is used when the claim name and request name are recorded in pod.status.extendedResourceClaimStatus. When this status is reported about a container, the "claim_name" and "request" must match one of the claims of this container.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// List of unique resources health. Each element in the list contains an unique resource ID and its health. At a minimum, for the lifetime of a Pod, resource ID must uniquely identify the resource allocated to the Pod on the Node. If other Pod on the same Node reports the status with the same resource ID, it must be the same resource they share. See ResourceID type definition for a specific format it has in various use cases.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -4724,26 +4778,26 @@ pub struct ResourceStatus {
 pub struct SELinuxOptions {
     /// User is a SELinux user label that applies to the container.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<k8s_apimachinery::CompactString>,
     /// Role is a SELinux role label that applies to the container.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<k8s_apimachinery::CompactString>,
     /// Type is a SELinux type label that applies to the container.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<k8s_apimachinery::CompactString>,
     /// Level is SELinux level label that applies to the container.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
+    pub level: Option<k8s_apimachinery::CompactString>,
 }
 /// ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScaleIOPersistentVolumeSource {
     /// gateway is the host address of the ScaleIO API Gateway.
     #[serde(default)]
-    pub gateway: String,
+    pub gateway: k8s_apimachinery::CompactString,
     /// system is the name of the storage system as configured in ScaleIO.
     #[serde(default)]
-    pub system: String,
+    pub system: k8s_apimachinery::CompactString,
     /// secretRef references to the secret for ScaleIO user and other sensitive information. If this is not provided, Login operation will fail.
     #[serde(
         rename = "secretRef",
@@ -4756,19 +4810,19 @@ pub struct ScaleIOPersistentVolumeSource {
     pub ssl_enabled: Option<bool>,
     /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
     #[serde(rename = "protectionDomain", skip_serializing_if = "Option::is_none")]
-    pub protection_domain: Option<String>,
+    pub protection_domain: Option<k8s_apimachinery::CompactString>,
     /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
     #[serde(rename = "storagePool", skip_serializing_if = "Option::is_none")]
-    pub storage_pool: Option<String>,
+    pub storage_pool: Option<k8s_apimachinery::CompactString>,
     /// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned.
     #[serde(rename = "storageMode", skip_serializing_if = "Option::is_none")]
-    pub storage_mode: Option<String>,
+    pub storage_mode: Option<k8s_apimachinery::CompactString>,
     /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
     #[serde(rename = "volumeName", skip_serializing_if = "Option::is_none")]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<k8s_apimachinery::CompactString>,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs"
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -4778,10 +4832,10 @@ pub struct ScaleIOPersistentVolumeSource {
 pub struct ScaleIOVolumeSource {
     /// gateway is the host address of the ScaleIO API Gateway.
     #[serde(default)]
-    pub gateway: String,
+    pub gateway: k8s_apimachinery::CompactString,
     /// system is the name of the storage system as configured in ScaleIO.
     #[serde(default)]
-    pub system: String,
+    pub system: k8s_apimachinery::CompactString,
     /// secretRef references to the secret for ScaleIO user and other sensitive information. If this is not provided, Login operation will fail.
     #[serde(
         rename = "secretRef",
@@ -4794,19 +4848,19 @@ pub struct ScaleIOVolumeSource {
     pub ssl_enabled: Option<bool>,
     /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
     #[serde(rename = "protectionDomain", skip_serializing_if = "Option::is_none")]
-    pub protection_domain: Option<String>,
+    pub protection_domain: Option<k8s_apimachinery::CompactString>,
     /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
     #[serde(rename = "storagePool", skip_serializing_if = "Option::is_none")]
-    pub storage_pool: Option<String>,
+    pub storage_pool: Option<k8s_apimachinery::CompactString>,
     /// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned.
     #[serde(rename = "storageMode", skip_serializing_if = "Option::is_none")]
-    pub storage_mode: Option<String>,
+    pub storage_mode: Option<k8s_apimachinery::CompactString>,
     /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
     #[serde(rename = "volumeName", skip_serializing_if = "Option::is_none")]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<k8s_apimachinery::CompactString>,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs".
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -4828,17 +4882,17 @@ pub struct ScopeSelector {
 pub struct ScopedResourceSelectorRequirement {
     /// The name of the scope that the selector applies to.
     #[serde(rename = "scopeName", default)]
-    pub scope_name: String,
+    pub scope_name: k8s_apimachinery::CompactString,
     /// Represents a scope's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist.
     #[serde(default)]
-    pub operator: String,
+    pub operator: k8s_apimachinery::CompactString,
     /// An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch.
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub values: Option<Vec<String>>,
+    pub values: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// SeccompProfile defines a pod/container's seccomp profile settings. Only one profile source may be set.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4847,20 +4901,20 @@ pub struct SeccompProfile {
     ///
     /// Localhost - a profile defined in a file on the node should be used. RuntimeDefault - the container runtime default profile should be used. Unconfined - no profile should be applied.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// localhostProfile indicates a profile defined in a file on the node should be used. The profile must be preconfigured on the node to work. Must be a descending path, relative to the kubelet's configured seccomp profile location. Must be set if type is "Localhost". Must NOT be set for any other type.
     #[serde(rename = "localhostProfile", skip_serializing_if = "Option::is_none")]
-    pub localhost_profile: Option<String>,
+    pub localhost_profile: Option<k8s_apimachinery::CompactString>,
 }
 /// Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Secret {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -4873,7 +4927,7 @@ pub struct Secret {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub data: Option<k8s_apimachinery::LiteMap<String, crate::ByteString>>,
+    pub data: Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, crate::ByteString>>,
     /// stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.
     #[serde(
         rename = "stringData",
@@ -4881,10 +4935,12 @@ pub struct Secret {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub string_data: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub string_data: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// Used to facilitate programmatic handling of secret data. More info: <https://kubernetes.io/docs/concepts/configuration/secret/#secret-types>
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<k8s_apimachinery::CompactString>,
 }
 impl k8s_apimachinery::Resource for Secret {
     const API_VERSION: &'static str = "v1";
@@ -4920,7 +4976,7 @@ impl k8s_apimachinery::Object for Secret {
 pub struct SecretEnvSource {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// Specify whether the Secret must be defined
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
@@ -4930,10 +4986,10 @@ pub struct SecretEnvSource {
 pub struct SecretKeySelector {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// The key of the secret to select from.  Must be a valid secret key.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// Specify whether the Secret or its key must be defined
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
@@ -4943,10 +4999,10 @@ pub struct SecretKeySelector {
 pub struct SecretList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -4973,7 +5029,7 @@ impl k8s_apimachinery::ListObject for SecretList {
 pub struct SecretProjection {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// items if unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -4990,10 +5046,10 @@ pub struct SecretProjection {
 pub struct SecretReference {
     /// name is unique within a namespace to reference a secret resource.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// namespace defines the space within which the secret name must be unique.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<k8s_apimachinery::CompactString>,
 }
 /// Adapts a Secret into a volume.
 ///
@@ -5002,7 +5058,7 @@ pub struct SecretReference {
 pub struct SecretVolumeSource {
     /// secretName is the name of the secret in the pod's namespace to use. More info: <https://kubernetes.io/docs/concepts/storage/volumes#secret>
     #[serde(rename = "secretName", skip_serializing_if = "Option::is_none")]
-    pub secret_name: Option<String>,
+    pub secret_name: Option<k8s_apimachinery::CompactString>,
     /// items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -5058,7 +5114,7 @@ pub struct SecurityContext {
     pub allow_privilege_escalation: Option<bool>,
     /// procMount denotes the type of proc mount to use for the containers. The default value is Default which uses the container runtime defaults for readonly paths and masked paths. Note that this field cannot be set when spec.os.name is windows.
     #[serde(rename = "procMount", skip_serializing_if = "Option::is_none")]
-    pub proc_mount: Option<String>,
+    pub proc_mount: Option<k8s_apimachinery::CompactString>,
     /// The seccomp options to use by this container. If seccomp options are provided at both the pod & container level, the container options override the pod options. Note that this field cannot be set when spec.os.name is windows.
     #[serde(rename = "seccompProfile", skip_serializing_if = "Option::is_none")]
     pub seccomp_profile: Option<Box<SeccompProfile>>,
@@ -5071,10 +5127,10 @@ pub struct SecurityContext {
 pub struct Service {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -5117,10 +5173,10 @@ impl k8s_apimachinery::Object for Service {
 pub struct ServiceAccount {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object's metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -5178,10 +5234,10 @@ impl k8s_apimachinery::Object for ServiceAccount {
 pub struct ServiceAccountList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -5206,13 +5262,13 @@ impl k8s_apimachinery::ListObject for ServiceAccountList {
 pub struct ServiceAccountTokenProjection {
     /// audience is the intended audience of the token. A recipient of a token must identify itself with an identifier specified in the audience of the token, and otherwise should reject the token. The audience defaults to the identifier of the apiserver.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub audience: Option<String>,
+    pub audience: Option<k8s_apimachinery::CompactString>,
     /// expirationSeconds is the requested duration of validity of the service account token. As the token approaches expiration, the kubelet volume plugin will proactively rotate the service account token. The kubelet will start trying to rotate the token if the token is older than 80 percent of its time to live or if the token is older than 24 hours.Defaults to 1 hour and must be at least 10 minutes.
     #[serde(rename = "expirationSeconds", skip_serializing_if = "Option::is_none")]
     pub expiration_seconds: Option<i64>,
     /// path is the path relative to the mount point of the file to project the token into.
     #[serde(default)]
-    pub path: String,
+    pub path: k8s_apimachinery::CompactString,
     /// user is Optional: The owner UID of the created file. If specified, the item-level user field takes precedence over defaultUser. (Alpha) This field requires the AtomicWriteVolumeUserFields feature gate to be enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<i64>,
@@ -5222,10 +5278,10 @@ pub struct ServiceAccountTokenProjection {
 pub struct ServiceList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -5250,10 +5306,10 @@ impl k8s_apimachinery::ListObject for ServiceList {
 pub struct ServicePort {
     /// The name of this port within the service. This must be a DNS_LABEL. All ports within a ServiceSpec must have unique names. When considering the endpoints for a Service, this must match the 'name' field in the EndpointPort. Optional if only one ServicePort is defined on this service.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<k8s_apimachinery::CompactString>,
     /// The IP protocol for this port. Supports "TCP", "UDP", and "SCTP". Default is TCP.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<k8s_apimachinery::CompactString>,
     /// The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:
     ///
     /// * Un-prefixed protocol names - reserved for IANA standard service names (as per RFC-6335 and <https://www.iana.org/assignments/service-names>).
@@ -5265,7 +5321,7 @@ pub struct ServicePort {
     ///
     /// * Other protocols should use implementation-defined prefixed names such as mycompany.com/my-custom-protocol.
     #[serde(rename = "appProtocol", skip_serializing_if = "Option::is_none")]
-    pub app_protocol: Option<String>,
+    pub app_protocol: Option<k8s_apimachinery::CompactString>,
     /// The port that will be exposed by this service.
     #[serde(default)]
     pub port: i32,
@@ -5292,10 +5348,12 @@ pub struct ServiceSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub selector: Option<k8s_apimachinery::LiteMap<String, String>>,
+    pub selector: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
+    >,
     /// clusterIP is the IP address of the service and is usually assigned randomly. If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be blank) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address. Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName. More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
     #[serde(rename = "clusterIP", skip_serializing_if = "Option::is_none")]
-    pub cluster_ip: Option<String>,
+    pub cluster_ip: Option<k8s_apimachinery::CompactString>,
     /// ClusterIPs is a list of IP addresses assigned to this service, and are usually assigned randomly.  If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be empty) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address.  Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName.  If this field is not specified, it will be initialized from the clusterIP field.  If this field is specified, clients must ensure that clusterIPs\[0\] and clusterIP have the same value.
     ///
     /// This field may hold a maximum of two entries (dual-stack IPs, in either order). These IPs must correspond to the values of the ipFamilies field. Both clusterIPs and ipFamilies are governed by the ipFamilyPolicy field. More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
@@ -5305,10 +5363,10 @@ pub struct ServiceSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub cluster_ips: Option<Vec<String>>,
+    pub cluster_ips: Option<Vec<k8s_apimachinery::CompactString>>,
     /// type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer. "ClusterIP" allocates a cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by the selector or if that is not specified, by manual construction of an Endpoints object or EndpointSlice objects. If clusterIP is "None", no virtual IP is allocated and the endpoints are published as a set of endpoints rather than a virtual IP. "NodePort" builds on ClusterIP and allocates a port on every node which routes to the same endpoints as the clusterIP. "LoadBalancer" builds on NodePort and creates an external load-balancer (if supported in the current cloud) which routes to the same endpoints as the clusterIP. "ExternalName" aliases this service to the specified externalName. Several other fields do not apply to ExternalName services. More info: <https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types>
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<k8s_apimachinery::CompactString>,
     /// externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.  These IPs are not managed by Kubernetes.  The user is responsible for ensuring that traffic arrives at a node with this IP.  A common example is external load-balancers that are not part of the Kubernetes system.
     #[serde(
         rename = "externalIPs",
@@ -5316,13 +5374,13 @@ pub struct ServiceSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub external_ips: Option<Vec<String>>,
+    pub external_ips: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Supports "ClientIP" and "None". Used to maintain session affinity. Enable client IP based session affinity. Must be ClientIP or None. Defaults to None. More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
     #[serde(rename = "sessionAffinity", skip_serializing_if = "Option::is_none")]
-    pub session_affinity: Option<String>,
+    pub session_affinity: Option<k8s_apimachinery::CompactString>,
     /// Only applies to Service Type: LoadBalancer. This feature depends on whether the underlying cloud-provider supports specifying the loadBalancerIP when a load balancer is created. This field will be ignored if the cloud-provider does not support the feature. Deprecated: This field was under-specified and its meaning varies across implementations. Using it is non-portable and it may not support dual-stack. Users are encouraged to use implementation-specific annotations when available.
     #[serde(rename = "loadBalancerIP", skip_serializing_if = "Option::is_none")]
-    pub load_balancer_ip: Option<String>,
+    pub load_balancer_ip: Option<k8s_apimachinery::CompactString>,
     /// If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs. This field will be ignored if the cloud-provider does not support the feature." More info: <https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/>
     #[serde(
         rename = "loadBalancerSourceRanges",
@@ -5330,16 +5388,16 @@ pub struct ServiceSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub load_balancer_source_ranges: Option<Vec<String>>,
+    pub load_balancer_source_ranges: Option<Vec<k8s_apimachinery::CompactString>>,
     /// externalName is the external reference that discovery mechanisms will return as an alias for this service (e.g. a DNS CNAME record). No proxying will be involved.  Must be a lowercase RFC-1123 hostname (<https://tools.ietf.org/html/rfc1123>) and requires `type` to be "ExternalName".
     #[serde(rename = "externalName", skip_serializing_if = "Option::is_none")]
-    pub external_name: Option<String>,
+    pub external_name: Option<k8s_apimachinery::CompactString>,
     /// externalTrafficPolicy describes how nodes distribute service traffic they receive on one of the Service's "externally-facing" addresses (NodePorts, ExternalIPs, and LoadBalancer IPs). If set to "Local", the proxy will configure the service in a way that assumes that external load balancers will take care of balancing the service traffic between nodes, and so each node will deliver traffic only to the node-local endpoints of the service, without masquerading the client source IP. (Traffic mistakenly sent to a node with no endpoints will be dropped.) The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features). Note that traffic sent to an External IP or LoadBalancer IP from within the cluster will always get "Cluster" semantics, but clients sending to a NodePort from within the cluster may need to take traffic policy into account when picking a node.
     #[serde(
         rename = "externalTrafficPolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub external_traffic_policy: Option<String>,
+    pub external_traffic_policy: Option<k8s_apimachinery::CompactString>,
     /// healthCheckNodePort specifies the healthcheck nodePort for the service. This only applies when type is set to LoadBalancer and externalTrafficPolicy is set to Local. If a value is specified, is in-range, and is not in use, it will be used.  If not specified, a value will be automatically allocated.  External systems (e.g. load-balancers) can use this port to determine if a given node holds endpoints for this service or not.  If this field is specified when creating a Service which does not need it, creation will fail. This field will be wiped when updating a Service to no longer need it (e.g. changing type). This field cannot be updated once set.
     #[serde(
         rename = "healthCheckNodePort",
@@ -5367,10 +5425,10 @@ pub struct ServiceSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub ip_families: Option<Vec<String>>,
+    pub ip_families: Option<Vec<k8s_apimachinery::CompactString>>,
     /// IPFamilyPolicy represents the dual-stack-ness requested or required by this Service. If there is no value provided, then this field will be set to SingleStack. Services can be "SingleStack" (a single IP family), "PreferDualStack" (two IP families on dual-stack configured clusters or a single IP family on single-stack clusters), or "RequireDualStack" (two IP families on dual-stack configured clusters, otherwise fail). The ipFamilies and clusterIPs fields depend on the value of this field. This field will be wiped when updating a service to type ExternalName.
     #[serde(rename = "ipFamilyPolicy", skip_serializing_if = "Option::is_none")]
-    pub ip_family_policy: Option<String>,
+    pub ip_family_policy: Option<k8s_apimachinery::CompactString>,
     /// allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer.  Default is "true". It may be set to "false" if the cluster load-balancer does not rely on NodePorts.  If the caller requests specific NodePorts (by specifying a value), those requests will be respected, regardless of this field. This field may only be set for services with type LoadBalancer and will be cleared if the type is changed to any other type.
     #[serde(
         rename = "allocateLoadBalancerNodePorts",
@@ -5379,19 +5437,19 @@ pub struct ServiceSpec {
     pub allocate_load_balancer_node_ports: Option<bool>,
     /// loadBalancerClass is the class of the load balancer implementation this Service belongs to. If specified, the value of this field must be a label-style identifier, with an optional prefix, e.g. "internal-vip" or "example.com/internal-vip". Unprefixed names are reserved for end-users. This field can only be set when the Service type is 'LoadBalancer'. If not set, the default load balancer implementation is used, today this is typically done through the cloud provider integration, but should apply for any default implementation. If set, it is assumed that a load balancer implementation is watching for Services with a matching class. Any default load balancer implementation (e.g. cloud providers) should ignore Services that set this field. This field can only be set when creating or updating a Service to type 'LoadBalancer'. Once set, it can not be changed. This field will be wiped when a service is updated to a non 'LoadBalancer' type.
     #[serde(rename = "loadBalancerClass", skip_serializing_if = "Option::is_none")]
-    pub load_balancer_class: Option<String>,
+    pub load_balancer_class: Option<k8s_apimachinery::CompactString>,
     /// InternalTrafficPolicy describes how nodes distribute service traffic they receive on the ClusterIP. If set to "Local", the proxy will assume that pods only want to talk to endpoints of the service on the same node as the pod, dropping the traffic if there are no local endpoints. The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features).
     #[serde(
         rename = "internalTrafficPolicy",
         skip_serializing_if = "Option::is_none"
     )]
-    pub internal_traffic_policy: Option<String>,
+    pub internal_traffic_policy: Option<k8s_apimachinery::CompactString>,
     /// TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints. Implementations can use this field as a hint, but are not required to guarantee strict adherence. If the field is not set, the implementation will apply its default routing strategy. If set to "PreferClose", implementations should prioritize endpoints that are in the same zone.
     #[serde(
         rename = "trafficDistribution",
         skip_serializing_if = "Option::is_none"
     )]
-    pub traffic_distribution: Option<String>,
+    pub traffic_distribution: Option<k8s_apimachinery::CompactString>,
 }
 /// ServiceStatus represents the current status of a service.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5430,13 +5488,13 @@ pub struct SleepAction {
 pub struct StorageOSPersistentVolumeSource {
     /// volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace.
     #[serde(rename = "volumeName", skip_serializing_if = "Option::is_none")]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<k8s_apimachinery::CompactString>,
     /// volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.
     #[serde(rename = "volumeNamespace", skip_serializing_if = "Option::is_none")]
-    pub volume_namespace: Option<String>,
+    pub volume_namespace: Option<k8s_apimachinery::CompactString>,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -5449,13 +5507,13 @@ pub struct StorageOSPersistentVolumeSource {
 pub struct StorageOSVolumeSource {
     /// volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace.
     #[serde(rename = "volumeName", skip_serializing_if = "Option::is_none")]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<k8s_apimachinery::CompactString>,
     /// volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.
     #[serde(rename = "volumeNamespace", skip_serializing_if = "Option::is_none")]
-    pub volume_namespace: Option<String>,
+    pub volume_namespace: Option<k8s_apimachinery::CompactString>,
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -5468,10 +5526,10 @@ pub struct StorageOSVolumeSource {
 pub struct Sysctl {
     /// Name of a property to set
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Value of a property to set
     #[serde(default)]
-    pub value: String,
+    pub value: k8s_apimachinery::CompactString,
 }
 /// TCPSocketAction describes an action based on opening a socket
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5481,20 +5539,20 @@ pub struct TCPSocketAction {
     pub port: k8s_apimachinery::IntOrString,
     /// Optional: Host name to connect to, defaults to the pod IP.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<k8s_apimachinery::CompactString>,
 }
 /// The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Taint {
     /// Required. The taint key to be applied to a node.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// The taint value corresponding to the taint key.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<k8s_apimachinery::CompactString>,
     /// Required. The effect of the taint on pods that do not tolerate the taint. Valid effects are NoSchedule, PreferNoSchedule and NoExecute.
     #[serde(default)]
-    pub effect: String,
+    pub effect: k8s_apimachinery::CompactString,
     /// TimeAdded represents the time at which the taint was added.
     #[serde(rename = "timeAdded", skip_serializing_if = "Option::is_none")]
     pub time_added: Option<k8s_apimachinery::Time>,
@@ -5504,16 +5562,16 @@ pub struct Taint {
 pub struct Toleration {
     /// Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<k8s_apimachinery::CompactString>,
     /// Operator represents a key's relationship to the value. Valid operators are Exists, Equal, Lt, and Gt. Defaults to Equal. Exists is equivalent to wildcard for value, so that a pod can tolerate all taints of a particular category. Lt and Gt perform numeric comparisons (requires feature gate TaintTolerationComparisonOperators).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
+    pub operator: Option<k8s_apimachinery::CompactString>,
     /// Value is the taint value the toleration matches to. If the operator is Exists, the value should be empty, otherwise just a regular string.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<k8s_apimachinery::CompactString>,
     /// Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub effect: Option<String>,
+    pub effect: Option<k8s_apimachinery::CompactString>,
     /// TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system.
     #[serde(rename = "tolerationSeconds", skip_serializing_if = "Option::is_none")]
     pub toleration_seconds: Option<i64>,
@@ -5523,10 +5581,10 @@ pub struct Toleration {
 pub struct TopologySelectorLabelRequirement {
     /// The label key that the selector applies to.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// An array of string values. One value must match the label to be selected. Each entry in Values is ORed.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_vec")]
-    pub values: Vec<String>,
+    pub values: Vec<k8s_apimachinery::CompactString>,
 }
 /// A topology selector term represents the result of label queries. A null or empty topology selector term matches no objects. The requirements of them are ANDed. It provides a subset of functionality as NodeSelectorTerm. This is an alpha feature and may change in the future.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5548,13 +5606,13 @@ pub struct TopologySpreadConstraint {
     pub max_skew: i32,
     /// TopologyKey is the key of node labels. Nodes that have a label with this key and identical values are considered to be in the same topology. We consider each \<key, value\> as a "bucket", and try to put balanced number of pods into each bucket. We define a domain as a particular instance of a topology. Also, we define an eligible domain as a domain whose nodes meet the requirements of nodeAffinityPolicy and nodeTaintsPolicy. e.g. If TopologyKey is "kubernetes.io/hostname", each Node is a domain of that topology. And, if TopologyKey is "topology.kubernetes.io/zone", each zone is a domain of that topology. It's a required field.
     #[serde(rename = "topologyKey", default)]
-    pub topology_key: String,
+    pub topology_key: k8s_apimachinery::CompactString,
     /// WhenUnsatisfiable indicates how to deal with a pod if it doesn't satisfy the spread constraint. - DoNotSchedule (default) tells the scheduler not to schedule it. - ScheduleAnyway tells the scheduler to schedule the pod in any location,
     /// but giving higher precedence to topologies that would help reduce the
     /// skew.
     /// A constraint is considered "Unsatisfiable" for an incoming pod if and only if every possible node assignment for that pod would violate "MaxSkew" on some topology. For example, in a 3-zone cluster, MaxSkew is set to 1, and pods with the same labelSelector spread as 3/1/1: | zone1 | zone2 | zone3 | | P P P |   P   |   P   | If WhenUnsatisfiable is set to DoNotSchedule, incoming pod can only be scheduled to zone2(zone3) to become 3/2/1(3/1/2) as ActualSkew(2-1) on zone2(zone3) satisfies MaxSkew(1). In other words, the cluster can still be imbalanced, but scheduler won't make it *more* imbalanced. It's a required field.
     #[serde(rename = "whenUnsatisfiable", default)]
-    pub when_unsatisfiable: String,
+    pub when_unsatisfiable: k8s_apimachinery::CompactString,
     /// LabelSelector is used to find matching pods. Pods that match this label selector are counted to determine the number of pods in their corresponding topology domain.
     #[serde(rename = "labelSelector", skip_serializing_if = "Option::is_none")]
     pub label_selector: Option<Box<k8s_apimachinery::LabelSelector>>,
@@ -5567,12 +5625,12 @@ pub struct TopologySpreadConstraint {
     ///
     /// If this value is nil, the behavior is equivalent to the Honor policy.
     #[serde(rename = "nodeAffinityPolicy", skip_serializing_if = "Option::is_none")]
-    pub node_affinity_policy: Option<String>,
+    pub node_affinity_policy: Option<k8s_apimachinery::CompactString>,
     /// NodeTaintsPolicy indicates how we will treat node taints when calculating pod topology spread skew. Options are: - Honor: nodes without taints, along with tainted nodes for which the incoming pod has a toleration, are included. - Ignore: node taints are ignored. All nodes are included.
     ///
     /// If this value is nil, the behavior is equivalent to the Ignore policy.
     #[serde(rename = "nodeTaintsPolicy", skip_serializing_if = "Option::is_none")]
-    pub node_taints_policy: Option<String>,
+    pub node_taints_policy: Option<k8s_apimachinery::CompactString>,
     /// MatchLabelKeys is a set of pod label keys to select the pods over which spreading will be calculated. The keys are used to lookup values from the incoming pod labels, those key-value labels are ANDed with labelSelector to select the group of existing pods over which spreading will be calculated for the incoming pod. The same key is forbidden to exist in both MatchLabelKeys and LabelSelector. MatchLabelKeys cannot be set when LabelSelector isn't set. Keys that don't exist in the incoming pod labels will be ignored. A null or empty list means only match against labelSelector.
     ///
     /// This is a beta field and requires the MatchLabelKeysInPodTopologySpread feature gate to be enabled (enabled by default).
@@ -5582,43 +5640,43 @@ pub struct TopologySpreadConstraint {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub match_label_keys: Option<Vec<String>>,
+    pub match_label_keys: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypedLocalObjectReference {
     /// APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
     #[serde(rename = "apiGroup", skip_serializing_if = "Option::is_none")]
-    pub api_group: Option<String>,
+    pub api_group: Option<k8s_apimachinery::CompactString>,
     /// Kind is the type of resource being referenced
     #[serde(default)]
-    pub kind: String,
+    pub kind: k8s_apimachinery::CompactString,
     /// Name is the name of resource being referenced
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
 }
 /// TypedObjectReference contains enough information to let you locate the typed referenced object
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypedObjectReference {
     /// APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
     #[serde(rename = "apiGroup", skip_serializing_if = "Option::is_none")]
-    pub api_group: Option<String>,
+    pub api_group: Option<k8s_apimachinery::CompactString>,
     /// Kind is the type of resource being referenced
     #[serde(default)]
-    pub kind: String,
+    pub kind: k8s_apimachinery::CompactString,
     /// Name is the name of resource being referenced
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is required in the referent namespace to allow that namespace's owner to accept the reference. See the ReferenceGrant documentation for details. (Alpha) This field requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<k8s_apimachinery::CompactString>,
 }
 /// Volume represents a named volume in a pod that may be accessed by any container in the pod.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Volume {
     /// name of the volume. Must be a DNS_LABEL and unique within the pod. More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container. This is generally used for system agents or other privileged things that are allowed to see the host machine. Most containers will NOT need this. More info: <https://kubernetes.io/docs/concepts/storage/volumes#hostpath>
     #[serde(rename = "hostPath", skip_serializing_if = "Option::is_none")]
     pub host_path: Option<Box<HostPathVolumeSource>>,
@@ -5741,23 +5799,23 @@ pub struct Volume {
 pub struct VolumeDevice {
     /// name must match the name of a persistentVolumeClaim in the pod
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// devicePath is the path inside of the container that the device will be mapped to.
     #[serde(rename = "devicePath", default)]
-    pub device_path: String,
+    pub device_path: k8s_apimachinery::CompactString,
 }
 /// VolumeHealthCondition represents an adverse health condition reported for a volume.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VolumeHealthCondition {
     /// status is the machine-parseable health category. Possible values: - "Inaccessible": the volume cannot be accessed. - "DataLoss": data loss has been detected on the volume. - "Degraded": the volume is functioning with reduced capability.
     #[serde(default)]
-    pub status: String,
+    pub status: k8s_apimachinery::CompactString,
     /// reason is a brief CamelCase machine-parseable reason. Together with status it forms the unique identity of a condition entry. Maximum permitted length of a reason is 256 bytes.
     #[serde(default)]
-    pub reason: String,
+    pub reason: k8s_apimachinery::CompactString,
     /// message is a human-readable description. Maximum permitted length of a message is 1024 bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// VolumeHealthStatus contains health information for a volume reported by the CSI controller plugin.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5779,7 +5837,7 @@ pub struct VolumeHealthStatus {
 pub struct VolumeMount {
     /// This must match the Name of a Volume.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Mounted read-only if true, read-write otherwise (false or unspecified). Defaults to false.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
@@ -5793,19 +5851,19 @@ pub struct VolumeMount {
     ///
     /// If this field is not specified, it is treated as an equivalent of Disabled.
     #[serde(rename = "recursiveReadOnly", skip_serializing_if = "Option::is_none")]
-    pub recursive_read_only: Option<String>,
+    pub recursive_read_only: Option<k8s_apimachinery::CompactString>,
     /// Path within the container at which the volume should be mounted.
     #[serde(rename = "mountPath", default)]
-    pub mount_path: String,
+    pub mount_path: k8s_apimachinery::CompactString,
     /// Path within the volume from which the container's volume should be mounted. Defaults to "" (volume's root).
     #[serde(rename = "subPath", skip_serializing_if = "Option::is_none")]
-    pub sub_path: Option<String>,
+    pub sub_path: Option<k8s_apimachinery::CompactString>,
     /// mountPropagation determines how mounts are propagated from the host to container and the other way around. When not set, MountPropagationNone is used. This field is beta in 1.10. When RecursiveReadOnly is set to IfPossible or to Enabled, MountPropagation must be None or unspecified (which defaults to None).
     #[serde(rename = "mountPropagation", skip_serializing_if = "Option::is_none")]
-    pub mount_propagation: Option<String>,
+    pub mount_propagation: Option<k8s_apimachinery::CompactString>,
     /// Expanded path within the volume from which the container's volume should be mounted. Behaves similarly to SubPath but environment variable references $(VAR_NAME) are expanded using the container's environment. Defaults to "" (volume's root). SubPathExpr and SubPath are mutually exclusive.
     #[serde(rename = "subPathExpr", skip_serializing_if = "Option::is_none")]
-    pub sub_path_expr: Option<String>,
+    pub sub_path_expr: Option<k8s_apimachinery::CompactString>,
     /// bindMountOptions is the list of additional bind mount options to apply when mounting this volume into the container. Allowed values are noexec, nodev, and nosuid. These are Linux mount options and have no effect on Windows nodes. This field is not supported with image volumes. This is an alpha field and requires enabling the VolumeBindMountOptions feature gate.
     #[serde(
         rename = "bindMountOptions",
@@ -5813,23 +5871,23 @@ pub struct VolumeMount {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub bind_mount_options: Option<Vec<String>>,
+    pub bind_mount_options: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// VolumeMountStatus shows status of volume mounts.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VolumeMountStatus {
     /// Name corresponds to the name of the original VolumeMount.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// MountPath corresponds to the original VolumeMount.
     #[serde(rename = "mountPath", default)]
-    pub mount_path: String,
+    pub mount_path: k8s_apimachinery::CompactString,
     /// ReadOnly corresponds to the original VolumeMount.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// RecursiveReadOnly must be set to Disabled, Enabled, or unspecified (for non-readonly mounts). An IfPossible value in the original VolumeMount must be translated to Disabled or Enabled, depending on the mount result.
     #[serde(rename = "recursiveReadOnly", skip_serializing_if = "Option::is_none")]
-    pub recursive_read_only: Option<String>,
+    pub recursive_read_only: Option<k8s_apimachinery::CompactString>,
     /// volumeStatus represents volume-type-specific status about the mounted volume.
     #[serde(rename = "volumeStatus", skip_serializing_if = "Option::is_none")]
     pub volume_status: Option<Box<VolumeStatus>>,
@@ -5893,14 +5951,18 @@ pub struct VolumeResourceRequirements {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub limits: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub limits: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub requests: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub requests: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
 }
 /// VolumeStatus represents the status of a mounted volume. At most one of its members must be specified.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5914,16 +5976,16 @@ pub struct VolumeStatus {
 pub struct VsphereVirtualDiskVolumeSource {
     /// volumePath is the path that identifies vSphere volume vmdk
     #[serde(rename = "volumePath", default)]
-    pub volume_path: String,
+    pub volume_path: k8s_apimachinery::CompactString,
     /// fsType is filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(rename = "fsType", skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<k8s_apimachinery::CompactString>,
     /// storagePolicyName is the storage Policy Based Management (SPBM) profile name.
     #[serde(rename = "storagePolicyName", skip_serializing_if = "Option::is_none")]
-    pub storage_policy_name: Option<String>,
+    pub storage_policy_name: Option<k8s_apimachinery::CompactString>,
     /// storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName.
     #[serde(rename = "storagePolicyID", skip_serializing_if = "Option::is_none")]
-    pub storage_policy_id: Option<String>,
+    pub storage_policy_id: Option<k8s_apimachinery::CompactString>,
 }
 /// The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s)
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5947,13 +6009,13 @@ pub struct WindowsSecurityContextOptions {
         rename = "gmsaCredentialSpecName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub gmsa_credential_spec_name: Option<String>,
+    pub gmsa_credential_spec_name: Option<k8s_apimachinery::CompactString>,
     /// GMSACredentialSpec is where the GMSA admission webhook (<https://github.com/kubernetes-sigs/windows-gmsa>) inlines the contents of the GMSA credential spec named by the GMSACredentialSpecName field.
     #[serde(rename = "gmsaCredentialSpec", skip_serializing_if = "Option::is_none")]
-    pub gmsa_credential_spec: Option<String>,
+    pub gmsa_credential_spec: Option<k8s_apimachinery::CompactString>,
     /// The UserName in Windows to run the entrypoint of the container process. Defaults to the user specified in image metadata if unspecified. May also be set in PodSecurityContext. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
     #[serde(rename = "runAsUserName", skip_serializing_if = "Option::is_none")]
-    pub run_as_user_name: Option<String>,
+    pub run_as_user_name: Option<k8s_apimachinery::CompactString>,
     /// HostProcess determines if a container should be run as a 'Host Process' container. All of a Pod's containers must have the same effective HostProcess value (it is not allowed to have a mix of HostProcess containers and non-HostProcess containers). In addition, if HostProcess is true then HostNetwork must also be set to true.
     #[serde(rename = "hostProcess", skip_serializing_if = "Option::is_none")]
     pub host_process: Option<bool>,

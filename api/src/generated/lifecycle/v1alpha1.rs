@@ -24,10 +24,10 @@
 pub struct Eviction {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard object metadata; More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>. .metadata.name set by the evictionrequest-controller is purely informative and subject to change. .spec.target field should be used to identify the target precisesly.
     ///
     /// The requester and responder names will be used as label keys and added to the labels of the eviction in one of the following formats: 1. acme.io/foo: "requester" 2. acme.io/foo: "responder" 3. acme.io/foo: "requester-responder"
@@ -74,10 +74,10 @@ impl k8s_apimachinery::Object for Eviction {
 pub struct EvictionList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -102,10 +102,10 @@ impl k8s_apimachinery::ListObject for EvictionList {
 pub struct EvictionPodReference {
     /// name of the target. This field is required.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// uid of the target. It can be found in .metadata.uid of the target and is a lowercase UUID in 8-4-4-4-12 format. This field is required.
     #[serde(default)]
-    pub uid: String,
+    pub uid: k8s_apimachinery::CompactString,
 }
 /// EvictionRequest defines a request that should ideally result in a graceful eviction of a .spec.target (e.g. termination of a pod).
 ///
@@ -124,10 +124,10 @@ pub struct EvictionPodReference {
 pub struct EvictionRequest {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard object metadata; More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -170,10 +170,10 @@ impl k8s_apimachinery::Object for EvictionRequest {
 pub struct EvictionRequestList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -198,10 +198,10 @@ impl k8s_apimachinery::ListObject for EvictionRequestList {
 pub struct EvictionRequestPodReference {
     /// name of the target. This field is required.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// uid of the target. It can be found in .metadata.uid of the target and is a lowercase UUID in 8-4-4-4-12 format. This field is required.
     #[serde(default)]
-    pub uid: String,
+    pub uid: k8s_apimachinery::CompactString,
 }
 /// EvictionRequestSpec is a specification of an EvictionRequest.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -213,7 +213,7 @@ pub struct EvictionRequestSpec {
     ///
     /// It must be a valid domain-prefixed key (such as "acme.io/foo"). Domain names *.k8s.io and *.kubernetes.io are reserved. This field is required and immutable.
     #[serde(default)]
-    pub requester: String,
+    pub requester: k8s_apimachinery::CompactString,
     /// intent specifies the action that should be taken for the specified target.
     ///
     /// - Eviction means that the requester is interested in the eviction of the target. - Withdrawn means that the requester is no longer interested in the eviction of the target.
@@ -223,7 +223,7 @@ pub struct EvictionRequestSpec {
     /// - Active responders are expected to cancel the eviction.
     /// - Completed or Interrupted responders should not take any action.
     #[serde(default)]
-    pub intent: String,
+    pub intent: k8s_apimachinery::CompactString,
 }
 /// EvictionRequestStatus represents the last observed status of the eviction request.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -336,7 +336,7 @@ pub struct Requester {
     ///
     /// It must be a valid domain-prefixed key (such as "acme.io/foo"). This field must be unique for each requester. This field is required.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// intent specifies the action that should be taken for the specified target.
     ///
     /// - Eviction means that the requester is interested in the eviction of the target. - Withdrawn means that the requester is no longer interested in the eviction of the target.
@@ -346,7 +346,7 @@ pub struct Requester {
     /// - Active responders are expected to cancel the eviction.
     /// - Completed or Interrupted responders should not take any action.
     #[serde(default)]
-    pub intent: String,
+    pub intent: k8s_apimachinery::CompactString,
 }
 /// ResponderStatus represents the last observed status of the eviction process of the responder. It should be only updated by the designated responder whose name is .name field.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -355,7 +355,7 @@ pub struct ResponderStatus {
     ///
     /// It must be a valid domain-prefixed key (such as "acme.io/foo"). This field is initialized by Kubernetes and must be unique for each responder. This field is required.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// startTime tracks the time at which this responder was designated as active and should start processing the eviction request. It should reflect the present time when set. This field is initialized by Kubernetes when this responder becomes active. This field becomes immutable once set.
     #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<k8s_apimachinery::Time>,
@@ -373,7 +373,7 @@ pub struct ResponderStatus {
     pub completion_time: Option<k8s_apimachinery::Time>,
     /// message provides human-readable details about the state of the responder and the eviction process. Maximum length is 4000 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<k8s_apimachinery::CompactString>,
 }
 /// TargetResponder allows you to specify the responder reacting to the Eviction. Responders should observe and communicate through the Eviction API (see .state) to help with the graceful eviction of a target (e.g. termination of a pod).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -382,7 +382,7 @@ pub struct TargetResponder {
     ///
     /// It must be a valid domain-prefixed key (such as "acme.io/foo"). This field must be unique for each responder. This field is required.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// priority for this responder. Higher priorities are selected first by the evictionrequest-controller. If there are responders with the same priority, the responder whose domain name comes first in the alphabetical higher domain order, will be picked. This means that the top domain labels are compared alphabetically first, followed by the lower domain labels. The key is compared last.
     ///
     /// The responder that is the managing controller of the pod should set the value of this field to 10000 to allow both for preemption or fallback registration by other responders.
@@ -411,7 +411,7 @@ pub struct TargetResponder {
     ///
     /// Please refer to the ResponderStatus in .status.responders for more details on each responder.
     #[serde(default)]
-    pub state: String,
+    pub state: k8s_apimachinery::CompactString,
 }
 /// The served kinds of this module, for [`crate::registry`].
 pub(crate) const KINDS: &[crate::registry::Kind] = &[

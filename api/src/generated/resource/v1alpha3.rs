@@ -16,15 +16,15 @@
 pub struct DeviceTaint {
     /// The taint key to be applied to a device. Must be a label name.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// The taint value corresponding to the taint key. Must be a label value.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<k8s_apimachinery::CompactString>,
     /// The effect of the taint on claims that do not tolerate the taint and through such claims on the pods using them.
     ///
     /// Valid effects are None, NoSchedule and NoExecute. PreferNoSchedule as used for nodes is not valid here. More effects may get added in the future. Consumers must treat unknown effects like None.
     #[serde(default)]
-    pub effect: String,
+    pub effect: k8s_apimachinery::CompactString,
     /// TimeAdded represents the time at which the taint was added or (only in a DeviceTaintRule) the effect was modified. Added automatically during create or update if not set.
     ///
     /// In addition, in a DeviceTaintRule a value provided during an update gets replaced with the current time if the provided value is the same as the old one and the new effect is different. Changing the key and/or value while keeping the effect unchanged is possible and does not update the time stamp because the eviction which uses it is either already started (NoExecute) or not started yet (NoEffect, NoSchedule).
@@ -36,10 +36,10 @@ pub struct DeviceTaint {
 pub struct DeviceTaintRule {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -84,10 +84,10 @@ impl k8s_apimachinery::Object for DeviceTaintRule {
 pub struct DeviceTaintRuleList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -142,27 +142,27 @@ pub struct DeviceTaintRuleStatus {
 pub struct DeviceTaintSelector {
     /// If driver is set, only devices from that driver are selected. This fields corresponds to slice.spec.driver.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
+    pub driver: Option<k8s_apimachinery::CompactString>,
     /// If pool is set, only devices in that pool are selected.
     ///
     /// Also setting the driver name may be useful to avoid ambiguity when different drivers use the same pool name, but this is not required because selecting pools from different drivers may also be useful, for example when drivers with node-local devices use the node name as their pool name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<k8s_apimachinery::CompactString>,
     /// If device is set, only devices with that name are selected. This field corresponds to slice.spec.devices\[\].name.
     ///
     /// Setting also driver and pool may be required to avoid ambiguity, but is not required.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub device: Option<String>,
+    pub device: Option<k8s_apimachinery::CompactString>,
 }
 /// PartitionTypeStatus reports allocatability for a single partition type, identified by the value of a grouping attribute.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PartitionTypeStatus {
     /// Attribute is the fully qualified name of the device attribute whose value groups this entry. It is the PartitionTypeAttribute declared by the devices' own slice, or the default named in the request when their slice declares none.
     #[serde(default)]
-    pub attribute: String,
+    pub attribute: k8s_apimachinery::CompactString,
     /// Type is the partition type value (e.g. "Full" or "Half").
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: k8s_apimachinery::CompactString,
     /// Total is the number of devices of this partition type in the pool.
     #[serde(default)]
     pub total: i32,
@@ -175,10 +175,10 @@ pub struct PartitionTypeStatus {
 pub struct PoolStatus {
     /// Driver is the DRA driver name for this pool. Must be a DNS subdomain (e.g., "gpu.example.com").
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// PoolName is the name of the pool. Must be a valid resource pool name (DNS subdomains separated by "/").
     #[serde(rename = "poolName", default)]
-    pub pool_name: String,
+    pub pool_name: k8s_apimachinery::CompactString,
     /// Generation is the pool generation observed across all ResourceSlices in this pool. Only the latest generation is reported. During a generation rollout, if not all slices at the latest generation have been published, the pool is included with a validationError and device counts unset.
     #[serde(default)]
     pub generation: i64,
@@ -199,10 +199,10 @@ pub struct PoolStatus {
     pub unavailable_devices: Option<i32>,
     /// NodeName is the node this pool is associated with. When omitted, the pool is not associated with a specific node. Must be a valid DNS subdomain name (RFC1123).
     #[serde(rename = "nodeName", skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<k8s_apimachinery::CompactString>,
     /// ValidationError is set when the pool's data could not be fully validated (e.g., incomplete slice publication). When set, device count fields and ResourceSliceCount may be unset.
     #[serde(rename = "validationError", skip_serializing_if = "Option::is_none")]
-    pub validation_error: Option<String>,
+    pub validation_error: Option<k8s_apimachinery::CompactString>,
     /// PartitionSummary reports allocatability per (attribute, partition type) for a partitionable pool that publishes SharedCounters. Each entry names the grouping attribute it was resolved from: the PartitionTypeAttribute declared by a device's own slice, or for devices whose slice declares none, the default named in the request. A pool that mixes partitions declared under different attributes reports each independently. When no slice declares an attribute and the request names no default, the pool reports no partition summary.
     #[serde(
         rename = "partitionSummary",
@@ -220,10 +220,10 @@ pub struct PoolStatus {
 pub struct ResourcePoolStatusRequest {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -266,10 +266,10 @@ impl k8s_apimachinery::Object for ResourcePoolStatusRequest {
 pub struct ResourcePoolStatusRequestList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -294,10 +294,10 @@ impl k8s_apimachinery::ListObject for ResourcePoolStatusRequestList {
 pub struct ResourcePoolStatusRequestSpec {
     /// Driver specifies the DRA driver name to filter pools. Only pools from ResourceSlices with this driver will be included. Must be a DNS subdomain (e.g., "gpu.example.com").
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// PoolName optionally filters to a specific pool name. If not specified, all pools from the specified driver are included. When specified, must be a non-empty valid resource pool name (DNS subdomains separated by "/").
     #[serde(rename = "poolName", skip_serializing_if = "Option::is_none")]
-    pub pool_name: Option<String>,
+    pub pool_name: Option<k8s_apimachinery::CompactString>,
     /// Limit optionally specifies the maximum number of pools to return in the status. If more pools match the filter criteria, the response will be truncated (i.e., len(status.pools) \< status.poolCount).
     ///
     /// Default: 100 Minimum: 1 Maximum: 1000
@@ -312,7 +312,7 @@ pub struct ResourcePoolStatusRequestSpec {
         rename = "defaultPartitionTypeAttribute",
         skip_serializing_if = "Option::is_none"
     )]
-    pub default_partition_type_attribute: Option<String>,
+    pub default_partition_type_attribute: Option<k8s_apimachinery::CompactString>,
 }
 /// ResourcePoolStatusRequestStatus contains the calculated pool status information.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -342,7 +342,7 @@ pub struct ResourcePoolStatusRequestStatus {
 pub struct ShareableCapacityStatus {
     /// Name is the capacity name.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Total is the sum of this capacity across shareable devices in the pool.
     #[serde(default)]
     pub total: k8s_apimachinery::Quantity,

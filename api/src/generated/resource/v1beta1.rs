@@ -20,18 +20,18 @@ pub struct AllocatedDeviceStatus {
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// This name together with the driver name and the device name field identify which device was allocated (`<driver name>/<pool name>/<device name>`).
     ///
     /// Must not be longer than 253 characters and may contain one or more DNS sub-domains separated by slashes.
     #[serde(default)]
-    pub pool: String,
+    pub pool: k8s_apimachinery::CompactString,
     /// Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
     #[serde(default)]
-    pub device: String,
+    pub device: k8s_apimachinery::CompactString,
     /// ShareID uniquely identifies an individual allocation share of the device.
     #[serde(rename = "shareID", skip_serializing_if = "Option::is_none")]
-    pub share_id: Option<String>,
+    pub share_id: Option<k8s_apimachinery::CompactString>,
     /// Conditions contains the latest observation of the device's state. If the device has been configured according to the class and claim config references, the `Ready` condition should be True.
     ///
     /// Must not contain more than 8 entries.
@@ -79,7 +79,8 @@ pub struct BasicDevice {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub attributes: Option<k8s_apimachinery::LiteMap<String, DeviceAttribute>>,
+    pub attributes:
+        Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, DeviceAttribute>>,
     /// Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
     ///
     /// The maximum number of attributes and capacities combined is 32.
@@ -88,7 +89,8 @@ pub struct BasicDevice {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub capacity: Option<k8s_apimachinery::LiteMap<String, DeviceCapacity>>,
+    pub capacity:
+        Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, DeviceCapacity>>,
     /// ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
     ///
     /// There can only be a single entry per counterSet.
@@ -105,7 +107,7 @@ pub struct BasicDevice {
     ///
     /// Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
     #[serde(rename = "nodeName", skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<k8s_apimachinery::CompactString>,
     /// NodeSelector defines the nodes where the device is available.
     ///
     /// Must use exactly one term.
@@ -147,7 +149,7 @@ pub struct BasicDevice {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub binding_conditions: Option<Vec<String>>,
+    pub binding_conditions: Option<Vec<k8s_apimachinery::CompactString>>,
     /// BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is true, a binding failure occurred.
     ///
     /// The maximum number of binding failure conditions is 4.
@@ -161,7 +163,7 @@ pub struct BasicDevice {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub binding_failure_conditions: Option<Vec<String>>,
+    pub binding_failure_conditions: Option<Vec<k8s_apimachinery::CompactString>>,
     /// AllowMultipleAllocations marks whether the device is allowed to be allocated to multiple DeviceRequests.
     ///
     /// If AllowMultipleAllocations is set to true, the device can be allocated more than once, and all of its capacity is consumable, regardless of whether the requestPolicy is defined or not.
@@ -178,7 +180,7 @@ pub struct BasicDevice {
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
     pub node_allocatable_resources:
-        Option<k8s_apimachinery::LiteMap<String, NodeAllocatableResource>>,
+        Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, NodeAllocatableResource>>,
 }
 /// CELDeviceSelector contains a CEL expression for selecting a device.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -232,7 +234,7 @@ pub struct CELDeviceSelector {
     ///
     /// The length of the expression must be smaller or equal to 10 Ki. The cost of evaluating it is also limited based on the estimated number of logical steps.
     #[serde(default)]
-    pub expression: String,
+    pub expression: k8s_apimachinery::CompactString,
 }
 /// CapacityRequestPolicy defines how requests consume device capacity.
 ///
@@ -320,7 +322,9 @@ pub struct CapacityRequirements {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub requests: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub requests: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
 }
 /// Counter describes a quantity associated with a device.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -336,19 +340,19 @@ pub struct Counter {
 pub struct CounterSet {
     /// Name defines the name of the counter set. It must be a DNS label.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Counters defines the set of counters for this CounterSet The name of each counter must be unique in that set and must be a DNS label.
     ///
     /// The maximum number of counters is 32.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_map")]
-    pub counters: k8s_apimachinery::LiteMap<String, Counter>,
+    pub counters: k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, Counter>,
 }
 /// Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Device {
     /// Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Basic defines one device instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub basic: Option<Box<BasicDevice>>,
@@ -358,7 +362,7 @@ pub struct Device {
 pub struct DeviceAllocationConfiguration {
     /// Source records whether the configuration comes from a class and thus is not something that a normal user would have been able to set or from a claim.
     #[serde(default)]
-    pub source: String,
+    pub source: k8s_apimachinery::CompactString,
     /// Requests lists the names of requests where the configuration applies. If empty, its applies to all requests.
     ///
     /// References to subrequests must include the name of the main request and may include the subrequest using the format \<main request\>\[/\<subrequest\>\]. If just the main request is given, the configuration applies to all subrequests.
@@ -367,7 +371,7 @@ pub struct DeviceAllocationConfiguration {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub requests: Option<Vec<String>>,
+    pub requests: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Opaque provides driver-specific configuration parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opaque: Option<Box<OpaqueDeviceConfiguration>>,
@@ -403,10 +407,10 @@ pub struct DeviceAttribute {
     pub bool: Option<bool>,
     /// StringValue is a string. Must not be longer than 64 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub string: Option<String>,
+    pub string: Option<k8s_apimachinery::CompactString>,
     /// VersionValue is a semantic version according to semver.org spec 2.0.0. Must not be longer than 64 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<k8s_apimachinery::CompactString>,
     /// IntValues is a non-empty list of numbers.
     ///
     /// This is an alpha field and requires enabling the DRAListTypeAttributes feature gate.
@@ -431,7 +435,7 @@ pub struct DeviceAttribute {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub strings: Option<Vec<String>>,
+    pub strings: Option<Vec<k8s_apimachinery::CompactString>>,
     /// VersionValues is a non-empty list of semantic versions according to semver.org spec 2.0.0. Each version string must not be longer than 64 characters.
     ///
     /// This is an alpha field and requires enabling the DRAListTypeAttributes feature gate.
@@ -440,7 +444,7 @@ pub struct DeviceAttribute {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub versions: Option<Vec<String>>,
+    pub versions: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// DeviceCapacity describes a quantity associated with a device.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -494,7 +498,7 @@ pub struct DeviceClaimConfiguration {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub requests: Option<Vec<String>>,
+    pub requests: Option<Vec<k8s_apimachinery::CompactString>>,
     /// Opaque provides driver-specific configuration parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opaque: Option<Box<OpaqueDeviceConfiguration>>,
@@ -506,10 +510,10 @@ pub struct DeviceClaimConfiguration {
 pub struct DeviceClass {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -560,10 +564,10 @@ pub struct DeviceClassConfiguration {
 pub struct DeviceClassList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -607,7 +611,7 @@ pub struct DeviceClassSpec {
         rename = "extendedResourceName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub extended_resource_name: Option<String>,
+    pub extended_resource_name: Option<k8s_apimachinery::CompactString>,
 }
 /// DeviceConstraint must have exactly one field set besides Requests.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -620,7 +624,7 @@ pub struct DeviceConstraint {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub requests: Option<Vec<String>>,
+    pub requests: Option<Vec<k8s_apimachinery::CompactString>>,
     /// MatchAttribute requires that all devices in question have this attribute and that its type and value are the same across those devices.
     ///
     /// For example, if you specified "dra.example.com/numa" (a hypothetical example!), then only devices in the same NUMA node will be chosen. A device which does not have that attribute will not be chosen. All devices should use a value of the same type for this attribute because that is part of its specification, but if one device doesn't, then it also will not be chosen.
@@ -629,7 +633,7 @@ pub struct DeviceConstraint {
     ///
     /// Must include the domain qualifier.
     #[serde(rename = "matchAttribute", skip_serializing_if = "Option::is_none")]
-    pub match_attribute: Option<String>,
+    pub match_attribute: Option<k8s_apimachinery::CompactString>,
     /// DistinctAttribute requires that all devices in question have this attribute and that its type and value are unique across those devices.
     ///
     /// When the DRAListTypeAttributes feature gate is enabled, comparison uses set semantics (i.e., element order and duplicates are ignored): list-valued attributes must be pairwise disjoint across devices. Scalar values are treated as singleton sets for backward compatibility.
@@ -640,19 +644,19 @@ pub struct DeviceConstraint {
     ///
     /// This is useful for scenarios where resource requests must be fulfilled by separate physical devices. For example, a container requests two network interfaces that must be allocated from two different physical NICs.
     #[serde(rename = "distinctAttribute", skip_serializing_if = "Option::is_none")]
-    pub distinct_attribute: Option<String>,
+    pub distinct_attribute: Option<k8s_apimachinery::CompactString>,
 }
 /// DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceCounterConsumption {
     /// CounterSet is the name of the set from which the counters defined will be consumed.
     #[serde(rename = "counterSet", default)]
-    pub counter_set: String,
+    pub counter_set: k8s_apimachinery::CompactString,
     /// Counters defines the counters that will be consumed by the device.
     ///
     /// The maximum number of counters is 32.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable_map")]
-    pub counters: k8s_apimachinery::LiteMap<String, Counter>,
+    pub counters: k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, Counter>,
     /// CompatibilityGroups is a list of opaque group names for this counter set consumption.
     ///
     /// Devices that consume counters from the same counter set may only be allocated at the same time ("co-allocated") if they all share at least one common group: the intersection of the CompatibilityGroups of all co-allocated devices on that counter set must be non-empty. Devices that consume from different counter sets are never compared via this field.
@@ -668,7 +672,7 @@ pub struct DeviceCounterConsumption {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub compatibility_groups: Option<Vec<String>>,
+    pub compatibility_groups: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// DeviceDerivedAttribute defines a derived attribute computed via CEL.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -681,7 +685,7 @@ pub struct DeviceDerivedAttribute {
     ///
     /// It is not valid to define a derived attribute that isn't used in at least one constraint.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Expression is a CEL expression evaluated against each candidate device. The expression must evaluate to a primitive scalar (string, integer, boolean, or semver) or a list of these scalars (\[\]string, \[\]int64, \[\]bool, \[\]semver) to act as a virtual grouping key. Any other return type is an error and causes CEL evaluation for the device to fail.
     ///
     /// The expression's input is an object named "device", which carries the same properties as in a CELDeviceSelector.
@@ -692,7 +696,7 @@ pub struct DeviceDerivedAttribute {
     ///
     /// The length of the expression must be smaller or equal to 10 Ki. The cost of evaluating it is also limited based on the estimated number of logical steps; the combined cost of all derived attributes in a claim is capped by a shared CEL cost budget.
     #[serde(default)]
-    pub expression: String,
+    pub expression: k8s_apimachinery::CompactString,
 }
 /// DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -701,14 +705,14 @@ pub struct DeviceRequest {
     ///
     /// Must be a DNS label and unique among all DeviceRequests in a ResourceClaim.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.
     ///
     /// A class is required if no subrequests are specified in the firstAvailable list and no class can be set if subrequests are specified in the firstAvailable list. Which classes are available depends on the cluster.
     ///
     /// Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
     #[serde(rename = "deviceClassName", skip_serializing_if = "Option::is_none")]
-    pub device_class_name: Option<String>,
+    pub device_class_name: Option<k8s_apimachinery::CompactString>,
     /// Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this request. All selectors must be satisfied for a device to be considered.
     ///
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
@@ -735,7 +739,7 @@ pub struct DeviceRequest {
     ///
     /// More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
     #[serde(rename = "allocationMode", skip_serializing_if = "Option::is_none")]
-    pub allocation_mode: Option<String>,
+    pub allocation_mode: Option<k8s_apimachinery::CompactString>,
     /// Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
     ///
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
@@ -808,20 +812,20 @@ pub struct DeviceRequestAllocationResult {
     ///
     /// Multiple devices may have been allocated per request.
     #[serde(default)]
-    pub request: String,
+    pub request: k8s_apimachinery::CompactString,
     /// Driver specifies the name of the DRA driver whose kubelet plugin should be invoked to process the allocation once the claim is needed on a node.
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// This name together with the driver name and the device name field identify which device was allocated (`<driver name>/<pool name>/<device name>`).
     ///
     /// Must not be longer than 253 characters and may contain one or more DNS sub-domains separated by slashes.
     #[serde(default)]
-    pub pool: String,
+    pub pool: k8s_apimachinery::CompactString,
     /// Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
     #[serde(default)]
-    pub device: String,
+    pub device: k8s_apimachinery::CompactString,
     /// AdminAccess indicates that this device was allocated for administrative access. See the corresponding request field for a definition of mode.
     ///
     /// This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
@@ -847,7 +851,7 @@ pub struct DeviceRequestAllocationResult {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub binding_conditions: Option<Vec<String>>,
+    pub binding_conditions: Option<Vec<k8s_apimachinery::CompactString>>,
     /// BindingFailureConditions contains a copy of the BindingFailureConditions from the corresponding ResourceSlice at the time of allocation.
     ///
     /// This is a beta field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
@@ -857,10 +861,10 @@ pub struct DeviceRequestAllocationResult {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub binding_failure_conditions: Option<Vec<String>>,
+    pub binding_failure_conditions: Option<Vec<k8s_apimachinery::CompactString>>,
     /// ShareID uniquely identifies an individual allocation share of the device, used when the device supports multiple simultaneous allocations. It serves as an additional map key to differentiate concurrent shares of the same device.
     #[serde(rename = "shareID", skip_serializing_if = "Option::is_none")]
-    pub share_id: Option<String>,
+    pub share_id: Option<k8s_apimachinery::CompactString>,
     /// ConsumedCapacity tracks the amount of capacity consumed per device as part of the claim request. The consumed amount may differ from the requested amount: it is rounded up to the nearest valid value based on the device’s requestPolicy if applicable (i.e., may not be less than the requested amount).
     ///
     /// The total consumed capacity for each device must not exceed the DeviceCapacity's Value.
@@ -872,7 +876,9 @@ pub struct DeviceRequestAllocationResult {
         default,
         deserialize_with = "crate::serde_helpers::optional_map"
     )]
-    pub consumed_capacity: Option<k8s_apimachinery::LiteMap<String, k8s_apimachinery::Quantity>>,
+    pub consumed_capacity: Option<
+        k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
+    >,
     /// SkipNodeOperations lists node-local resource operations (gRPC calls) that will be skipped for this allocated device when determining whether operations are necessary on the node. If all allocated devices for a driver in a claim skip an operation, that gRPC call will be skipped. It is a copy of the ResourceSlice.spec.skipNodeOperations value at the time when the device was allocated.
     #[serde(
         rename = "skipNodeOperations",
@@ -880,7 +886,7 @@ pub struct DeviceRequestAllocationResult {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub skip_node_operations: Option<Vec<String>>,
+    pub skip_node_operations: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// DeviceSelector must have exactly one field set.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -898,14 +904,14 @@ pub struct DeviceSubRequest {
     ///
     /// Must be a DNS label.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this subrequest.
     ///
     /// A class is required. Which classes are available depends on the cluster.
     ///
     /// Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
     #[serde(rename = "deviceClassName", default)]
-    pub device_class_name: String,
+    pub device_class_name: k8s_apimachinery::CompactString,
     /// Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this subrequest. All selectors must be satisfied for a device to be considered.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -927,7 +933,7 @@ pub struct DeviceSubRequest {
     ///
     /// More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
     #[serde(rename = "allocationMode", skip_serializing_if = "Option::is_none")]
-    pub allocation_mode: Option<String>,
+    pub allocation_mode: Option<k8s_apimachinery::CompactString>,
     /// Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
@@ -975,15 +981,15 @@ pub struct DeviceSubRequest {
 pub struct DeviceTaint {
     /// The taint key to be applied to a device. Must be a label name.
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
     /// The taint value corresponding to the taint key. Must be a label value.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<k8s_apimachinery::CompactString>,
     /// The effect of the taint on claims that do not tolerate the taint and through such claims on the pods using them.
     ///
     /// Valid effects are None, NoSchedule and NoExecute. PreferNoSchedule as used for nodes is not valid here. More effects may get added in the future. Consumers must treat unknown effects like None.
     #[serde(default)]
-    pub effect: String,
+    pub effect: k8s_apimachinery::CompactString,
     /// TimeAdded represents the time at which the taint was added or (only in a DeviceTaintRule) the effect was modified. Added automatically during create or update if not set.
     ///
     /// In addition, in a DeviceTaintRule a value provided during an update gets replaced with the current time if the provided value is the same as the old one and the new effect is different. Changing the key and/or value while keeping the effect unchanged is possible and does not update the time stamp because the eviction which uses it is either already started (NoExecute) or not started yet (NoEffect, NoSchedule).
@@ -995,16 +1001,16 @@ pub struct DeviceTaint {
 pub struct DeviceToleration {
     /// Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys. Must be a label name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<k8s_apimachinery::CompactString>,
     /// Operator represents a key's relationship to the value. Valid operators are Exists and Equal. Defaults to Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
+    pub operator: Option<k8s_apimachinery::CompactString>,
     /// Value is the taint value the toleration matches to. If the operator is Exists, the value must be empty, otherwise just a regular string. Must be a label value.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<k8s_apimachinery::CompactString>,
     /// Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule and NoExecute.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub effect: Option<String>,
+    pub effect: Option<k8s_apimachinery::CompactString>,
     /// TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system. If larger than zero, the time when the pod needs to be evicted is calculated as \<time when taint was adedd\> + \<toleration seconds\>.
     #[serde(rename = "tolerationSeconds", skip_serializing_if = "Option::is_none")]
     pub toleration_seconds: Option<i64>,
@@ -1016,7 +1022,7 @@ pub struct NetworkDeviceData {
     ///
     /// Must not be longer than 256 bytes.
     #[serde(rename = "interfaceName", skip_serializing_if = "Option::is_none")]
-    pub interface_name: Option<String>,
+    pub interface_name: Option<k8s_apimachinery::CompactString>,
     /// IPs lists the network addresses assigned to the device's network interface. This can include both IPv4 and IPv6 addresses. The IPs are in the CIDR notation, which includes both the address and the associated subnet mask. e.g.: "192.0.2.5/24" for IPv4 and "2001:db8::5/64" for IPv6.
     ///
     /// Must not contain more than 16 entries.
@@ -1025,19 +1031,19 @@ pub struct NetworkDeviceData {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub ips: Option<Vec<String>>,
+    pub ips: Option<Vec<k8s_apimachinery::CompactString>>,
     /// HardwareAddress represents the hardware address (e.g. MAC Address) of the device's network interface.
     ///
     /// Must not be longer than 128 bytes.
     #[serde(rename = "hardwareAddress", skip_serializing_if = "Option::is_none")]
-    pub hardware_address: Option<String>,
+    pub hardware_address: Option<k8s_apimachinery::CompactString>,
 }
 /// NodeAllocatableMapping defines how a DRA allocation directly translates into a node allocatable resource quantity. The mapping can be derived from either the count of allocated devices or the specific capacity consumed. These options are mutually exclusive. Kubelet adds this mapped resource quantity from claim to both requests and limits at the pod-level cgroup, and to limits at the container-level cgroup for each container referencing the claim.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeAllocatableMapping {
     /// CapacityKey references a capacity name defined as a key in the `spec.devices[*].capacity` map. When this field is set, the value associated with this key in the `status.allocation.devices.results[*].consumedCapacity` map (for a specific claim allocation) determines the base quantity for the node allocatable resource. `capacityMultiplier` must also be set and is multiplied with the base quantity. For example, if `spec.devices[*].capacity` has an entry "dra.example.com/memory": "128Gi", and this field is set to "dra.example.com/memory", then for a claim allocation that consumes { "dra.example.com/memory": "4Gi" } the base quantity for the node allocatable resource mapping will be "4Gi". The final node allocatable resource amount is `consumedCapacity[capacityKey]` * `capacityMultiplier`.
     #[serde(rename = "capacityKey", skip_serializing_if = "Option::is_none")]
-    pub capacity_key: Option<String>,
+    pub capacity_key: Option<k8s_apimachinery::CompactString>,
     /// CapacityMultiplier is used as a multiplier for the allocated capacity consumed. It is only valid if `capacityKey` is set. The final node allocatable resource amount is `consumedCapacity[capacityKey]` * `capacityMultiplier`. For example, if a Device's capacity "dra.example.com/cores" is consumed, and each "core" provides 2 "cpu"s, the mapping would be: {ResourceName: "cpu", capacityKey: "dra.example.com/cores", capacityMultiplier: "2"}. If a claim consumes 8 "dra.example.com/cores", the CPU footprint is 8 * 2 = 16.
     #[serde(rename = "capacityMultiplier", skip_serializing_if = "Option::is_none")]
     pub capacity_multiplier: Option<k8s_apimachinery::Quantity>,
@@ -1074,7 +1080,7 @@ pub struct OpaqueDeviceConfiguration {
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// Parameters can contain arbitrary data. It is the responsibility of the driver developer to handle validation and versioning. Typically this includes self-identification and a version ("kind" + "apiVersion" for Kubernetes types), with conversion between different versions.
     ///
     /// The length of the raw data must be smaller or equal to 10 Ki.
@@ -1088,10 +1094,10 @@ pub struct OpaqueDeviceConfiguration {
 pub struct ResourceClaim {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -1134,26 +1140,26 @@ impl k8s_apimachinery::Object for ResourceClaim {
 pub struct ResourceClaimConsumerReference {
     /// APIGroup is the group for the resource being referenced. It is empty for the core API. This matches the group in the APIVersion that is used when creating the resources.
     #[serde(rename = "apiGroup", skip_serializing_if = "Option::is_none")]
-    pub api_group: Option<String>,
+    pub api_group: Option<k8s_apimachinery::CompactString>,
     /// Resource is the type of resource being referenced, for example "pods".
     #[serde(default)]
-    pub resource: String,
+    pub resource: k8s_apimachinery::CompactString,
     /// Name is the name of resource being referenced.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// UID identifies exactly one incarnation of the resource.
     #[serde(default)]
-    pub uid: String,
+    pub uid: k8s_apimachinery::CompactString,
 }
 /// ResourceClaimList is a collection of claims.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceClaimList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -1215,10 +1221,10 @@ pub struct ResourceClaimStatus {
 pub struct ResourceClaimTemplate {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -1260,10 +1266,10 @@ impl k8s_apimachinery::Object for ResourceClaimTemplate {
 pub struct ResourceClaimTemplateList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -1300,7 +1306,7 @@ pub struct ResourcePool {
     ///
     /// It must not be longer than 253 characters and must consist of one or more DNS sub-domains separated by slashes. This field is immutable.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// Generation tracks the change in a pool over time. Whenever a driver changes something about one or more of the resources in a pool, it must change the generation in all ResourceSlices which are part of that pool. Consumers of ResourceSlices should only consider resources from the pool with the highest generation number. The generation may be reset by drivers, which should be fine for consumers, assuming that all ResourceSlices in a pool are updated to match or deleted.
     ///
     /// Combined with ResourceSliceCount, this mechanism enables consumers to detect pools which are comprised of multiple ResourceSlices and are in an incomplete state.
@@ -1327,10 +1333,10 @@ pub struct ResourcePool {
 pub struct ResourceSlice {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard object metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -1372,10 +1378,10 @@ impl k8s_apimachinery::Object for ResourceSlice {
 pub struct ResourceSliceList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -1402,7 +1408,7 @@ pub struct ResourceSliceSpec {
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters. This field is immutable.
     #[serde(default)]
-    pub driver: String,
+    pub driver: k8s_apimachinery::CompactString,
     /// Pool describes the pool that this ResourceSlice belongs to.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub pool: ResourcePool,
@@ -1412,7 +1418,7 @@ pub struct ResourceSliceSpec {
     ///
     /// Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set. This field is immutable.
     #[serde(rename = "nodeName", skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<k8s_apimachinery::CompactString>,
     /// NodeSelector defines which nodes have access to the resources in the pool, when that pool is not limited to a single node.
     ///
     /// Must use exactly one term.
@@ -1465,7 +1471,7 @@ pub struct ResourceSliceSpec {
         rename = "partitionTypeAttribute",
         skip_serializing_if = "Option::is_none"
     )]
-    pub partition_type_attribute: Option<String>,
+    pub partition_type_attribute: Option<k8s_apimachinery::CompactString>,
     /// SkipNodeOperations lists node-local resource operations (gRPC calls) that will be skipped for the devices in this slice when determining whether operations are necessary on the node. If all allocated devices for a driver in a claim skip an operation, that gRPC call will be skipped. Valid values are:
     ///
     /// - "NodePrepareResources": NodePrepareResources gRPC calls are skipped. This
@@ -1480,7 +1486,7 @@ pub struct ResourceSliceSpec {
         default,
         deserialize_with = "crate::serde_helpers::optional_vec"
     )]
-    pub skip_node_operations: Option<Vec<String>>,
+    pub skip_node_operations: Option<Vec<k8s_apimachinery::CompactString>>,
 }
 /// The served kinds of this module, for [`crate::registry`].
 pub(crate) const KINDS: &[crate::registry::Kind] = &[

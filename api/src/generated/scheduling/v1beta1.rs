@@ -66,7 +66,7 @@ pub struct CompositePodGroupSchedulingPolicy {
 pub struct CompositePodGroupTemplate {
     /// name is a unique identifier for the CompositePodGroupTemplate within the Workload. It must be a DNS label. This field is required.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// schedulingPolicy defines the scheduling policy for this template.
     #[serde(
         rename = "schedulingPolicy",
@@ -85,13 +85,13 @@ pub struct CompositePodGroupTemplate {
     pub disruption_mode: Option<Box<CompositeDisruptionMode>>,
     /// priorityClassName indicates the priority that should be considered when scheduling a composite pod group created from this template. If no priority class is specified, admission control can set this to the global default priority class if it exists. Otherwise, composite pod groups created from this template will have the priority set to zero. This field is immutable.
     #[serde(rename = "priorityClassName", skip_serializing_if = "Option::is_none")]
-    pub priority_class_name: Option<String>,
+    pub priority_class_name: Option<k8s_apimachinery::CompactString>,
     /// priority is the value of priority of composite pod groups created from this template. Various system components use this field to find the priority of the composite pod group. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority. This field is immutable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     /// preemptionPolicy is the Policy for preempting pods/podgroups with lower priority. One of Never, PreemptLowerPriority. This field is immutable. This field is available only when the PodGroupPreemptionPolicy feature gate is enabled.
     #[serde(rename = "preemptionPolicy", skip_serializing_if = "Option::is_none")]
-    pub preemption_policy: Option<String>,
+    pub preemption_policy: Option<k8s_apimachinery::CompactString>,
     /// podGroupTemplates is the list of templates for children PodGroups. The maximum number of templates is 8. At least one entry in CompositePodGroupTemplates or PodGroupTemplates must be set.
     #[serde(
         rename = "podGroupTemplates",
@@ -133,10 +133,10 @@ pub struct GangSchedulingPolicy {
 pub struct PodGroup {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard object metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -179,10 +179,10 @@ impl k8s_apimachinery::Object for PodGroup {
 pub struct PodGroupList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// Standard list metadata.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -209,12 +209,12 @@ impl k8s_apimachinery::ListObject for PodGroupList {
 pub struct PodGroupResourceClaim {
     /// name uniquely identifies this resource claim inside the PodGroup. This must be a DNS_LABEL.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// resourceClaimName is the name of a ResourceClaim object in the same namespace as this PodGroup. The ResourceClaim will be reserved for the PodGroup instead of its individual pods.
     ///
     /// Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
     #[serde(rename = "resourceClaimName", skip_serializing_if = "Option::is_none")]
-    pub resource_claim_name: Option<String>,
+    pub resource_claim_name: Option<k8s_apimachinery::CompactString>,
     /// resourceClaimTemplateName is the name of a ResourceClaimTemplate object in the same namespace as this PodGroup.
     ///
     /// The template will be used to create a new ResourceClaim, which will be bound to this PodGroup. When this PodGroup is deleted, the ResourceClaim will also be deleted. The PodGroup name and resource name, along with a generated component, will be used to form a unique name for the ResourceClaim, which will be recorded in podgroup.status.resourceClaimStatuses.
@@ -226,17 +226,17 @@ pub struct PodGroupResourceClaim {
         rename = "resourceClaimTemplateName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub resource_claim_template_name: Option<String>,
+    pub resource_claim_template_name: Option<k8s_apimachinery::CompactString>,
 }
 /// PodGroupResourceClaimStatus is stored in the PodGroupStatus for each PodGroupResourceClaim which references a ResourceClaimTemplate. It stores the generated name for the corresponding ResourceClaim.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PodGroupResourceClaimStatus {
     /// name uniquely identifies this resource claim inside the PodGroup. This must match the name of an entry in podgroup.spec.resourceClaims, which implies that the string must be a DNS_LABEL.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// resourceClaimName is the name of the ResourceClaim that was generated for the PodGroup in the namespace of the PodGroup. If this is unset, then generating a ResourceClaim was not necessary. The podgroup.spec.resourceClaims entry can be ignored in this case.
     #[serde(rename = "resourceClaimName", skip_serializing_if = "Option::is_none")]
-    pub resource_claim_name: Option<String>,
+    pub resource_claim_name: Option<k8s_apimachinery::CompactString>,
 }
 /// PodGroupSchedulingConstraints defines scheduling constraints (e.g. topology) for a PodGroup.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -267,7 +267,7 @@ pub struct PodGroupSpec {
         rename = "parentCompositePodGroupName",
         skip_serializing_if = "Option::is_none"
     )]
-    pub parent_composite_pod_group_name: Option<String>,
+    pub parent_composite_pod_group_name: Option<k8s_apimachinery::CompactString>,
     /// workloadRef references an optional PodGroup template within the Workload object that was used to create the PodGroup. This field is immutable.
     #[serde(rename = "workloadRef", skip_serializing_if = "Option::is_none")]
     pub workload_ref: Option<Box<WorkloadReference>>,
@@ -301,13 +301,13 @@ pub struct PodGroupSpec {
     pub disruption_mode: Option<Box<DisruptionMode>>,
     /// priorityClassName defines the priority that should be considered when scheduling this pod group. Controllers are expected to fill this field by copying it from a PodGroupTemplate. Otherwise, it is validated and resolved similarly to the PriorityClassName on PodGroupTemplate (i.e. if no priority class is specified, admission control can set this to the global default priority class if it exists. Otherwise, the pod group's priority will be zero). This field is immutable.
     #[serde(rename = "priorityClassName", skip_serializing_if = "Option::is_none")]
-    pub priority_class_name: Option<String>,
+    pub priority_class_name: Option<k8s_apimachinery::CompactString>,
     /// priority is the value of priority of this pod group. Various system components use this field to find the priority of the pod group. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority. This field is immutable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     /// preemptionPolicy is the Policy for preempting pods/podgroups with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset. When Priority Admission Controller is enabled, it populates this field from PriorityClassName, and defaults to PreemptLowerPriority if value is unset in PriorityClass. This field is immutable. This field is available only when the PodGroupPreemptionPolicy feature gate is enabled.
     #[serde(rename = "preemptionPolicy", skip_serializing_if = "Option::is_none")]
-    pub preemption_policy: Option<String>,
+    pub preemption_policy: Option<k8s_apimachinery::CompactString>,
 }
 /// PodGroupStatus represents information about the status of a pod group.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -344,7 +344,7 @@ pub struct PodGroupStatus {
 pub struct PodGroupTemplate {
     /// name is a unique identifier for the PodGroupTemplate within the Workload. It must be a DNS label. This field is immutable.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
     /// schedulingPolicy defines the scheduling policy for this PodGroupTemplate.
     #[serde(
         rename = "schedulingPolicy",
@@ -375,13 +375,13 @@ pub struct PodGroupTemplate {
     pub disruption_mode: Option<Box<DisruptionMode>>,
     /// priorityClassName indicates the priority that should be considered when scheduling a pod group created from this template. This field is immutable.
     #[serde(rename = "priorityClassName", skip_serializing_if = "Option::is_none")]
-    pub priority_class_name: Option<String>,
+    pub priority_class_name: Option<k8s_apimachinery::CompactString>,
     /// priority is the value of priority of pod groups created from this template. Various system components use this field to find the priority of the pod group. The higher the value, the higher the priority. This field is immutable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     /// preemptionPolicy is the Policy for preempting pods/podgroups with lower priority. One of Never, PreemptLowerPriority. This field is immutable. This field is available only when the PodGroupPreemptionPolicy feature gate is enabled.
     #[serde(rename = "preemptionPolicy", skip_serializing_if = "Option::is_none")]
-    pub preemption_policy: Option<String>,
+    pub preemption_policy: Option<k8s_apimachinery::CompactString>,
 }
 /// SingleCompositeDisruptionMode means that individual children of a CompositePodGroup can be disrupted or preempted independently.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -394,30 +394,30 @@ pub struct SingleDisruptionMode {}
 pub struct TopologyConstraint {
     /// key specifies the key of the node label representing the topology domain. All pods within the PodGroup must be colocated within the same domain instance. Different PodGroups can land on different domain instances even if they derive from the same PodGroupTemplate. Examples: "topology.kubernetes.io/rack"
     #[serde(default)]
-    pub key: String,
+    pub key: k8s_apimachinery::CompactString,
 }
 /// TypedLocalObjectReference allows to reference typed object inside the same namespace.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypedLocalObjectReference {
     /// apiGroup is the group for the resource being referenced. If apiGroup is empty, the specified Kind must be in the core API group. For any other third-party types, setting apiGroup is required. It must be a DNS subdomain.
     #[serde(rename = "apiGroup", skip_serializing_if = "Option::is_none")]
-    pub api_group: Option<String>,
+    pub api_group: Option<k8s_apimachinery::CompactString>,
     /// kind is the type of resource being referenced. It must be a path segment name.
     #[serde(default)]
-    pub kind: String,
+    pub kind: k8s_apimachinery::CompactString,
     /// name is the name of resource being referenced. It must be a path segment name.
     #[serde(default)]
-    pub name: String,
+    pub name: k8s_apimachinery::CompactString,
 }
 /// Workload allows for expressing scheduling constraints that should be used when managing the lifecycle of workloads from the scheduling perspective, including scheduling, preemption, eviction and other phases. Workload API enablement is toggled by the GenericWorkload feature gate.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Workload {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard object metadata. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ObjectMeta,
@@ -457,10 +457,10 @@ impl k8s_apimachinery::Object for Workload {
 pub struct WorkloadList {
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<k8s_apimachinery::CompactString>,
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
     #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<k8s_apimachinery::CompactString>,
     /// metadata is the standard list metadata.
     #[serde(default, deserialize_with = "crate::serde_helpers::nullable")]
     pub metadata: k8s_apimachinery::ListMeta,
@@ -485,10 +485,10 @@ impl k8s_apimachinery::ListObject for WorkloadList {
 pub struct WorkloadReference {
     /// workloadName is the name of the Workload object that contains a template that was used when creating a pod group. It must be a DNS name. This field is required.
     #[serde(rename = "workloadName", default)]
-    pub workload_name: String,
+    pub workload_name: k8s_apimachinery::CompactString,
     /// templateName is the name of a template within the Workload object that was used to create a pod group. It must be a DNS label. This field is required.
     #[serde(rename = "templateName", default)]
-    pub template_name: String,
+    pub template_name: k8s_apimachinery::CompactString,
 }
 /// WorkloadSpec defines the desired state of a Workload.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

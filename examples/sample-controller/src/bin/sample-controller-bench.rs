@@ -49,7 +49,7 @@ fn foo(i: usize) -> Foo {
     Foo {
         metadata: ObjectMeta::named(format!("foo-{i:05}")),
         spec: Some(Box::new(FooSpec {
-            deployment_name: format!("web-{i:05}"),
+            deployment_name: format!("web-{i:05}").into(),
             replicas: Some((i % 5 + 1) as i32),
         })),
         ..Default::default()
