@@ -41,14 +41,15 @@ use std::collections::BinaryHeap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use tokio::time::Instant;
 
 use crate::Map;
 use crate::metrics::{CounterMetric, retry_metric};
-use crate::queue::{Queue, QueueConfig, lock};
+use crate::queue::{Queue, QueueConfig};
 use crate::timer::{Deadlines, Fire, Timer};
 
 /// A parked item; ordered so that `BinaryHeap` pops the earliest ready time first.
@@ -116,12 +117,12 @@ struct Shared<T> {
 impl<T: Eq + Hash + Clone + Send + 'static> Deadlines for Shared<T> {
     fn fire(&self, now: Instant) -> Fire {
         if self.queue.is_shutting_down() {
-            lock(&self.waiting).clear();
+            self.waiting.lock().clear();
             return Fire::Stop;
         }
         let mut ready = Vec::new();
         let next = {
-            let mut waiting = lock(&self.waiting);
+            let mut waiting = self.waiting.lock();
             loop {
                 waiting.drop_stale_top();
                 match waiting.heap.peek() {
@@ -173,7 +174,7 @@ impl<T> Clone for DelayingQueue<T> {
 
 impl<T> fmt::Debug for DelayingQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parked = lock(&self.shared.waiting).by_item.len();
+        let parked = self.shared.waiting.lock().by_item.len();
         f.debug_struct("DelayingQueue")
             .field("queue", &self.shared.queue)
             .field("parked", &parked)
@@ -236,7 +237,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> DelayingQueue<T> {
         let ready_at = now
             .checked_add(delay)
             .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
-        let mut waiting = lock(&shared.waiting);
+        let mut waiting = shared.waiting.lock();
         let waiting = &mut *waiting;
         waiting.drop_stale_top();
         let earliest = waiting.heap.peek().map(|top| top.ready_at);
@@ -298,7 +299,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> DelayingQueue<T> {
     /// Stops the queue and discards parked items; see [`Queue::shut_down`].
     pub fn shut_down(&self) {
         self.shared.queue.shut_down();
-        lock(&self.shared.waiting).clear();
+        self.shared.waiting.lock().clear();
         self.shared.timer.poke();
     }
 
@@ -306,7 +307,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> DelayingQueue<T> {
     /// [`Queue::shut_down_with_drain`].
     pub async fn shut_down_with_drain(&self) {
         self.shared.queue.begin_drain();
-        lock(&self.shared.waiting).clear();
+        self.shared.waiting.lock().clear();
         self.shared.timer.poke();
         self.shared.queue.wait_drained().await;
     }

@@ -40,10 +40,11 @@ use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::Hash;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -51,7 +52,7 @@ use crate::Map;
 use crate::metrics::{
     CounterMetric, QueueMetrics, UnfinishedWork, retry_metric, spawn_unfinished_work_loop,
 };
-use crate::queue::{QueueConfig, lock};
+use crate::queue::QueueConfig;
 use crate::rate_limiter::{ItemExponentialFailureRateLimiter, RateLimiter};
 use crate::timer::{Deadlines, Fire, Timer};
 use crate::waiters::{Phase, Take, Waiters};
@@ -201,7 +202,7 @@ struct Shared<T> {
 
 impl<T: Eq + Hash + Clone + Send + 'static> Deadlines for Shared<T> {
     fn fire(&self, now: Instant) -> Fire {
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         if state.shutting_down {
             return Fire::Stop;
         }
@@ -223,7 +224,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Deadlines for Shared<T> {
 
 impl<T: Eq + Hash + Clone + Send + 'static> UnfinishedWork for Shared<T> {
     fn update_unfinished_work(&self) -> bool {
-        let state = lock(&self.state);
+        let state = self.state.lock();
         if state.shutting_down {
             return false;
         }
@@ -271,7 +272,7 @@ impl<T> Clone for PriorityQueue<T> {
 
 impl<T> fmt::Debug for PriorityQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = lock(&self.shared.state);
+        let state = self.shared.state.lock();
         f.debug_struct("PriorityQueue")
             .field("ready", &(state.ready.len() + state.parked))
             .field("waiting", &state.waiting.len())
@@ -347,7 +348,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// [module docs](self) for how a repeated add is merged. Ignored once shutting down.
     pub fn add_with_opts(&self, opts: AddOpts, items: impl IntoIterator<Item = T>) {
         let shared = &*self.shared;
-        let mut state = lock(&shared.state);
+        let mut state = shared.state.lock();
         if state.shutting_down {
             return;
         }
@@ -486,7 +487,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// One look for an item under the lock (see `Waiters::get`).
     fn try_get(&self, phase: Phase) -> Take<'_, (T, i32)> {
         let waiters = &self.shared.item_ready;
-        let mut guard = lock(&self.shared.state);
+        let mut guard = self.shared.state.lock();
         let state = &mut *guard;
         waiters.enter(phase);
         if state.shutting_down {
@@ -536,7 +537,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// Marks the processing of `item` as finished; if it was added meanwhile it becomes
     /// available now, in the place it was given when added.
     pub fn done(&self, item: &T) {
-        let mut guard = lock(&self.shared.state);
+        let mut guard = self.shared.state.lock();
         let state = &mut *guard;
         if state.processing.remove(item).is_none() {
             return;
@@ -569,7 +570,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// The number of ready items, including those waiting for their earlier processing to be
     /// done; delayed items are not counted (controller-runtime `Len`).
     pub fn len(&self) -> usize {
-        let state = lock(&self.shared.state);
+        let state = self.shared.state.lock();
         state.ready.len() + state.parked
     }
 
@@ -581,7 +582,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// Stops the queue: adds are ignored and `get` returns `None` from now on.
     pub fn shut_down(&self) {
         {
-            let mut state = lock(&self.shared.state);
+            let mut state = self.shared.state.lock();
             state.shutting_down = true;
             state.drain = false;
         }
@@ -594,7 +595,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
     /// processed. (controller-runtime's queue does not wait; this one does, like client-go's.)
     pub async fn shut_down_with_drain(&self) {
         {
-            let mut state = lock(&self.shared.state);
+            let mut state = self.shared.state.lock();
             state.shutting_down = true;
             state.drain = true;
         }
@@ -605,7 +606,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             tokio::pin!(notified);
             notified.as_mut().enable();
             {
-                let state = lock(&self.shared.state);
+                let state = self.shared.state.lock();
                 if state.processing.is_empty() || !state.drain {
                     return;
                 }
@@ -616,7 +617,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
 
     /// Whether the queue is shutting down.
     pub fn is_shutting_down(&self) -> bool {
-        lock(&self.shared.state).shutting_down
+        self.shared.state.lock().shutting_down
     }
 }
 

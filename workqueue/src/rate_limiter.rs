@@ -35,13 +35,13 @@
 
 use std::fmt;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use tokio::time::Instant;
 
 use crate::Map;
-use crate::queue::lock;
 
 /// Decides how long an item waits before it is retried (client-go `TypedRateLimiter`).
 pub trait RateLimiter<T>: Send + Sync {
@@ -146,7 +146,7 @@ fn duration_from_nanos(nanos: u128) -> Duration {
 impl<T: Eq + Hash + Clone + Send> RateLimiter<T> for ItemExponentialFailureRateLimiter<T> {
     fn when(&self, item: &T) -> Duration {
         let failures = {
-            let mut map = lock(&self.failures);
+            let mut map = self.failures.lock();
             let count = match map.get_mut(item) {
                 Some(count) => count,
                 None => map.entry(item.clone()).or_insert(0),
@@ -159,11 +159,12 @@ impl<T: Eq + Hash + Clone + Send> RateLimiter<T> for ItemExponentialFailureRateL
     }
 
     fn forget(&self, item: &T) {
-        lock(&self.failures).remove(item);
+        self.failures.lock().remove(item);
     }
 
     fn num_requeues(&self, item: &T) -> usize {
-        lock(&self.failures)
+        self.failures
+            .lock()
             .get(item)
             .map_or(0, |&count| count as usize)
     }
@@ -213,7 +214,7 @@ impl BucketRateLimiter {
             return Duration::MAX;
         }
         let now = Instant::now();
-        let mut bucket = lock(&self.state);
+        let mut bucket = self.state.lock();
         let mut tokens = bucket.tokens;
         if let Some(last) = bucket.last {
             let elapsed = now.saturating_duration_since(last);
@@ -297,7 +298,7 @@ impl<T: Eq + Hash + Clone> ItemFastSlowRateLimiter<T> {
 
 impl<T: Eq + Hash + Clone + Send> RateLimiter<T> for ItemFastSlowRateLimiter<T> {
     fn when(&self, item: &T) -> Duration {
-        let mut map = lock(&self.failures);
+        let mut map = self.failures.lock();
         let count = match map.get_mut(item) {
             Some(count) => count,
             None => map.entry(item.clone()).or_insert(0),
@@ -311,11 +312,11 @@ impl<T: Eq + Hash + Clone + Send> RateLimiter<T> for ItemFastSlowRateLimiter<T> 
     }
 
     fn forget(&self, item: &T) {
-        lock(&self.failures).remove(item);
+        self.failures.lock().remove(item);
     }
 
     fn num_requeues(&self, item: &T) -> usize {
-        lock(&self.failures).get(item).copied().unwrap_or(0)
+        self.failures.lock().get(item).copied().unwrap_or(0)
     }
 }
 
@@ -436,7 +437,7 @@ mod tests {
         assert_eq!(huge.when(&"x"), Duration::MAX);
         // Saturating counter.
         let limiter = ItemExponentialFailureRateLimiter::new(MS, Duration::from_secs(1));
-        lock(&limiter.failures).insert("sat", u32::MAX);
+        limiter.failures.lock().insert("sat", u32::MAX);
         assert_eq!(limiter.when(&"sat"), Duration::from_secs(1));
         assert_eq!(limiter.num_requeues(&"sat"), u32::MAX as usize);
     }
