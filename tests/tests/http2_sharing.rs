@@ -61,7 +61,7 @@ async fn two_hundred_concurrent_requests_share_connections() {
         .parse()
         .unwrap();
     let client = env.plane().admin_client().unwrap();
-    let api: Api<ConfigMap> = Api::namespaced(client, env.namespace());
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), env.namespace());
 
     // 20 watches stay open while 200 GETs run at once.
     let mut watches = Vec::new();
@@ -85,6 +85,11 @@ async fn two_hundred_concurrent_requests_share_connections() {
         n <= 4,
         "HTTP/2 multiplexes: {n} connections for 220 streams"
     );
+    assert_eq!(
+        client.http2_connections(),
+        1,
+        "every request and watch went over the transport's one HTTP/2 connection"
+    );
     // The connection still serves requests while the watches are open.
     let err = api
         .get("missing", &GetOptions::default())
@@ -98,10 +103,8 @@ async fn two_hundred_concurrent_requests_share_connections() {
     let before = connections_to(port);
     let mut config = env.plane().admin_config_at(&env.plane().server).unwrap();
     config.disable_http2 = true;
-    let h1: Api<ConfigMap> = Api::namespaced(
-        k8s_client::HttpClient::new(config).unwrap(),
-        env.namespace(),
-    );
+    let h1_client = k8s_client::HttpClient::new(config).unwrap();
+    let h1: Api<ConfigMap> = Api::namespaced(h1_client.clone(), env.namespace());
     let mut watches = Vec::new();
     for _ in 0..5 {
         let opts = ListOptions {
@@ -122,5 +125,6 @@ async fn two_hundred_concurrent_requests_share_connections() {
         added >= 6,
         "HTTP/1.1 cannot multiplex: only {added} new connections"
     );
+    assert_eq!(h1_client.http2_connections(), 0);
     drop(watches);
 }

@@ -1,4 +1,5 @@
-//! The HTTP transport: TLS, authentication, rate limiting, retries and warnings over reqwest.
+//! The HTTP transport: TLS, authentication, rate limiting, retries and warnings, over HTTP/2 (the
+//! `h2` crate) or reqwest.
 //!
 //! [`HttpClient`] is what every higher layer (REST client, clientset, discovery) sends its
 //! requests through, like client-go's `rest.RESTClient` + `transport` stack:
@@ -7,7 +8,11 @@
 //!    clones of one `HttpClient`);
 //! 2. the authenticator supplies the credential (token, token file, basic auth, exec plugin,
 //!    OIDC) and impersonation headers;
-//! 3. reqwest sends it over rustls (HTTP/2 when the server offers it, gzip unless disabled);
+//! 3. it goes out over rustls, gzip asked for unless disabled: on one shared HTTP/2 connection
+//!    driven straight through the `h2` crate when the server is `https`, reached without a
+//!    proxy and offers HTTP/2 (as client-go, every request and watch is multiplexed on it);
+//!    otherwise through reqwest (HTTP/1.1 when HTTP/2 is disabled or refused, proxies,
+//!    client certificates returned by exec plugins). Both paths return a `reqwest::Response`;
 //! 4. `Warning` headers go to the warning handler; a 401 refreshes the credential and retries
 //!    once; 429 and 5xx answers with an integer `Retry-After` are retried (at most 10 times,
 //!    waiting as told); a GET whose connection was reset is retried too;
@@ -26,6 +31,7 @@
 //! Dropping the future of a request cancels it.
 
 pub(crate) mod auth;
+mod http2;
 mod rate_limit;
 mod request;
 pub(crate) mod tls;
@@ -45,6 +51,7 @@ use crate::config::Config;
 use crate::error::chain;
 use crate::{Error, SecretBytes};
 use auth::{Auth, Credential};
+use http2::{Failure, H2Transport, Outgoing};
 
 /// client-go's `rest.Request` retries at most this many times (`maxRetries`).
 pub const MAX_RETRIES: u32 = 10;
@@ -64,6 +71,8 @@ struct Inner {
     config: Config,
     base: reqwest::Url,
     client: reqwest::Client,
+    /// HTTP/2 over the `h2` crate, for `https` servers without a proxy (see `http2`).
+    h2: Option<H2Transport>,
     /// A client presenting the certificate an exec plugin returned, keyed by that certificate.
     exec_identity_client: Mutex<Option<(Vec<u8>, reqwest::Client)>>,
     auth: Auth,
@@ -111,12 +120,14 @@ impl HttpClient {
             ))
         })?;
         let client = build_reqwest(&config, None)?;
+        let h2 = H2Transport::new(&config, &base, http2_disabled(&config))?;
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 auth: Auth::new(&config.auth)?,
                 limiter: TokenBucket::new(config.qps, config.burst),
                 base,
                 client,
+                h2,
                 exec_identity_client: Mutex::new(None),
                 warnings: handler,
                 user_agent,
@@ -133,6 +144,17 @@ impl HttpClient {
         self.inner
             .requests
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many HTTP/2 connections this transport (and its clones) opened so far. All requests
+    /// share one connection, so this stays at 1 unless a connection failed or the server sent
+    /// GOAWAY; 0 when the transport speaks HTTP/1.1 (HTTP/2 disabled or refused by the server)
+    /// or goes through a proxy.
+    pub fn http2_connections(&self) -> u64 {
+        self.inner
+            .h2
+            .as_ref()
+            .map_or(0, H2Transport::connections_opened)
     }
 
     /// The configuration this transport was built from.
@@ -188,19 +210,50 @@ impl HttpClient {
                 limiter.acquire().await;
             }
             let cred = inner.auth.credential().await?;
-            let client = self.client_for(&cred)?;
-            let req = self.build(&client, &request, url.clone(), &cred)?;
+            let headers = self.headers(&request, &cred)?;
             let method = request.method.as_str();
-            inner
-                .requests
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let resp = match client.execute(req).await {
+            let sent = match self.http2_for(&cred) {
+                Some(h2) => {
+                    let outgoing = Outgoing {
+                        method: &request.method,
+                        url: &url,
+                        headers,
+                        body: request.body.clone(),
+                        timeout: self.timeout(&request),
+                    };
+                    let gzip = !inner.config.disable_compression
+                        && !request.headers.contains_key(http::header::ACCEPT_ENCODING);
+                    inner
+                        .requests
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    match h2.send(outgoing, gzip).await {
+                        Ok(resp) => Ok(resp),
+                        Err(Failure::NotHttp2) => {
+                            // Not sent after all: the server speaks HTTP/1.1; use reqwest.
+                            inner
+                                .requests
+                                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                            continue;
+                        }
+                        Err(Failure::Failed { message, reset }) => Err((message, reset, None)),
+                    }
+                }
+                None => {
+                    let client = self.client_for(&cred)?;
+                    let req = self.build(&client, &request, url.clone(), headers)?;
+                    inner
+                        .requests
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    client.execute(req).await.map_err(|e| {
+                        let reset = is_connection_reset(&e);
+                        (chain(&e), reset, Some(e))
+                    })
+                }
+            };
+            let resp = match sent {
                 Ok(resp) => resp,
-                Err(e) => {
-                    if request.method == http::Method::GET
-                        && retries < MAX_RETRIES
-                        && is_connection_reset(&e)
-                    {
+                Err((message, reset, source)) => {
+                    if request.method == http::Method::GET && retries < MAX_RETRIES && reset {
                         retries += 1;
                         tracing::debug!(%url, retries, "connection reset on GET; retrying");
                         tokio::time::sleep(RESET_RETRY_WAIT).await;
@@ -209,8 +262,8 @@ impl HttpClient {
                     return Err(Error::Http {
                         method: method.to_string(),
                         url: url.to_string(),
-                        message: chain(&e),
-                        source: Some(e),
+                        message,
+                        source,
                     });
                 }
             };
@@ -247,36 +300,51 @@ impl HttpClient {
         }
     }
 
+    /// The HTTP/2 path, when it serves this request: the server speaks HTTP/2 over `https`
+    /// without a proxy, and the credential brings no client certificate of its own.
+    fn http2_for(&self, cred: &Credential) -> Option<&H2Transport> {
+        let h2 = self.inner.h2.as_ref()?;
+        (cred.client_identity.is_none() && !h2.refused()).then_some(h2)
+    }
+
+    /// Every header of a request: its own, the user agent, `Accept` (JSON unless set) and the
+    /// credential's.
+    fn headers(&self, request: &Request, cred: &Credential) -> Result<http::HeaderMap, Error> {
+        let mut headers = request.headers.clone();
+        headers.insert(http::header::USER_AGENT, self.inner.user_agent.clone());
+        headers
+            .entry(http::header::ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
+        self.inner.auth.apply(cred, &mut headers)?;
+        Ok(headers)
+    }
+
+    /// The client-side timeout of a request: none for a streaming one.
+    fn timeout(&self, request: &Request) -> Option<Duration> {
+        if request.streaming {
+            None
+        } else {
+            request.timeout.or(self.inner.config.timeout)
+        }
+    }
+
     fn build(
         &self,
         client: &reqwest::Client,
         request: &Request,
         url: reqwest::Url,
-        cred: &Credential,
+        headers: http::HeaderMap,
     ) -> Result<reqwest::Request, Error> {
-        let mut builder = client
-            .request(request.method.clone(), url)
-            .headers(request.headers.clone())
-            .header(http::header::USER_AGENT, self.inner.user_agent.clone());
-        if !request.headers.contains_key(http::header::ACCEPT) {
-            builder = builder.header(http::header::ACCEPT, "application/json");
-        }
+        let mut builder = client.request(request.method.clone(), url).headers(headers);
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let timeout = if request.streaming {
-            None
-        } else {
-            request.timeout.or(self.inner.config.timeout)
-        };
-        if let Some(t) = timeout {
+        if let Some(t) = self.timeout(request) {
             builder = builder.timeout(t);
         }
-        let mut req = builder
+        builder
             .build()
-            .map_err(|e| Error::InvalidRequest(chain(&e)))?;
-        self.inner.auth.apply(cred, req.headers_mut())?;
-        Ok(req)
+            .map_err(|e| Error::InvalidRequest(chain(&e)))
     }
 
     fn client_for(&self, cred: &Credential) -> Result<reqwest::Client, Error> {

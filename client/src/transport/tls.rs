@@ -38,6 +38,24 @@ pub(crate) fn parse_identity(cert_pem: &[u8], key_pem: &[u8]) -> Result<Identity
     Ok(Identity { certs, key })
 }
 
+/// The name the server's certificate must carry, also sent as SNI: `tls-server-name` when the
+/// config sets one (as client-go's `TLSClientConfig.ServerName`), else the URL's host (an IP
+/// address or a DNS name).
+pub(crate) fn server_name(
+    host: &str,
+    override_name: Option<&str>,
+) -> Result<ServerName<'static>, Error> {
+    match override_name {
+        Some(name) => ServerName::try_from(name.to_string())
+            .map_err(|e| Error::Tls(format!("tls-server-name {name:?}: {e}"))),
+        None => match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
+            Err(_) => ServerName::try_from(host.to_string())
+                .map_err(|e| Error::Tls(format!("server name {host:?}: {e}"))),
+        },
+    }
+}
+
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }

@@ -48,7 +48,6 @@ use futures::{SinkExt, StreamExt};
 use http::HeaderValue;
 use k8s_api::core::v1::Pod;
 use k8s_apimachinery::{ApiError, Status};
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -517,7 +516,6 @@ pub(crate) async fn connect(
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let ip: Option<std::net::IpAddr> = host.parse().ok();
     let port = url
         .port_or_known_default()
         .ok_or_else(|| ws_error(&shown, "the URL has no port"))?;
@@ -528,15 +526,7 @@ pub(crate) async fn connect(
     let _ = tcp.set_nodelay(true);
     let io: Box<dyn Io> = match parts.tls {
         Some(config) => {
-            let name = match &parts.server_name {
-                Some(n) => ServerName::try_from(n.clone())
-                    .map_err(|e| Error::Tls(format!("tls-server-name {n:?}: {e}")))?,
-                None => match ip {
-                    Some(ip) => ServerName::IpAddress(ip.into()),
-                    None => ServerName::try_from(host.clone())
-                        .map_err(|e| Error::Tls(format!("server name {host:?}: {e}")))?,
-                },
-            };
+            let name = crate::transport::tls::server_name(&host, parts.server_name.as_deref())?;
             let tls = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
                 .await

@@ -1,0 +1,204 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+//! The transport's HTTP/2 path (requests straight over the `h2` crate).
+//!
+//! Against the real API server: a LIST large enough for the server to gzip comes back decoded
+//! and complete. Against small local TLS servers (the behaviours a healthy API server does not
+//! show on demand): a server that sends GOAWAY after each request makes the client open a new
+//! connection, without a retry delay; a server that only speaks HTTP/1.1 makes the client use
+//! HTTP/1.1.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use k8s_api::core::v1::ConfigMap;
+use k8s_apimachinery::{CreateOptions, ListOptions, ObjectMeta};
+use k8s_client::transport::Request;
+use k8s_client::{Api, Config, HttpClient};
+use k8s_rs_tests::fixture::TestEnv;
+use k8s_rs_tests::plane::Pki;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A TLS acceptor for 127.0.0.1 offering `alpn`, and a client config trusting its CA.
+fn local_tls(alpn: &[&[u8]]) -> (tokio_rustls::TlsAcceptor, Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!(
+        "k8s-rs-http2-transport-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let pki = Pki::generate(&dir).unwrap();
+    let read = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let certs = rustls_pemfile::certs(&mut &read(&pki.serving_cert)[..])
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls_pemfile::private_key(&mut &read(&pki.serving_key)[..])
+        .unwrap()
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let ca = read(&pki.ca_cert);
+    let _ = std::fs::remove_dir_all(&dir);
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca)
+}
+
+fn client(server: &str, ca: Vec<u8>) -> HttpClient {
+    let mut config = Config::new(server);
+    config.tls.ca_data = Some(ca);
+    config.qps = -1.0;
+    HttpClient::new(config).unwrap()
+}
+
+async fn version(client: &HttpClient) -> String {
+    let v: serde_json::Value = client.send_json(Request::get("/version")).await.unwrap();
+    v["gitVersion"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goaway_opens_a_new_connection_without_a_retry() {
+    let (acceptor, ca) = local_tls(&[b"h2"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let accepted = Arc::clone(&connections);
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let n = accepted.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let tls = acceptor.accept(tcp).await.unwrap();
+                let mut conn = h2::server::handshake(tls).await.unwrap();
+                // Each connection answers one request, then says GOAWAY.
+                while let Some(request) = conn.accept().await {
+                    let Ok((_, mut respond)) = request else { break };
+                    let head = http::Response::builder()
+                        .status(200)
+                        .header("content-type", "application/json")
+                        .body(())
+                        .unwrap();
+                    let mut body = respond.send_response(head, false).unwrap();
+                    let json = format!("{{\"gitVersion\":\"connection-{n}\"}}");
+                    body.send_data(Bytes::from(json), true).unwrap();
+                    conn.graceful_shutdown();
+                }
+            });
+        }
+    });
+
+    let client = client(&format!("https://{addr}"), ca);
+    assert_eq!(version(&client).await, "connection-0");
+    // Sent at once: whether the GOAWAY arrived first or refuses this stream, the request goes
+    // out again on a new connection, within the same attempt.
+    assert_eq!(version(&client).await, "connection-1");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(version(&client).await, "connection-2");
+    assert_eq!(client.http2_connections(), 3);
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        client.requests_sent(),
+        3,
+        "no request needed the connection-reset retry (which waits a second)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_http2_is_spoken_to_in_http1() {
+    let (acceptor, ca) = local_tls(&[b"http/1.1"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                // A minimal HTTP/1.1 server: one JSON answer per request, keep-alive.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tls.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                    buf.drain(..end);
+                    assert!(head.starts_with("get /version http/1.1"), "{head}");
+                    let body = r#"{"gitVersion":"http1"}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if tls.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+
+    let client = client(&format!("https://{addr}"), ca);
+    assert_eq!(version(&client).await, "http1");
+    assert_eq!(version(&client).await, "http1");
+    assert_eq!(client.http2_connections(), 0, "the server chose HTTP/1.1");
+    assert_eq!(client.requests_sent(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gzipped_list_arrives_decoded() {
+    let env = TestEnv::new("h2-gzip").await.unwrap();
+    let client = env.plane().admin_client().unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), env.namespace());
+    // 160 ConfigMaps of 1 KiB: a LIST of ~200 KiB, over the API server's 128 KiB gzip threshold.
+    let value = "x".repeat(1024);
+    for i in 0..160 {
+        let cm = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(format!("cm-{i:03}").into()),
+                ..ObjectMeta::default()
+            },
+            data: Some([("v".into(), value.as_str().into())].into_iter().collect()),
+            ..ConfigMap::default()
+        };
+        api.create(&cm, &CreateOptions::default()).await.unwrap();
+    }
+
+    // Asked for gzip explicitly, the body is left as the server sent it: gzip.
+    let path = format!("/api/v1/namespaces/{}/configmaps", env.namespace());
+    let raw = client
+        .send(Request::get(path.clone()).header(
+            http::header::ACCEPT_ENCODING,
+            http::HeaderValue::from_static("gzip"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        raw.headers()
+            .get(http::header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap()),
+        Some("gzip")
+    );
+    let bytes = raw.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
+
+    // The usual request asks for gzip itself and hands back the decoded list.
+    let list = api.list(&ListOptions::default()).await.unwrap();
+    assert_eq!(list.items.len(), 160);
+    assert!(
+        list.items
+            .iter()
+            .all(|cm| cm.data.as_ref().unwrap().get("v").unwrap().len() == 1024)
+    );
+    assert_eq!(client.http2_connections(), 1);
+}
