@@ -2,8 +2,9 @@
 //! The transport's HTTP/2 path (requests straight over the `h2` crate).
 //!
 //! Against the real API server: a LIST large enough for the server to gzip comes back decoded
-//! and complete. Against small local TLS servers (the behaviours a healthy API server does not
-//! show on demand): a server that sends GOAWAY after each request makes the client open a new
+//! and complete, and a request body larger than the stream's flow-control window goes out
+//! whole. Against small local TLS servers (the behaviours a healthy API server does not show on
+//! demand): a server that sends GOAWAY after each request makes the client open a new
 //! connection, without a retry delay; a server that only speaks HTTP/1.1 makes the client use
 //! HTTP/1.1.
 
@@ -156,7 +157,7 @@ async fn a_server_without_http2_is_spoken_to_in_http1() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_gzipped_list_arrives_decoded() {
+async fn large_bodies_both_ways() {
     let env = TestEnv::new("h2-gzip").await.unwrap();
     let client = env.plane().admin_client().unwrap();
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), env.namespace());
@@ -200,5 +201,20 @@ async fn a_gzipped_list_arrives_decoded() {
             .iter()
             .all(|cm| cm.data.as_ref().unwrap().get("v").unwrap().len() == 1024)
     );
+
+    // A request body far over the server's initial stream window (64 KiB until its SETTINGS
+    // say more) goes out as the window opens.
+    let big = "y".repeat(900 * 1024);
+    let cm = ConfigMap {
+        metadata: ObjectMeta {
+            name: Some("big".into()),
+            ..ObjectMeta::default()
+        },
+        data: Some([("v".into(), big.as_str().into())].into_iter().collect()),
+        ..ConfigMap::default()
+    };
+    api.create(&cm, &CreateOptions::default()).await.unwrap();
+    let back = api.get("big", &Default::default()).await.unwrap();
+    assert_eq!(back.data.unwrap().get("v").unwrap().as_str(), big);
     assert_eq!(client.http2_connections(), 1);
 }

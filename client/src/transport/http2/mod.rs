@@ -14,6 +14,13 @@
 //! when it fails or the server sends GOAWAY. A request that never left (the connection was
 //! already gone) is sent once more on a fresh connection.
 //!
+//! Like client-go's transport, the connection checks its own health: after
+//! `HTTP2_READ_IDLE_TIMEOUT_SECONDS` (30 by default; 0 turns the check off) it sends a PING, and
+//! when no answer comes within `HTTP2_PING_TIMEOUT_SECONDS` (15) it closes the connection, so
+//! that requests and watches on a connection that died silently fail and start over instead of
+//! waiting forever. (client-go pings after that long without reading a frame; this one pings
+//! that often.)
+//!
 //! This path serves `https` servers reached without a proxy (none configured, none in the
 //! environment), with the config's own client certificate, unless HTTP/2 is disabled. When the
 //! server does not offer `h2` in the TLS handshake (ALPN), the transport uses reqwest (HTTP/1.1)
@@ -21,23 +28,25 @@
 //! compressed them (the API server gzips bodies over 128 KiB when asked, and this path asks
 //! unless compression is disabled or the request chose its own `Accept-Encoding`).
 
-use std::pin::Pin;
+mod body;
+mod health;
+
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{Stream, TryStreamExt};
 use h2::client::SendRequest;
 use http::{HeaderMap, HeaderValue, Method, header};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::tls;
 use crate::Error;
 use crate::config::Config;
+use body::into_response;
+use health::{HealthCheck, drive};
 
 /// Receive window of each stream: Go's HTTP/2 transport uses 4 MiB, so that a LIST of a few
 /// megabytes arrives without waiting for window updates.
@@ -64,6 +73,7 @@ pub(crate) struct H2Transport {
     opened: AtomicU64,
     /// The server chose HTTP/1.1: send everything through reqwest.
     refused: AtomicBool,
+    health: Option<HealthCheck>,
 }
 
 impl std::fmt::Debug for H2Transport {
@@ -143,6 +153,7 @@ impl H2Transport {
             connecting: tokio::sync::Mutex::new(()),
             opened: AtomicU64::new(0),
             refused: AtomicBool::new(false),
+            health: HealthCheck::from_env(),
         }))
     }
 
@@ -278,15 +289,10 @@ impl H2Transport {
             .handshake::<_, Bytes>(tls)
             .await
             .map_err(|e| failed(format!("HTTP/2 handshake: {}", describe(&e))))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "HTTP/2 connection to the API server ended");
-            }
-        });
+        tokio::spawn(drive(connection, self.health));
         Ok(sender)
     }
 }
-
 /// One try on one connection.
 async fn attempt(
     sender: SendRequest<Bytes>,
@@ -335,74 +341,4 @@ async fn send_body(stream: &mut h2::SendStream<Bytes>, mut body: Bytes) -> Resul
 /// `h2::Error` with its reason, e.g. "stream error received: refused stream before processing".
 fn describe(e: &h2::Error) -> String {
     crate::error::chain(e)
-}
-
-/// The response as reqwest's type, its body streamed from the HTTP/2 stream.
-fn into_response(
-    response: http::Response<h2::RecvStream>,
-    gzip: bool,
-    deadline: Option<Instant>,
-) -> reqwest::Response {
-    let (mut parts, recv) = response.into_parts();
-    let body = RecvBody {
-        recv,
-        deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
-    };
-    let gzipped = gzip
-        && parts
-            .headers
-            .get(header::CONTENT_ENCODING)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-    let body = if gzipped {
-        // The body handed on is the decoded one: its encoding and length no longer apply.
-        parts.headers.remove(header::CONTENT_ENCODING);
-        parts.headers.remove(header::CONTENT_LENGTH);
-        reqwest::Body::wrap_stream(gunzip(body))
-    } else {
-        reqwest::Body::wrap_stream(body)
-    };
-    reqwest::Response::from(http::Response::from_parts(parts, body))
-}
-
-/// A gzip-encoded body, decoded as it arrives.
-fn gunzip(body: RecvBody) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    let reader = tokio_util::io::StreamReader::new(body.map_err(std::io::Error::other));
-    let mut decoder = async_compression::tokio::bufread::GzipDecoder::new(reader);
-    decoder.multiple_members(true);
-    tokio_util::io::ReaderStream::new(decoder)
-}
-
-/// The data of a response stream; gives the flow-control window back as it is read, and fails
-/// once the request's deadline (if any) passed.
-struct RecvBody {
-    recv: h2::RecvStream,
-    deadline: Option<Pin<Box<Sleep>>>,
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-impl Stream for RecvBody {
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some(deadline) = this.deadline.as_mut()
-            && deadline.as_mut().poll(cx).is_ready()
-        {
-            this.deadline = None;
-            return Poll::Ready(Some(Err(Box::new(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "timed out reading the response body",
-            )))));
-        }
-        match ready!(this.recv.poll_data(cx)) {
-            Some(Ok(data)) => {
-                // Give the window back now: the caller buffers what it reads.
-                let _ = this.recv.flow_control().release_capacity(data.len());
-                Poll::Ready(Some(Ok(data)))
-            }
-            Some(Err(e)) => Poll::Ready(Some(Err(Box::new(e)))),
-            None => Poll::Ready(None),
-        }
-    }
 }
