@@ -158,7 +158,7 @@ impl<T: Eq + Hash + Clone> State<T> {
         if let Some(metrics) = self.metrics.as_mut() {
             metrics.add(&item);
         }
-        if self.processing.contains_key(&item) {
+        if !self.processing.is_empty() && self.processing.contains_key(&item) {
             entry.parked = true;
             self.parked += 1;
             false
@@ -352,7 +352,8 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
         if state.shutting_down {
             return;
         }
-        let now = Instant::now();
+        // Read the clock only for a delayed add.
+        let mut now = None;
         let new_priority = opts.priority.unwrap_or(0);
         let mut ready_added = 0;
         let mut timer_needed = false;
@@ -370,6 +371,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                 if let Some(retries) = &shared.retries {
                     retries.inc();
                 }
+                let now = *now.get_or_insert_with(Instant::now);
                 Some(now.checked_add(after).unwrap_or_else(|| far_future(now)))
             };
             let state = &mut *state;

@@ -81,7 +81,8 @@ func batches(kind string, n int) float64 {
 	return float64(n/1000*1000) / time.Since(start).Seconds()
 }
 
-// manyAdders: `tasks` goroutines each add n/tasks distinct items, yielding after each add.
+// manyAdders: `tasks` goroutines each add n/tasks distinct items, yielding after each add;
+// adds/s counts until the queue holds them all.
 func manyAdders(kind string, n, tasks int) (float64, []int64) {
 	q := newQueue(kind)
 	defer q.ShutDown()
@@ -105,6 +106,11 @@ func manyAdders(kind string, n, tasks int) (float64, []int64) {
 		}(t)
 	}
 	wg.Wait()
+	// Until the queue holds every item: controller-runtime's AddWithOpts only appends to a
+	// buffer that a goroutine (or Len, Get) applies later; Len waits for that work.
+	if q.Len() != per*tasks {
+		fail(errorf("queue holds %d items, not %d", q.Len(), per*tasks))
+	}
 	elapsed := time.Since(start)
 	all := make([]int64, 0, n)
 	for _, l := range lat {

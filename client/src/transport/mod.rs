@@ -180,20 +180,26 @@ impl HttpClient {
         &self,
         request: Request,
     ) -> Result<T, Error> {
-        let url = self.url(&request.path)?.to_string();
+        // The URL is rendered only when an error needs it.
+        let url = |this: &Self, path: &str| {
+            this.url(path)
+                .map_or_else(|_| path.to_string(), String::from)
+        };
+        let method = request.method.to_string();
+        let path = request.path.clone();
         let bytes = self
             .send(request)
             .await?
             .bytes()
             .await
             .map_err(|e| Error::Http {
-                method: "GET".to_string(),
-                url: url.clone(),
+                method,
+                url: url(self, &path),
                 message: format!("reading the body: {}", chain(&e)),
                 source: Some(e),
             })?;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
-            url,
+            url: url(self, &path),
             message: format!("line {}, column {}: {e}", e.line(), e.column()),
         })
     }
