@@ -304,9 +304,10 @@ async fn attempt(
         .send_request(head, body.is_none())
         .map_err(AttemptError::NotSent)?;
     if let Some(body) = body {
-        send_body(&mut stream, body)
-            .await
-            .map_err(AttemptError::Sent)?;
+        // `h2` keeps the frame (a reference to the bytes, no copy) and sends it as the server's
+        // flow-control window allows; the body is in memory already, so there is nothing to hold
+        // back, and waiting for capacity first would cost a hand-off to the connection task.
+        stream.send_data(body, true).map_err(AttemptError::Sent)?;
     }
     response.await.map_err(|e| {
         // Refused before processing, or cut by a GOAWAY (which ends only the streams the server
@@ -317,25 +318,6 @@ async fn attempt(
             AttemptError::Sent(e)
         }
     })
-}
-
-/// Sends `body` as the stream's data, as fast as the server's flow-control window allows.
-async fn send_body(stream: &mut h2::SendStream<Bytes>, mut body: Bytes) -> Result<(), h2::Error> {
-    stream.reserve_capacity(body.len());
-    while !body.is_empty() {
-        let granted = std::future::poll_fn(|cx| stream.poll_capacity(cx)).await;
-        let granted = match granted {
-            Some(granted) => granted?,
-            // The stream closed under us; the response (a reset or an early answer) tells why.
-            None => return Ok(()),
-        };
-        if granted == 0 {
-            continue;
-        }
-        let chunk = body.split_to(granted.min(body.len()));
-        stream.send_data(chunk, body.is_empty())?;
-    }
-    Ok(())
 }
 
 /// `h2::Error` with its reason, e.g. "stream error received: refused stream before processing".
