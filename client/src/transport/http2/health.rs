@@ -19,9 +19,16 @@ pub(super) struct HealthCheck {
 impl HealthCheck {
     /// From the environment, as client-go reads it; `None` when turned off.
     pub(super) fn from_env() -> Option<Self> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// From `HTTP2_READ_IDLE_TIMEOUT_SECONDS` and `HTTP2_PING_TIMEOUT_SECONDS` as `var` reads
+    /// them: unset, empty or not a whole number of seconds means the default; a read-idle
+    /// timeout of 0 turns the check off.
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
         let seconds = |name: &str, default: u64| {
-            match std::env::var(name) {
-            Ok(v) if !v.trim().is_empty() => v.trim().parse().unwrap_or_else(|_| {
+            match var(name) {
+            Some(v) if !v.trim().is_empty() => v.trim().parse().unwrap_or_else(|_| {
                 tracing::warn!(variable = name, value = %v, default, "not a whole number of seconds; using the default");
                 default
             }),
@@ -135,14 +142,35 @@ mod tests {
 
     #[test]
     fn health_check_settings_come_from_client_gos_variables() {
-        // Read once per test process; the variables are not set by the test runner.
-        let check = HealthCheck::from_env();
-        if std::env::var_os("HTTP2_READ_IDLE_TIMEOUT_SECONDS").is_none()
-            && std::env::var_os("HTTP2_PING_TIMEOUT_SECONDS").is_none()
-        {
-            let check = check.unwrap();
-            assert_eq!(check.every, Duration::from_secs(30));
-            assert_eq!(check.timeout, Duration::from_secs(15));
-        }
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            HealthCheck::from_vars(move |name| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let secs = |c: Option<HealthCheck>| c.map(|c| (c.every.as_secs(), c.timeout.as_secs()));
+        assert_eq!(secs(with(&[])), Some((30, 15)), "client-go's defaults");
+        assert_eq!(
+            secs(with(&[
+                ("HTTP2_READ_IDLE_TIMEOUT_SECONDS", "10"),
+                ("HTTP2_PING_TIMEOUT_SECONDS", " 3 ")
+            ])),
+            Some((10, 3))
+        );
+        assert_eq!(
+            secs(with(&[("HTTP2_READ_IDLE_TIMEOUT_SECONDS", "0")])),
+            None,
+            "0 turns the check off"
+        );
+        assert_eq!(
+            secs(with(&[
+                ("HTTP2_READ_IDLE_TIMEOUT_SECONDS", "soon"),
+                ("HTTP2_PING_TIMEOUT_SECONDS", "")
+            ])),
+            Some((30, 15)),
+            "bad or empty values fall back to the defaults"
+        );
     }
 }

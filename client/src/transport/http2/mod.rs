@@ -45,6 +45,7 @@ use tokio::time::Instant;
 use super::tls;
 use crate::Error;
 use crate::config::Config;
+use crate::error::chain;
 use body::into_response;
 use health::{HealthCheck, drive};
 
@@ -213,7 +214,7 @@ impl H2Transport {
                     self.forget(id);
                     if retried {
                         return Err(Failure::Failed {
-                            message: describe(&e),
+                            message: chain(&e),
                             reset: true,
                         });
                     }
@@ -226,7 +227,7 @@ impl H2Transport {
                         self.forget(id);
                     }
                     return Err(Failure::Failed {
-                        message: describe(&e),
+                        message: chain(&e),
                         reset,
                     });
                 }
@@ -288,7 +289,7 @@ impl H2Transport {
             .initial_connection_window_size(CONNECTION_WINDOW)
             .handshake::<_, Bytes>(tls)
             .await
-            .map_err(|e| failed(format!("HTTP/2 handshake: {}", describe(&e))))?;
+            .map_err(|e| failed(format!("HTTP/2 handshake: {}", chain(&e))))?;
         tokio::spawn(drive(connection, self.health));
         Ok(sender)
     }
@@ -318,9 +319,4 @@ async fn attempt(
             AttemptError::Sent(e)
         }
     })
-}
-
-/// `h2::Error` with its reason, e.g. "stream error received: refused stream before processing".
-fn describe(e: &h2::Error) -> String {
-    crate::error::chain(e)
 }
