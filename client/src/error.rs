@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use k8s_apimachinery::ApiError;
 
+use crate::transport::{BoxError, TransportError, TransportErrorKind};
+
 /// Errors of k8s-client.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -68,18 +70,21 @@ pub enum Error {
     /// The request could not be built (bad URL, bad header value).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The HTTP exchange failed (connection, TLS handshake, timeout, body).
-    #[error("{method} {url}: {message}")]
+    /// The HTTP exchange failed: no connection, TLS handshake, timeout, a connection that broke,
+    /// a body that could not be read. Ask which with [`is_connect`](Error::is_connect),
+    /// [`is_timeout`](Error::is_timeout), [`is_connection_reset`](Error::is_connection_reset),
+    /// [`is_tls`](Error::is_tls) and [`is_decode`](Error::is_decode); the cause is its
+    /// `source()`.
+    #[error("{method} {url}: {}", chain(source.as_ref()))]
     Http {
         /// HTTP method.
         method: String,
         /// The URL (never has credentials in it).
         url: String,
-        /// What failed, with the underlying cause chain.
-        message: String,
-        /// The underlying error.
+        /// What failed: a [`TransportError`](crate::transport::TransportError) from the built-in
+        /// transports, or whatever a transport of your own returned.
         #[source]
-        source: Option<reqwest::Error>,
+        source: BoxError,
     },
     /// The server answered with an error status; `error` carries its `Status` (reason,
     /// message, details) with client-go's `Is*` helpers.
@@ -92,13 +97,15 @@ pub enum Error {
         /// The server's answer.
         error: Box<ApiError>,
     },
-    /// A response body could not be decoded.
-    #[error("{url}: cannot decode the response: {message}")]
+    /// A response body could not be decoded (the decoder's error, with its position, is the
+    /// `source()`).
+    #[error("{url}: cannot decode the response: {source}")]
     Decode {
         /// The URL.
         url: String,
-        /// The decoder's message (with position).
-        message: String,
+        /// The decoder's error.
+        #[source]
+        source: BoxError,
     },
     /// Discovery returned something unusable (an unexpected document, a group that failed).
     #[error("discovery: {0}")]
@@ -129,6 +136,9 @@ pub enum Error {
         url: String,
         /// What failed.
         message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<BoxError>,
     },
     /// A leader election configuration breaks one of client-go's rules (e.g. `leaseDuration
     /// must be greater than renewDeadline`).
@@ -216,21 +226,71 @@ impl Error {
         matches!(self, Error::AmbiguousMatch { .. })
     }
 
-    /// A wait timed out (client-go `wait.Interrupted`).
+    /// A request got no (complete) answer in time — the request's or the config's timeout, a
+    /// timeout layer of the transport, a connect timeout — or a wait timed out (client-go
+    /// `wait.Interrupted`).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
+            || self.transport_kind() == Some(TransportErrorKind::Timeout)
     }
 
-    /// The failure is in TLS (handshake, certificate verification).
+    /// No connection could be made to the server: refused, unreachable, name not resolved.
+    /// Nothing was sent, so any request may be tried again.
+    pub fn is_connect(&self) -> bool {
+        self.transport_kind() == Some(TransportErrorKind::Connect)
+    }
+
+    /// The connection broke after it was made: reset by the peer, closed in the middle of a
+    /// response, an HTTP/2 stream reset or GOAWAY. The request may have reached the server.
+    pub fn is_connection_reset(&self) -> bool {
+        self.transport_kind() == Some(TransportErrorKind::ConnectionReset)
+    }
+
+    /// The failure is in TLS: the handshake (unknown CA, bad or expired certificate, wrong
+    /// name), or TLS material that cannot be used.
     pub fn is_tls(&self) -> bool {
+        matches!(self, Error::Tls(_)) || self.transport_kind() == Some(TransportErrorKind::Tls)
+    }
+
+    /// A response body could not be decoded: not the JSON expected, broken gzip.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode { .. })
+            || self.transport_kind() == Some(TransportErrorKind::Decode)
+    }
+
+    /// What kind of transport failure this is, if it is one the transport could classify.
+    pub fn transport_error_kind(&self) -> Option<TransportErrorKind> {
+        self.transport_kind()
+    }
+
+    fn transport_kind(&self) -> Option<TransportErrorKind> {
         match self {
-            Error::Tls(_) => true,
-            Error::Http { message, .. } => {
-                let m = message.to_ascii_lowercase();
-                m.contains("certificate") || m.contains("tls") || m.contains("handshake")
-            }
-            _ => false,
+            Error::Http { source, .. } => crate::transport::error::classify(source.as_ref()),
+            Error::WebSocket {
+                source: Some(source),
+                ..
+            } => crate::transport::error::classify(source.as_ref()),
+            _ => None,
         }
+    }
+
+    /// A failure while reading the body of `method url`: `what` says which part.
+    pub(crate) fn body(method: &str, url: String, what: &'static str, source: BoxError) -> Self {
+        let kind =
+            crate::transport::error::classify(source.as_ref()).unwrap_or(TransportErrorKind::Other);
+        Error::Http {
+            method: method.to_string(),
+            url,
+            source: Box::new(TransportError::new(kind, what).with_source(source)),
+        }
+    }
+}
+
+/// A JSON body of `url` that does not decode.
+pub(crate) fn decode_json(url: String, e: serde_json::Error) -> Error {
+    Error::Decode {
+        url,
+        source: Box::new(e),
     }
 }
 

@@ -6,7 +6,11 @@
 //!
 //! - [`config`]: [`Config`] (client-go `rest.Config`) from a kubeconfig, in-cluster, or inferred.
 //! - [`transport`]: [`HttpClient`] — TLS, authentication (token, token file, basic, exec
-//!   plugins, OIDC, impersonation), client-side rate limiting, retries, warnings.
+//!   plugins, OIDC, impersonation), client-side rate limiting, retries, warnings, request spans;
+//!   the [`Transport`](transport::Transport) seam underneath (middleware, HTTP/2, HTTP/1.1, or a
+//!   transport of your own).
+//! - [`metrics`]: request metrics under client-go's names (Prometheus with the `prometheus`
+//!   feature).
 //! - [`Clientset`]: the typed clientset, `clientset.core_v1().pods("book")`, generated for every
 //!   served group/version ([`clientset`]).
 //! - [`Api`]: every verb on one resource type (typed, dynamic with `DynamicObject`, or
@@ -27,6 +31,7 @@ pub mod events;
 mod generated;
 pub mod helpers;
 pub mod leaderelection;
+pub mod metrics;
 mod secret;
 pub mod transport;
 

@@ -274,7 +274,7 @@ where
                 None => match self.start_watch().await {
                     Ok(stream) => self.handle_watch(stream, sink).await,
                     Err(e) if e.is_gone() => WatchEnd::Expired,
-                    Err(e) if e.is_too_many_requests() || is_connection_refused(&e) => {
+                    Err(e) if e.is_too_many_requests() || e.is_connect() => {
                         // Keep the resourceVersion; retry the watch after a back-off.
                         self.report(&e);
                         self.backoff.wait().await;
@@ -470,15 +470,5 @@ fn status_error(status: k8s_apimachinery::Status) -> k8s_client::Error {
         method: "WATCH".to_string(),
         url: String::new(),
         error: Box::new(k8s_apimachinery::ApiError::from_status(status)),
-    }
-}
-
-fn is_connection_refused(e: &k8s_client::Error) -> bool {
-    match e {
-        k8s_client::Error::Http { message, .. } => {
-            let m = message.to_ascii_lowercase();
-            m.contains("connection refused") || m.contains("connect")
-        }
-        _ => false,
     }
 }

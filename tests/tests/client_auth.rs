@@ -53,7 +53,8 @@ async fn client_certificate_user_over_http2() {
         http::Version::HTTP_2,
         "the apiserver speaks h2 over ALPN"
     );
-    let ns: serde_json::Value = resp.json().await.unwrap();
+    let ns: serde_json::Value =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap()).unwrap();
     assert_eq!(ns["metadata"]["name"], "default");
     // Who am I? The apiserver says: the admin certificate's CN and group.
     let review: serde_json::Value = client
@@ -323,7 +324,8 @@ async fn impersonation_is_forbidden_then_allowed_by_rbac() {
     for _ in 0..50 {
         match jane.send(Request::get(&path)).await {
             Ok(resp) => {
-                let list: serde_json::Value = resp.json().await.unwrap();
+                let list: serde_json::Value =
+                    serde_json::from_slice(&resp.into_body().collect().await.unwrap()).unwrap();
                 assert_eq!(list["kind"], "ConfigMapList");
                 return;
             }

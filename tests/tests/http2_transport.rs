@@ -190,7 +190,7 @@ async fn large_bodies_both_ways() {
             .map(|v| v.to_str().unwrap()),
         Some("gzip")
     );
-    let bytes = raw.bytes().await.unwrap();
+    let bytes = raw.into_body().collect().await.unwrap();
     assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
 
     // The usual request asks for gzip itself and hands back the decoded list.

@@ -2,6 +2,8 @@
 //! full LISTs and merge PATCHes of ConfigMaps through one client (client-side rate limiting
 //! off on every side), and the time to synced of a ConfigMap informer by paged list and by
 //! streaming list. `e2e-setup` creates the namespace and the ConfigMaps `cm-00000…` once.
+//! `--metrics prometheus` reports request metrics to a Prometheus registry (off by default, as
+//! on the other sides).
 
 use k8s_apimachinery::LiteMap;
 use std::time::{Duration, Instant};
@@ -19,9 +21,20 @@ use k8s_informers::SharedInformerFactory;
 use crate::common::{Flags, Report, cpu_time, names_checksum};
 
 fn client() -> Result<HttpClient> {
+    client_with(false)
+}
+
+/// `metrics`: report request metrics to a Prometheus registry (`--metrics prometheus`), to
+/// measure what the provider costs.
+fn client_with(metrics: bool) -> Result<HttpClient> {
     let mut config =
         Config::from_kubeconfig(&KubeconfigOptions::default()).context("KUBECONFIG")?;
     config.qps = -1.0;
+    if metrics {
+        let registry = prometheus::Registry::new();
+        let provider = k8s_client::metrics::PrometheusRequestMetrics::register(&registry)?;
+        config.metrics = Some(std::sync::Arc::new(provider));
+    }
     Ok(HttpClient::new(config)?)
 }
 
@@ -94,8 +107,13 @@ pub fn run(flags: &Flags) -> Result<Report> {
     let gets: usize = flags.num("gets", 2000)?;
     let lists: usize = flags.num("lists", 5)?;
     let patches: usize = flags.num("patches", 1000)?;
+    let metrics = match flags.str("metrics", "none").as_str() {
+        "none" => false,
+        "prometheus" => true,
+        other => anyhow::bail!("--metrics {other:?}: expected none or prometheus"),
+    };
     runtime()?.block_on(async {
-        let client = client()?;
+        let client = client_with(metrics)?;
         let api: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
         let mut r = Report::default();
         api.get(&name(0), &GetOptions::default()).await?; // warm the connection

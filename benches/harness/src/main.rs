@@ -11,7 +11,7 @@
 //! k8s-rs-bench informer --server URL --pods N --mode list|stream
 //!                                                     scenario 3: informer sync, memory, relist
 //! k8s-rs-bench e2e-setup --namespace NS --count N     create the ConfigMaps of scenario 5
-//! k8s-rs-bench e2e --namespace NS --count N --gets N --lists N --patches N
+//! k8s-rs-bench e2e --namespace NS --count N --gets N --lists N --patches N [--metrics prometheus]
 //!                                                     scenario 5: against the real control plane
 //! ```
 //! Each scenario prints one JSON line: `{"side","scenario","checks":{…},"metrics":{…}}`.

@@ -29,7 +29,6 @@ use k8s_apimachinery::Time;
 
 use super::Api;
 use crate::Error;
-use crate::error::chain;
 use crate::transport::Request;
 
 /// What to read from a pod's log (`PodLogOptions`).
@@ -230,19 +229,7 @@ impl Api<Pod> {
     /// The pod's log as text (with `follow`, this waits until the container stops).
     pub async fn log(&self, name: &str, options: &LogOptions) -> Result<String, Error> {
         let req = self.log_request(name, options)?;
-        let url = self.client.url(req.path())?.to_string();
-        let body = self
-            .client
-            .send(req)
-            .await?
-            .bytes()
-            .await
-            .map_err(|e| Error::Http {
-                method: "GET".to_string(),
-                url,
-                message: format!("reading the log: {}", chain(&e)),
-                source: Some(e),
-            })?;
+        let (_, body) = self.client.send_bytes(req).await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
@@ -253,14 +240,9 @@ impl Api<Pod> {
         let req = self.log_request(name, options)?;
         let url = self.client.url(req.path())?.to_string();
         let resp = self.client.send(req).await?;
-        let inner = resp.bytes_stream().map(move |r| {
-            r.map_err(|e| Error::Http {
-                method: "GET".to_string(),
-                url: url.clone(),
-                message: format!("reading the log: {}", chain(&e)),
-                source: Some(e),
-            })
-        });
+        let inner = resp
+            .into_body()
+            .map(move |r| r.map_err(|e| Error::body("GET", url.clone(), "reading the log", e)));
         Ok(LogStream {
             inner: Box::pin(inner),
         })

@@ -235,7 +235,7 @@ where
             .client
             .send(self.request(Method::GET, path).streaming())
             .await?;
-        Ok(watch::decode_events::<K>(resp, url))
+        Ok(watch::decode_events::<K>(resp.into_body(), url))
     }
 
     /// CREATE an object (namespaced clients create in their namespace).
@@ -299,27 +299,12 @@ where
         &self,
         req: Request,
     ) -> Result<DeleteResult<T>, Error> {
-        let url = self.client.url(req.path())?.to_string();
-        let body = self
-            .client
-            .send(req)
-            .await?
-            .bytes()
-            .await
-            .map_err(|e| Error::Http {
-                method: "DELETE".to_string(),
-                url: url.clone(),
-                message: crate::error::chain(&e),
-                source: Some(e),
-            })?;
+        let (url, body) = self.client.send_bytes(req).await?;
         #[derive(serde::Deserialize)]
         struct Kind {
             kind: Option<String>,
         }
-        let decode_err = |e: serde_json::Error| Error::Decode {
-            url: url.clone(),
-            message: format!("line {}, column {}: {e}", e.line(), e.column()),
-        };
+        let decode_err = |e: serde_json::Error| crate::error::decode_json(url.clone(), e);
         let kind: Kind = serde_json::from_slice(&body).map_err(decode_err)?;
         if kind.kind.as_deref() == Some("Status") {
             return Ok(DeleteResult::Status(

@@ -1,17 +1,15 @@
 //! Watch streams: newline-delimited JSON events decoded one at a time, straight from the
 //! response's byte stream (never buffering more than the event being read).
 
-use std::pin::Pin;
-
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use futures::{Stream, StreamExt};
 use k8s_apimachinery::WatchEvent;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::error::chain;
+use crate::transport::Body;
 
-type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
+type ByteStream = Body;
 
 /// Splits a byte stream into newline-terminated frames.
 struct Frames {
@@ -53,12 +51,12 @@ impl Frames {
                     self.done = true;
                     // A body that ends because the server timed the watch out is a normal end;
                     // anything else is reported and ends the stream.
-                    return Some(Err(Error::Http {
-                        method: "GET".to_string(),
-                        url: self.url.clone(),
-                        message: format!("watch stream: {}", chain(&e)),
-                        source: Some(e),
-                    }));
+                    return Some(Err(Error::body(
+                        "GET",
+                        self.url.clone(),
+                        "reading the watch stream",
+                        e,
+                    )));
                 }
                 None => self.done = true,
             }
@@ -69,11 +67,11 @@ impl Frames {
 /// Decodes a watch response into events. The stream ends when the server closes the watch
 /// (its `timeoutSeconds` elapsed); an `ERROR` event (e.g. 410 Gone) is an item, not the end.
 pub(crate) fn decode_events<K: DeserializeOwned + Send + 'static>(
-    response: reqwest::Response,
+    body: Body,
     url: String,
 ) -> impl Stream<Item = Result<WatchEvent<K>, Error>> + Send {
     let frames = Frames {
-        body: Box::pin(response.bytes_stream()),
+        body,
         buf: BytesMut::with_capacity(16 * 1024),
         scanned: 0,
         done: false,
@@ -81,12 +79,8 @@ pub(crate) fn decode_events<K: DeserializeOwned + Send + 'static>(
     };
     futures::stream::unfold(frames, |mut frames| async move {
         let item = match frames.next_frame().await? {
-            Ok(frame) => {
-                serde_json::from_slice::<WatchEvent<K>>(&frame).map_err(|e| Error::Decode {
-                    url: frames.url.clone(),
-                    message: format!("watch event (column {}): {e}", e.column()),
-                })
-            }
+            Ok(frame) => serde_json::from_slice::<WatchEvent<K>>(&frame)
+                .map_err(|e| crate::error::decode_json(frames.url.clone(), e)),
             Err(e) => Err(e),
         };
         Some((item, frames))
@@ -96,11 +90,16 @@ pub(crate) fn decode_events<K: DeserializeOwned + Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn frames(chunks: Vec<&'static [u8]>) -> Frames {
-        let stream = futures::stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from_static(c))));
+        let stream = futures::stream::iter(
+            chunks
+                .into_iter()
+                .map(|c| Ok::<_, std::io::Error>(Bytes::from_static(c))),
+        );
         Frames {
-            body: Box::pin(stream),
+            body: Body::from_stream(stream),
             buf: BytesMut::new(),
             scanned: 0,
             done: false,

@@ -28,13 +28,17 @@ pub mod kubeconfig;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use exec::{ExecClusterInfo, ExecConfig, ExecEnvVar, ExecInteractiveMode};
 pub use incluster::InClusterOptions;
 pub use kubeconfig::{Kubeconfig, KubeconfigOptions};
 
+use crate::metrics::RequestMetrics;
 use crate::secret::{SecretBytes, SecretString};
+use crate::transport::service::Wrappers;
+use crate::transport::{TracePropagator, Transport};
 
 /// client-go's default client-side rate limit: 5 requests per second…
 pub const DEFAULT_QPS: f32 = 5.0;
@@ -68,6 +72,14 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// `User-Agent`; default `k8s-rs/<version> (<os>/<arch>)`.
     pub user_agent: Option<String>,
+    /// Where the client's request metrics go (client-go `tools/metrics`); `None` records
+    /// nothing. See [`metrics`](crate::metrics).
+    pub metrics: Option<Arc<dyn RequestMetrics>>,
+    /// Puts a W3C trace context (`traceparent`) on every request; `None` sends none. See
+    /// [`TracePropagator`].
+    pub trace_propagator: Option<Arc<dyn TracePropagator>>,
+    /// Functions that wrap the transport ([`Config::wrap_transport`]).
+    pub(crate) wrappers: Wrappers,
 }
 
 impl fmt::Debug for Config {
@@ -87,6 +99,9 @@ impl fmt::Debug for Config {
             .field("burst", &self.burst)
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
+            .field("metrics", &self.metrics.is_some())
+            .field("trace_propagator", &self.trace_propagator.is_some())
+            .field("wrap_transport", &self.wrappers.len())
             .finish()
     }
 }
@@ -129,7 +144,43 @@ impl Config {
             burst: DEFAULT_BURST,
             timeout: None,
             user_agent: None,
+            metrics: None,
+            trace_propagator: None,
+            wrappers: Wrappers::default(),
         }
+    }
+
+    /// Wraps the transport of every client built from this config (client-go's
+    /// `Config.Wrap`/`WrapTransport`): `wrap` gets the transport and returns the one to use,
+    /// typically the same one under a tower layer. Called once per client; several calls stack,
+    /// the last one outermost. A wrapped transport sees each request as it goes out, with its
+    /// credentials, and each retry.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use k8s_client::Config;
+    /// use k8s_client::transport::{HttpRequest, Transport};
+    ///
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// let counter = seen.clone();
+    /// let mut config = Config::new("https://127.0.0.1:6443");
+    /// config.wrap_transport(move |transport| {
+    ///     let counter = counter.clone();
+    ///     Transport::new(tower::ServiceBuilder::new()
+    ///         .map_request(move |req: HttpRequest| {
+    ///             counter.fetch_add(1, Ordering::Relaxed);
+    ///             req
+    ///         })
+    ///         .service(transport))
+    /// });
+    /// ```
+    pub fn wrap_transport<F>(&mut self, wrap: F) -> &mut Self
+    where
+        F: Fn(Transport) -> Transport + Send + Sync + 'static,
+    {
+        self.wrappers.push(Arc::new(wrap));
+        self
     }
 
     /// Kubeconfig if one can be found (`KUBECONFIG` or `~/.kube/config`), else the in-cluster

@@ -55,7 +55,6 @@ pub use model::{
 };
 pub use restmapper::{RestMapper, RestMapping};
 
-use crate::error::chain;
 use crate::transport::Request;
 use crate::{Error, HttpClient};
 use aggregated::{ACCEPT_AGGREGATED, APIGroupDiscoveryList, is_aggregated_content_type};
@@ -276,16 +275,12 @@ impl DiscoveryClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        let body = resp.bytes().await.map_err(|e| Error::Http {
-            method: "GET".to_string(),
-            url: url.clone(),
-            message: format!("reading the body: {}", chain(&e)),
-            source: Some(e),
-        })?;
-        let decode_err = |e: serde_json::Error| Error::Decode {
-            url: url.clone(),
-            message: format!("line {}, column {}: {e}", e.line(), e.column()),
-        };
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| Error::body("GET", url.clone(), "reading the body", e))?;
+        let decode_err = |e: serde_json::Error| crate::error::decode_json(url.clone(), e);
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct TypeMeta {

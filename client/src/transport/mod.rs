@@ -1,22 +1,34 @@
-//! The HTTP transport: TLS, authentication, rate limiting, retries and warnings, over HTTP/2 (the
-//! `h2` crate) or reqwest.
+//! The HTTP transport: what every request passes between the API code and the wire.
 //!
-//! [`HttpClient`] is what every higher layer (REST client, clientset, discovery) sends its
-//! requests through, like client-go's `rest.RESTClient` + `transport` stack:
+//! [`HttpClient`] is what every higher layer (`Api<K>`, the clientset, discovery, informers)
+//! sends its requests through, like client-go's `rest.RESTClient` over its round-trippers.
+//! Below it sits one seam, [`Transport`]: a [`tower::Service`] from `http::Request<Body>` to
+//! `http::Response<Body>`. What is above the seam is the same for every request; what is below
+//! it is replaceable.
 //!
-//! 1. the client-side rate limiter hands out a token (QPS 5, burst 10 by default; shared by all
-//!    clones of one `HttpClient`);
-//! 2. the authenticator supplies the credential (token, token file, basic auth, exec plugin,
-//!    OIDC) and impersonation headers;
-//! 3. it goes out over rustls, gzip asked for unless disabled: on one shared HTTP/2 connection
-//!    driven straight through the `h2` crate when the server is `https`, reached without a
-//!    proxy and offers HTTP/2 (as client-go, every request and watch is multiplexed on it);
-//!    otherwise through reqwest (HTTP/1.1 when HTTP/2 is disabled or refused, proxies,
-//!    client certificates returned by exec plugins). Both paths return a `reqwest::Response`;
-//! 4. `Warning` headers go to the warning handler; a 401 refreshes the credential and retries
-//!    once; 429 and 5xx answers with an integer `Retry-After` are retried (at most 10 times,
-//!    waiting as told); a GET whose connection was reset is retried too;
-//! 5. any other non-2xx answer becomes [`Error::Api`] carrying the server's `Status`.
+//! ```text
+//!  Api<K> · Clientset · discovery · informers · leader election · events
+//!      │  transport::Request (method, path?query, headers, in-memory body, timeout)
+//!      ▼
+//!  HttpClient ─┬─ 1. span `k8s_client::request` (method, path template, status, retries, bytes)
+//!              ├─ 2. rate limiter: wait for a token (QPS 5, burst 10 by default)
+//!              ├─ 3. credentials: token / token file / basic / exec plugin / OIDC,
+//!              │     impersonation, user agent, Accept, Accept-Encoding: gzip, traceparent
+//!              ├─ 4. ─────────── the seam: Transport (tower::Service) ───────────────┐
+//!              │        Config::wrap_transport layers (outermost = last added)      │
+//!              │          └─ the default transport, or the one given to             │
+//!              │             HttpClient::with_transport (fake API server, test     │
+//!              │             double, anything):                                      │
+//!              │               h2: HTTP/2, one shared connection (https, no proxy)  │
+//!              │               reqwest: HTTP/1.1, proxies, exec-plugin certificates │
+//!              ├─ 5. ◄─── http::Response<Body> or an error (classified) ─────────────┘
+//!              ├─ 6. metrics: latency, result by code, retries, sizes
+//!              ├─ 7. Warning headers → the warning handler
+//!              ├─ 8. 401 → refresh the credential, once; 429/5xx with Retry-After → wait,
+//!              │     retry (at most 10 times); a GET whose connection was reset → retry
+//!              ├─ 9. gunzip (when it asked for gzip); the timeout covers the body too
+//!              └─ 10. non-2xx → Error::Api with the server's Status
+//! ```
 //!
 //! ```no_run
 //! use k8s_client::{Config, HttpClient, transport::Request};
@@ -28,30 +40,75 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Dropping the future of a request cancels it.
+//! ## Middleware
+//!
+//! [`Config::wrap_transport`] puts any layer between the client and the wire (client-go's
+//! `WrapTransport`); tower's and tower-http's layers compose as they are. A wrapped transport
+//! sees each request as it goes out (retries included) with its credentials set:
+//!
+//! ```
+//! use std::time::Duration;
+//! use k8s_client::Config;
+//! use k8s_client::transport::Transport;
+//!
+//! let mut config = Config::new("https://127.0.0.1:6443");
+//! config.wrap_transport(|transport| {
+//!     Transport::new(
+//!         tower::ServiceBuilder::new()
+//!             .concurrency_limit(32)
+//!             .timeout(Duration::from_secs(20))
+//!             .service(transport),
+//!     )
+//! });
+//! ```
+//!
+//! [`HttpClient::with_transport`] builds a client over any transport instead of the network
+//! (kube-rs's `Client::new(service)`); see [`Transport`] for an example.
+//!
+//! ## Errors
+//!
+//! A failed exchange is [`Error::Http`](crate::Error::Http) with its cause kept; ask it what
+//! happened with [`Error::is_connect`](crate::Error::is_connect), `is_timeout`,
+//! `is_connection_reset`, `is_tls` and `is_decode`. Dropping the future of a request cancels
+//! it.
 
 pub(crate) mod auth;
+mod body;
+mod connector;
+pub(crate) mod error;
+mod http1;
 mod http2;
 mod rate_limit;
 mod request;
+mod response;
+pub(crate) mod service;
 pub(crate) mod tls;
+mod trace;
 mod upgrade;
 mod warnings;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use http::{HeaderValue, StatusCode};
+use tracing::Instrument;
 
+pub use body::{Body, BoxError};
+pub use error::{TransportError, TransportErrorKind};
 pub use rate_limit::TokenBucket;
 pub use request::Request;
+pub use service::{HttpRequest, HttpResponse, ResponseFuture, Transport};
+pub use trace::{TracePropagator, W3cTraceContext};
 pub use warnings::{DedupLogWarnings, WarningHandler, parse_warning_header};
 
+use crate::Error;
 use crate::config::Config;
-use crate::error::chain;
-use crate::{Error, SecretBytes};
+use crate::metrics::ERROR_CODE;
 use auth::{Auth, Credential};
-use http2::{Failure, H2Transport, Outgoing};
+use connector::Connector;
+use http1::ClientIdentity;
+use trace::PathTemplate;
 
 /// client-go's `rest.Request` retries at most this many times (`maxRetries`).
 pub const MAX_RETRIES: u32 = 10;
@@ -59,7 +116,7 @@ pub const MAX_RETRIES: u32 = 10;
 /// How long to wait before retrying a GET whose connection was reset.
 const RESET_RETRY_WAIT: Duration = Duration::from_secs(1);
 
-/// The transport of one configuration. Cheap to clone; clones share the connection pool, the
+/// The transport of one configuration. Cheap to clone; clones share the connection, the
 /// rate limiter and the credential cache.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
@@ -69,18 +126,19 @@ pub struct HttpClient {
 #[derive(Debug)]
 struct Inner {
     config: Config,
-    base: reqwest::Url,
-    client: reqwest::Client,
-    /// HTTP/2 over the `h2` crate, for `https` servers without a proxy (see `http2`).
-    h2: Option<H2Transport>,
-    /// A client presenting the certificate an exec plugin returned, keyed by that certificate.
-    exec_identity_client: Mutex<Option<(Vec<u8>, reqwest::Client)>>,
+    /// `scheme://authority/prefix` of the server, without a trailing `/`.
+    base: String,
+    /// `host:port` of the server: the `host` label of the metrics.
+    host: String,
+    transport: Transport,
+    /// The built-in transport, when it is the one underneath (for its statistics).
+    connector: Option<Connector>,
     auth: Auth,
     limiter: Option<TokenBucket>,
     warnings: Arc<dyn WarningHandler>,
     user_agent: HeaderValue,
     /// HTTP requests sent, retries included.
-    requests: std::sync::atomic::AtomicU64,
+    requests: AtomicU64,
 }
 
 /// `k8s-rs/<version> (<os>/<arch>)`.
@@ -93,186 +151,304 @@ pub fn default_user_agent() -> String {
     )
 }
 
+/// The server URL of a config, checked: `https` or `http`, a host.
+pub(crate) fn base_uri(server: &str) -> Result<http::Uri, Error> {
+    let trimmed = server.trim_end_matches('/');
+    let uri: http::Uri = trimmed
+        .parse()
+        .map_err(|e| Error::InvalidRequest(format!("server {server:?} is not a URL: {e}")))?;
+    match uri.scheme_str() {
+        Some("https" | "http") => {}
+        Some(_) => {
+            return Err(Error::InvalidRequest(format!(
+                "server {server:?}: the scheme must be https or http"
+            )));
+        }
+        None => {
+            return Err(Error::InvalidRequest(format!(
+                "server {server:?} is not a URL: it has no scheme (https://…)"
+            )));
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(Error::InvalidRequest(format!(
+            "server {server:?} is not a URL: it has no host"
+        )));
+    }
+    if uri.query().is_some() {
+        return Err(Error::InvalidRequest(format!(
+            "server {server:?}: a server URL cannot have a query"
+        )));
+    }
+    Ok(uri)
+}
+
 impl HttpClient {
-    /// A transport for `config`.
+    /// A client for `config`, over the default transport (see [`Transport::from_config`])
+    /// wrapped by the config's [`wrap_transport`](Config::wrap_transport) functions.
     pub fn new(config: Config) -> Result<Self, Error> {
         Self::with_warning_handler(config, Arc::new(DedupLogWarnings::default()))
     }
 
-    /// A transport whose `Warning` headers go to `handler`.
+    /// A client whose `Warning` headers go to `handler`.
     pub fn with_warning_handler(
         config: Config,
         handler: Arc<dyn WarningHandler>,
     ) -> Result<Self, Error> {
-        let base = reqwest::Url::parse(config.server.trim_end_matches('/')).map_err(|e| {
-            Error::InvalidRequest(format!("server {:?} is not a URL: {e}", config.server))
-        })?;
-        if !matches!(base.scheme(), "https" | "http") {
-            return Err(Error::InvalidRequest(format!(
-                "server {:?}: the scheme must be https or http",
-                config.server
-            )));
+        let base = base_uri(&config.server)?;
+        let connector = Connector::new(&config, &base)?;
+        if let Some(m) = &config.metrics {
+            // No transport cache (client-go keys one by config); each client makes its own.
+            m.transport_create("uncacheable");
         }
+        let transport = config
+            .wrappers
+            .apply(Transport::from_connector(connector.clone()));
+        Self::build(config, base, transport, Some(connector), handler)
+    }
+
+    /// A client for `config` that sends every request through `transport` instead of the
+    /// network: the in-process fake API server, a test double, or the default transport
+    /// under middleware of your own. Credentials, the rate limiter, retries and metrics of
+    /// `config` still apply; so do its [`wrap_transport`](Config::wrap_transport) functions,
+    /// around `transport`. `config.server` gives the URLs their scheme and host.
+    pub fn with_transport(config: Config, transport: Transport) -> Result<Self, Error> {
+        let base = base_uri(&config.server)?;
+        let transport = config.wrappers.apply(transport);
+        Self::build(
+            config,
+            base,
+            transport,
+            None,
+            Arc::new(DedupLogWarnings::default()),
+        )
+    }
+
+    fn build(
+        config: Config,
+        base: http::Uri,
+        transport: Transport,
+        connector: Option<Connector>,
+        warnings: Arc<dyn WarningHandler>,
+    ) -> Result<Self, Error> {
         let user_agent = config.user_agent.clone().unwrap_or_else(default_user_agent);
         let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
             Error::InvalidRequest(format!(
                 "user agent {user_agent:?} is not a valid header value"
             ))
         })?;
-        let client = build_reqwest(&config, None)?;
-        let h2 = H2Transport::new(&config, &base, http2_disabled(&config))?;
+        let host = base
+            .authority()
+            .map(|a| {
+                a.as_str()
+                    .rsplit('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let base_text = format!(
+            "{}://{}{}",
+            base.scheme_str().unwrap_or("https"),
+            host,
+            base.path().trim_end_matches('/')
+        );
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                auth: Auth::new(&config.auth)?,
+                auth: Auth::new(&config.auth, config.metrics.clone())?,
                 limiter: TokenBucket::new(config.qps, config.burst),
-                base,
-                client,
-                h2,
-                exec_identity_client: Mutex::new(None),
-                warnings: handler,
+                base: base_text,
+                host,
+                transport,
+                connector,
+                warnings,
                 user_agent,
                 config,
-                requests: std::sync::atomic::AtomicU64::new(0),
+                requests: AtomicU64::new(0),
             }),
         })
     }
 
-    /// How many HTTP requests this transport (and its clones) sent so far, each retry counted
+    /// How many HTTP requests this client (and its clones) sent so far, each retry counted
     /// (what a client-go `WrapTransport` round-tripper counts). WebSocket upgrades are not
     /// counted.
     pub fn requests_sent(&self) -> u64 {
-        self.inner
-            .requests
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.inner.requests.load(Ordering::Relaxed)
     }
 
-    /// How many HTTP/2 connections this transport (and its clones) opened so far. All requests
+    /// How many HTTP/2 connections this client (and its clones) opened so far. All requests
     /// share one connection, so this stays at 1 unless a connection failed or the server sent
-    /// GOAWAY; 0 when the transport speaks HTTP/1.1 (HTTP/2 disabled or refused by the server)
-    /// or goes through a proxy.
+    /// GOAWAY; 0 when the client speaks HTTP/1.1 (HTTP/2 disabled or refused by the server),
+    /// goes through a proxy, or was built over a transport of its own.
     pub fn http2_connections(&self) -> u64 {
         self.inner
-            .h2
+            .connector
             .as_ref()
-            .map_or(0, H2Transport::connections_opened)
+            .map_or(0, Connector::http2_connections)
     }
 
-    /// The configuration this transport was built from.
+    /// The configuration this client was built from.
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
 
     /// The full URL of a request path (`/api/v1/pods?limit=5`).
-    pub fn url(&self, path_and_query: &str) -> Result<reqwest::Url, Error> {
-        let mut url = self.inner.base.clone();
-        let (path, query) = match path_and_query.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (path_and_query, None),
-        };
-        let prefix = url.path().trim_end_matches('/').to_string();
-        url.set_path(&format!("{prefix}{path}"));
-        url.set_query(query);
-        Ok(url)
+    pub fn url(&self, path_and_query: &str) -> Result<http::Uri, Error> {
+        self.url_text(path_and_query).parse().map_err(|e| {
+            Error::InvalidRequest(format!("path {path_and_query:?} does not make a URL: {e}"))
+        })
     }
 
-    /// Sends `request` and returns the response when its status is 2xx; decodes a JSON body.
+    fn url_text(&self, path_and_query: &str) -> String {
+        let mut url = String::with_capacity(self.inner.base.len() + path_and_query.len());
+        url.push_str(&self.inner.base);
+        url.push_str(path_and_query);
+        url
+    }
+
+    /// Sends `request` and decodes its JSON body (the status must be 2xx).
     pub async fn send_json<T: serde::de::DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<T, Error> {
-        // The URL is rendered only when an error needs it.
-        let url = |this: &Self, path: &str| {
-            this.url(path)
-                .map_or_else(|_| path.to_string(), String::from)
-        };
-        let method = request.method.to_string();
-        let path = request.path.clone();
-        let bytes = self
-            .send(request)
-            .await?
-            .bytes()
-            .await
-            .map_err(|e| Error::Http {
-                method,
-                url: url(self, &path),
-                message: format!("reading the body: {}", chain(&e)),
-                source: Some(e),
+        let bytes = self.send_bytes(request).await?;
+        serde_json::from_slice(&bytes.1).map_err(|e| crate::error::decode_json(bytes.0, e))
+    }
+
+    /// Sends `request` and reads its whole body (the status must be 2xx); returns the URL
+    /// (for error messages) and the body.
+    pub(crate) async fn send_bytes(
+        &self,
+        request: Request,
+    ) -> Result<(String, bytes::Bytes), Error> {
+        let span = self.span(&request);
+        let method = request.method.clone();
+        async {
+            let path = request.path.clone();
+            let response = self.send_in_span(request).await?;
+            let body = response.into_body().collect().await.map_err(|e| {
+                Error::body(method.as_str(), self.url_text(&path), "reading the body", e)
             })?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
-            url: url(self, &path),
-            message: format!("line {}, column {}: {e}", e.line(), e.column()),
-        })
+            if let Some(m) = &self.inner.config.metrics {
+                m.response_size(method.as_str(), &self.inner.host, body.len() as u64);
+            }
+            tracing::Span::current().record("response_bytes", body.len());
+            Ok((self.url_text(&path), body))
+        }
+        .instrument(span)
+        .await
     }
 
     /// Sends `request`; returns the response when its status is 2xx (its body still to be read
-    /// or streamed), [`Error::Api`] otherwise. See the module docs for the retry rules.
-    pub async fn send(&self, request: Request) -> Result<reqwest::Response, Error> {
-        let inner = &self.inner;
-        let url = self.url(&request.path)?;
+    /// or streamed), [`Error::Api`] otherwise. See the module docs for what happens on the way.
+    pub async fn send(&self, request: Request) -> Result<HttpResponse, Error> {
+        let span = self.span(&request);
+        self.send_in_span(request).instrument(span).await
+    }
+
+    fn span(&self, request: &Request) -> tracing::Span {
+        tracing::debug_span!(
+            "k8s_client::request",
+            method = %request.method,
+            path = %PathTemplate(&request.path),
+            status = tracing::field::Empty,
+            retries = tracing::field::Empty,
+            request_bytes = request.body.as_ref().map_or(0, |b| b.len()),
+            response_bytes = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+        )
+    }
+
+    async fn send_in_span(&self, request: Request) -> Result<HttpResponse, Error> {
+        let inner = &*self.inner;
+        let metrics = inner.config.metrics.as_deref();
+        let uri = self.url(&request.path)?;
+        let verb = request.method.as_str();
+        let gzip = !inner.config.disable_compression
+            && !request.headers.contains_key(http::header::ACCEPT_ENCODING);
+        let timeout = self.timeout(&request);
         let mut retries = 0u32;
         let mut reauthenticated = false;
         loop {
             if let Some(limiter) = &inner.limiter {
-                limiter.acquire().await;
+                match metrics {
+                    Some(m) => {
+                        let start = tokio::time::Instant::now();
+                        limiter.acquire().await;
+                        m.rate_limiter_latency(verb, &inner.host, start.elapsed());
+                    }
+                    None => limiter.acquire().await,
+                }
             }
             let cred = inner.auth.credential().await?;
-            let headers = self.headers(&request, &cred)?;
-            let method = request.method.as_str();
-            let sent = match self.http2_for(&cred) {
-                Some(h2) => {
-                    let outgoing = Outgoing {
-                        method: &request.method,
-                        url: &url,
-                        headers,
-                        body: request.body.clone(),
-                        timeout: self.timeout(&request),
-                    };
-                    let gzip = !inner.config.disable_compression
-                        && !request.headers.contains_key(http::header::ACCEPT_ENCODING);
-                    inner
-                        .requests
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    match h2.send(outgoing, gzip).await {
-                        Ok(resp) => Ok(resp),
-                        Err(Failure::NotHttp2) => {
-                            // Not sent after all: the server speaks HTTP/1.1; use reqwest.
-                            inner
-                                .requests
-                                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                            continue;
-                        }
-                        Err(Failure::Failed { message, reset }) => Err((message, reset, None)),
+            let mut outgoing = http::Request::new(match &request.body {
+                Some(b) => Body::from(b.clone()),
+                None => Body::empty(),
+            });
+            *outgoing.method_mut() = request.method.clone();
+            *outgoing.uri_mut() = uri.clone();
+            *outgoing.headers_mut() = self.headers(&request, &cred, gzip)?;
+            if let Some((cert, key)) = &cred.client_identity {
+                outgoing
+                    .extensions_mut()
+                    .insert(ClientIdentity(Arc::new((cert.clone(), key.clone()))));
+            }
+            if let Some(m) = metrics
+                && let Some(body) = &request.body
+            {
+                m.request_size(verb, &inner.host, body.len() as u64);
+            }
+            inner.requests.fetch_add(1, Ordering::Relaxed);
+            let start = tokio::time::Instant::now();
+            let deadline = timeout.map(|t| start + t);
+            let sent = match deadline {
+                Some(deadline) => {
+                    match tokio::time::timeout_at(deadline, inner.transport.send(outgoing)).await {
+                        Ok(r) => r,
+                        Err(_) => Err(Box::new(TransportError::new(
+                            TransportErrorKind::Timeout,
+                            format!(
+                                "no response within {}",
+                                humanize(timeout.unwrap_or_default())
+                            ),
+                        )) as BoxError),
                     }
                 }
-                None => {
-                    let client = self.client_for(&cred)?;
-                    let req = self.build(&client, &request, url.clone(), headers)?;
-                    inner
-                        .requests
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    client.execute(req).await.map_err(|e| {
-                        let reset = is_connection_reset(&e);
-                        (chain(&e), reset, Some(e))
-                    })
-                }
+                None => inner.transport.send(outgoing).await,
             };
+            if let Some(m) = metrics {
+                m.request_latency(verb, &inner.host, start.elapsed());
+            }
             let resp = match sent {
                 Ok(resp) => resp,
-                Err((message, reset, source)) => {
+                Err(source) => {
+                    if let Some(m) = metrics {
+                        m.request_result(ERROR_CODE, verb, &inner.host);
+                    }
+                    let reset =
+                        error::classify(&*source) == Some(TransportErrorKind::ConnectionReset);
                     if request.method == http::Method::GET && retries < MAX_RETRIES && reset {
                         retries += 1;
-                        tracing::debug!(%url, retries, "connection reset on GET; retrying");
+                        if let Some(m) = metrics {
+                            m.request_retry(ERROR_CODE, verb, &inner.host);
+                        }
+                        tracing::Span::current().record("retries", retries);
+                        tracing::debug!(path = %request.path, retries, error = %crate::error::chain(&*source), "connection reset on GET; retrying");
                         tokio::time::sleep(RESET_RETRY_WAIT).await;
                         continue;
                     }
                     return Err(Error::Http {
-                        method: method.to_string(),
-                        url: url.to_string(),
-                        message,
+                        method: verb.to_string(),
+                        url: uri.to_string(),
                         source,
                     });
                 }
             };
+            let status = resp.status();
+            tracing::Span::current().record("status", status.as_u16());
+            if let Some(m) = metrics {
+                m.request_result(status.as_str(), verb, &inner.host);
+            }
             for value in resp.headers().get_all(http::header::WARNING) {
                 if let Ok(value) = value.to_str() {
                     for text in parse_warning_header(value) {
@@ -280,7 +456,15 @@ impl HttpClient {
                     }
                 }
             }
-            let status = resp.status();
+            let resp = if gzip {
+                response::gunzip_if_encoded(resp)
+            } else {
+                resp
+            };
+            let resp = match deadline {
+                Some(deadline) => resp.map(|b| response::with_deadline(b, deadline)),
+                None => resp,
+            };
             if status.is_success() {
                 return Ok(resp);
             }
@@ -289,7 +473,7 @@ impl HttpClient {
                 && inner.auth.unauthorized().await
             {
                 reauthenticated = true;
-                tracing::debug!(%url, "401: refreshed credentials; retrying once");
+                tracing::debug!(path = %request.path, "401: refreshed credentials; retrying once");
                 continue;
             }
             let retry_after = retry_after_seconds(resp.headers());
@@ -298,29 +482,40 @@ impl HttpClient {
                 && let Some(secs) = retry_after
             {
                 retries += 1;
-                tracing::debug!(%url, %status, secs, retries, "server asked to retry");
+                if let Some(m) = metrics {
+                    m.request_retry(status.as_str(), verb, &inner.host);
+                }
+                tracing::Span::current().record("retries", retries);
+                tracing::debug!(path = %request.path, %status, secs, retries, "server asked to retry");
                 tokio::time::sleep(Duration::from_secs(secs)).await;
                 continue;
             }
-            return Err(api_error(method, &url, resp, retry_after).await);
+            return Err(api_error(verb, &uri, resp, retry_after).await);
         }
     }
 
-    /// The HTTP/2 path, when it serves this request: the server speaks HTTP/2 over `https`
-    /// without a proxy, and the credential brings no client certificate of its own.
-    fn http2_for(&self, cred: &Credential) -> Option<&H2Transport> {
-        let h2 = self.inner.h2.as_ref()?;
-        (cred.client_identity.is_none() && !h2.refused()).then_some(h2)
-    }
-
-    /// Every header of a request: its own, the user agent, `Accept` (JSON unless set) and the
-    /// credential's.
-    fn headers(&self, request: &Request, cred: &Credential) -> Result<http::HeaderMap, Error> {
+    /// Every header of a request: its own, the user agent, `Accept` (JSON unless set),
+    /// `Accept-Encoding` (gzip, when asked), the trace context and the credential's.
+    fn headers(
+        &self,
+        request: &Request,
+        cred: &Credential,
+        gzip: bool,
+    ) -> Result<http::HeaderMap, Error> {
         let mut headers = request.headers.clone();
         headers.insert(http::header::USER_AGENT, self.inner.user_agent.clone());
         headers
             .entry(http::header::ACCEPT)
             .or_insert(HeaderValue::from_static("application/json"));
+        if gzip {
+            headers.insert(
+                http::header::ACCEPT_ENCODING,
+                HeaderValue::from_static("gzip"),
+            );
+        }
+        if let Some(p) = &self.inner.config.trace_propagator {
+            p.inject(&mut headers);
+        }
         self.inner.auth.apply(cred, &mut headers)?;
         Ok(headers)
     }
@@ -333,78 +528,10 @@ impl HttpClient {
             request.timeout.or(self.inner.config.timeout)
         }
     }
-
-    fn build(
-        &self,
-        client: &reqwest::Client,
-        request: &Request,
-        url: reqwest::Url,
-        headers: http::HeaderMap,
-    ) -> Result<reqwest::Request, Error> {
-        let mut builder = client.request(request.method.clone(), url).headers(headers);
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-        if let Some(t) = self.timeout(request) {
-            builder = builder.timeout(t);
-        }
-        builder
-            .build()
-            .map_err(|e| Error::InvalidRequest(chain(&e)))
-    }
-
-    fn client_for(&self, cred: &Credential) -> Result<reqwest::Client, Error> {
-        let Some((cert, key)) = &cred.client_identity else {
-            return Ok(self.inner.client.clone());
-        };
-        let mut cache = self
-            .inner
-            .exec_identity_client
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some((cached_cert, client)) = &*cache
-            && cached_cert == cert
-        {
-            return Ok(client.clone());
-        }
-        let client = build_reqwest(&self.inner.config, Some((cert, key)))?;
-        *cache = Some((cert.clone(), client.clone()));
-        Ok(client)
-    }
 }
 
-fn build_reqwest(
-    config: &Config,
-    identity: Option<(&Vec<u8>, &SecretBytes)>,
-) -> Result<reqwest::Client, Error> {
-    let identity = match identity {
-        Some((cert, key)) => Some(tls::parse_identity(cert, key.expose())?),
-        None => None,
-    };
-    let mut tls = tls::client_config(&config.tls, identity)?;
-    let mut builder = reqwest::Client::builder();
-    if http2_disabled(config) {
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        builder = builder.http1_only();
-    }
-    let mut builder = builder
-        .tls_backend_preconfigured(tls)
-        .gzip(!config.disable_compression);
-    if let Some(proxy) = &config.proxy_url {
-        let shown = crate::config::redact_url_password(proxy);
-        let scheme = proxy.split("://").next().unwrap_or_default();
-        if !matches!(scheme, "http" | "https" | "socks5" | "socks5h") {
-            return Err(Error::InvalidRequest(format!(
-                "proxy-url {shown:?}: the scheme must be http, https or socks5"
-            )));
-        }
-        let proxy = reqwest::Proxy::all(proxy)
-            .map_err(|e| Error::InvalidRequest(format!("proxy-url {shown:?}: {e}")))?;
-        builder = builder.proxy(proxy);
-    }
-    builder
-        .build()
-        .map_err(|e| Error::Tls(format!("building the HTTP client: {}", chain(&e))))
+fn humanize(d: Duration) -> String {
+    format!("{d:?}")
 }
 
 /// HTTP/1.1 only: [`Config::disable_http2`], or a non-empty `DISABLE_HTTP2` in the environment
@@ -424,38 +551,14 @@ fn retry_after_seconds(headers: &http::HeaderMap) -> Option<u64> {
         .ok()
 }
 
-fn is_connection_reset(err: &reqwest::Error) -> bool {
-    let mut cur: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = cur {
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::UnexpectedEof
-                    | std::io::ErrorKind::BrokenPipe
-            )
-        {
-            return true;
-        }
-        if let Some(h) = e.downcast_ref::<hyper::Error>()
-            && h.is_incomplete_message()
-        {
-            return true;
-        }
-        cur = e.source();
-    }
-    false
-}
-
 async fn api_error(
     method: &str,
-    url: &reqwest::Url,
-    resp: reqwest::Response,
+    url: &http::Uri,
+    resp: HttpResponse,
     retry_after: Option<u64>,
 ) -> Error {
     let code = resp.status().as_u16();
-    let body = resp.bytes().await.unwrap_or_default();
+    let body = resp.into_body().collect().await.unwrap_or_default();
     let mut error = k8s_apimachinery::ApiError::from_response(code, &body);
     // Keep the header's Retry-After when the Status carries none.
     if error.retry_after_seconds().is_none()
@@ -481,7 +584,7 @@ mod tests {
         c.tls.insecure = true;
         let client = HttpClient::new(c).unwrap();
         assert_eq!(
-            client.url("/api/v1/pods?limit=5").unwrap().as_str(),
+            client.url("/api/v1/pods?limit=5").unwrap().to_string(),
             "https://example.com:6443/prefix/api/v1/pods?limit=5"
         );
     }

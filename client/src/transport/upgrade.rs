@@ -1,7 +1,8 @@
-//! What a connection upgrade (WebSocket: exec, attach, port-forward) needs from the transport,
-//! which reqwest cannot do for us: the URL, the request headers (user agent, credentials,
-//! impersonation) and the rustls configuration (same CA, client certificate and verification as
-//! every other request, but ALPN `http/1.1` only, since an upgrade is an HTTP/1.1 affair).
+//! What a connection upgrade (WebSocket: exec, attach, port-forward) needs from the client: the
+//! URL, the request headers (user agent, credentials, impersonation, trace context) and the
+//! rustls configuration (same CA, client certificate and verification as every other request,
+//! but ALPN `http/1.1` only, since an upgrade is an HTTP/1.1 affair). The rate limiter applies,
+//! and a 401 refreshes the credential ([`HttpClient::reauthenticate`]).
 //!
 //! `pub(crate)`: used by `api::remote`.
 
@@ -15,7 +16,7 @@ use crate::Error;
 /// The pieces of an upgrade request.
 pub(crate) struct UpgradeParts {
     /// The `https://` (or `http://`) URL of the request.
-    pub url: reqwest::Url,
+    pub url: http::Uri,
     /// User agent, `Authorization`, `Impersonate-*`.
     pub headers: HeaderMap,
     /// The TLS configuration for `https` URLs (`None` for `http`).
@@ -41,8 +42,11 @@ impl HttpClient {
         let cred = inner.auth.credential().await?;
         let mut headers = HeaderMap::new();
         headers.insert(http::header::USER_AGENT, inner.user_agent.clone());
+        if let Some(p) = &inner.config.trace_propagator {
+            p.inject(&mut headers);
+        }
         inner.auth.apply(&cred, &mut headers)?;
-        let tls = if url.scheme() == "https" {
+        let tls = if url.scheme_str() == Some("https") {
             let identity = match &cred.client_identity {
                 Some((cert, key)) => Some(tls::parse_identity(cert, key.expose())?),
                 None => None,
@@ -62,5 +66,11 @@ impl HttpClient {
             tls,
             server_name: inner.config.tls.server_name.clone(),
         })
+    }
+
+    /// After a 401: refreshes the credential when it can be refreshed (exec plugin, OIDC,
+    /// token file); `true` when a new one may now work.
+    pub(crate) async fn reauthenticate(&self) -> bool {
+        self.inner.auth.unauthorized().await
     }
 }

@@ -252,7 +252,8 @@ impl AttachedProcess {
         drop((stdin, stdout, stderr, resize));
         let status = task.await.map_err(|e| Error::WebSocket {
             url,
-            message: format!("the connection task failed: {e}"),
+            message: "the connection task failed".to_string(),
+            source: Some(Box::new(e)),
         })??;
         Ok(status.unwrap_or_else(|| Status {
             status: Some(Status::SUCCESS.to_string()),
@@ -429,6 +430,7 @@ pub(crate) fn ws_error(url: &str, e: impl std::fmt::Display) -> Error {
     Error::WebSocket {
         url: url.to_string(),
         message: e.to_string(),
+        source: None,
     }
 }
 
@@ -501,27 +503,49 @@ async fn run_process(ws: Ws, mut s: ProcessStreams, url: String) -> Result<Optio
 }
 
 /// Opens a WebSocket to `path` asking for `protocols` (best first); returns the stream, the
-/// protocol the server picked and the URL (for errors).
+/// protocol the server picked and the URL (for errors). A 401 refreshes the credential and
+/// tries once more, as every other request does.
 pub(crate) async fn connect(
     client: &HttpClient,
     path: &str,
     protocols: &[&str],
 ) -> Result<(Ws, String, String), Error> {
+    match connect_once(client, path, protocols).await {
+        Err(e) if e.is_unauthorized() && client.reauthenticate().await => {
+            tracing::debug!(path, "websocket: 401, refreshed credentials; retrying once");
+            connect_once(client, path, protocols).await
+        }
+        other => other,
+    }
+}
+
+async fn connect_once(
+    client: &HttpClient,
+    path: &str,
+    protocols: &[&str],
+) -> Result<(Ws, String, String), Error> {
+    use crate::transport::{TransportError, TransportErrorKind};
     let parts = client.upgrade_parts(path).await?;
     let url = parts.url;
     let shown = url.to_string();
     let host = url
-        .host_str()
+        .host()
         .ok_or_else(|| ws_error(&shown, "the URL has no host"))?
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| ws_error(&shown, "the URL has no port"))?;
+    let https = url.scheme_str() == Some("https");
+    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
     let tcp = TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|e| ws_error(&shown, format!("connecting: {e}")))?;
+        .map_err(|e| {
+            let err = TransportError::new(
+                TransportErrorKind::Connect,
+                format!("connecting to {host}:{port}"),
+            )
+            .with_source(e);
+            ws_source_error(&shown, err)
+        })?;
     // Latency matters more than throughput for interactive sessions.
     let _ = tcp.set_nodelay(true);
     let io: Box<dyn Io> = match parts.tls {
@@ -530,16 +554,23 @@ pub(crate) async fn connect(
             let tls = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
                 .await
-                .map_err(|e| ws_error(&shown, format!("TLS handshake: {e}")))?;
+                .map_err(|e| {
+                    let err = TransportError::new(
+                        TransportErrorKind::Tls,
+                        format!("TLS handshake with {host}:{port}"),
+                    )
+                    .with_source(e);
+                    ws_source_error(&shown, err)
+                })?;
             Box::new(tls)
         }
         None => Box::new(tcp),
     };
-    let mut ws_url = url.clone();
-    let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
-    ws_url
-        .set_scheme(scheme)
-        .map_err(|()| ws_error(&shown, "cannot make a WebSocket URL"))?;
+    // `https://…` → `wss://…`, `http://…` → `ws://…`.
+    let ws_url = match shown.split_once("://") {
+        Some((_, rest)) => format!("{}://{rest}", if https { "wss" } else { "ws" }),
+        None => return Err(ws_error(&shown, "cannot make a WebSocket URL")),
+    };
     let mut request = ws_url
         .as_str()
         .into_client_request()
@@ -564,7 +595,20 @@ pub(crate) async fn connect(
                 error: Box::new(ApiError::from_response(code, &body)),
             });
         }
-        Err(e) => return Err(ws_error(&shown, format!("handshake: {e}"))),
+        Err(e) => {
+            return Err(ws_source_error(
+                &shown,
+                TransportError::new(
+                    match &e {
+                        tungstenite::Error::Io(io) => crate::transport::error::classify(io)
+                            .unwrap_or(TransportErrorKind::Other),
+                        _ => TransportErrorKind::Other,
+                    },
+                    "handshake",
+                )
+                .with_source(e),
+            ));
+        }
     };
     let protocol = response
         .headers()
@@ -574,6 +618,15 @@ pub(crate) async fn connect(
         .to_string();
     tracing::debug!(url = %shown, %protocol, "websocket connected");
     Ok((ws, protocol, shown))
+}
+
+/// A WebSocket failure with its cause kept (so that `is_connect`, `is_tls`… answer).
+fn ws_source_error(url: &str, source: crate::transport::TransportError) -> Error {
+    Error::WebSocket {
+        url: url.to_string(),
+        message: crate::error::chain(&source),
+        source: Some(Box::new(source)),
+    }
 }
 
 #[cfg(test)]

@@ -150,7 +150,8 @@ impl Portforwarder {
         drop(streams);
         let result = task.await.map_err(|e| Error::WebSocket {
             url,
-            message: format!("the connection task failed: {e}"),
+            message: "the connection task failed".to_string(),
+            source: Some(Box::new(e)),
         });
         drop(close);
         result?

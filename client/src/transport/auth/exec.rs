@@ -9,6 +9,7 @@
 
 use std::io::IsTerminal;
 use std::process::Stdio;
+use std::sync::Arc;
 
 use base64::Engine;
 use serde::Deserialize;
@@ -16,6 +17,7 @@ use tokio::sync::Mutex;
 
 use super::Credential;
 use crate::config::{ExecConfig, ExecInteractiveMode};
+use crate::metrics::{ExecPluginCallStatus, RequestMetrics};
 use crate::{Error, SecretBytes, SecretString};
 
 const V1: &str = "client.authentication.k8s.io/v1";
@@ -30,10 +32,18 @@ struct Cached {
 }
 
 /// Runs an exec plugin and caches its credential.
-#[derive(Debug)]
 pub(crate) struct ExecAuth {
     config: ExecConfig,
     cached: Mutex<Option<Cached>>,
+    metrics: Option<Arc<dyn RequestMetrics>>,
+}
+
+impl std::fmt::Debug for ExecAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecAuth")
+            .field("command", &self.config.command)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Deserialize)]
@@ -58,6 +68,19 @@ impl ExecAuth {
         ExecAuth {
             config: config.clone(),
             cached: Mutex::new(None),
+            metrics: None,
+        }
+    }
+
+    /// Reports each run of the plugin to `metrics` (`rest_client_exec_plugin_call_total`).
+    pub fn with_metrics(mut self, metrics: Option<Arc<dyn RequestMetrics>>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    fn record(&self, exit_code: i32, status: ExecPluginCallStatus) {
+        if let Some(m) = &self.metrics {
+            m.exec_plugin_call(exit_code, status);
         }
     }
 
@@ -164,6 +187,12 @@ impl ExecAuth {
             })
             .kill_on_drop(true);
         let output = cmd.output().await.map_err(|e| {
+            let status = if e.kind() == std::io::ErrorKind::NotFound {
+                ExecPluginCallStatus::PluginNotFoundError
+            } else {
+                ExecPluginCallStatus::ClientInternalError
+            };
+            self.record(1, status);
             let mut msg = format!("could not run it: {e}");
             if e.kind() == std::io::ErrorKind::NotFound
                 && let Some(hint) = &self.config.install_hint
@@ -175,12 +204,17 @@ impl ExecAuth {
         })?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         if !output.status.success() {
+            self.record(
+                output.status.code().unwrap_or(1),
+                ExecPluginCallStatus::PluginExecutionError,
+            );
             return Err(self.err(format!(
                 "exited with {}; its stderr: {}",
                 output.status,
                 stderr.trim()
             )));
         }
+        self.record(0, ExecPluginCallStatus::NoError);
         self.parse(&output.stdout)
     }
 

@@ -76,7 +76,10 @@ pub(crate) struct Auth {
 }
 
 impl Auth {
-    pub fn new(info: &AuthInfo) -> Result<Self, Error> {
+    pub fn new(
+        info: &AuthInfo,
+        metrics: Option<std::sync::Arc<dyn crate::metrics::RequestMetrics>>,
+    ) -> Result<Self, Error> {
         let oidc = match &info.auth_provider {
             Some(p) if p.name == "oidc" => Some(OidcAuth::new(p)?),
             Some(p) => {
@@ -97,7 +100,10 @@ impl Auth {
                 (Some(u), p) if !u.is_empty() => Some((u.clone(), p.clone().unwrap_or_default())),
                 _ => None,
             },
-            exec: info.exec.as_ref().map(ExecAuth::new),
+            exec: info
+                .exec
+                .as_ref()
+                .map(|e| ExecAuth::new(e).with_metrics(metrics)),
             oidc,
             impersonate: info.impersonate.clone(),
         })
@@ -256,12 +262,15 @@ mod tests {
 
     #[tokio::test]
     async fn bearer_then_basic_precedence() {
-        let auth = Auth::new(&AuthInfo {
-            token: Some("tok".into()),
-            username: Some("u".into()),
-            password: Some("p".into()),
-            ..AuthInfo::default()
-        })
+        let auth = Auth::new(
+            &AuthInfo {
+                token: Some("tok".into()),
+                username: Some("u".into()),
+                password: Some("p".into()),
+                ..AuthInfo::default()
+            },
+            None,
+        )
         .unwrap();
         let cred = auth.credential().await.unwrap();
         let mut h = HeaderMap::new();
@@ -269,11 +278,14 @@ mod tests {
         assert_eq!(h["authorization"], "Bearer tok");
         assert!(h["authorization"].is_sensitive());
 
-        let auth = Auth::new(&AuthInfo {
-            username: Some("u".into()),
-            password: Some("p".into()),
-            ..AuthInfo::default()
-        })
+        let auth = Auth::new(
+            &AuthInfo {
+                username: Some("u".into()),
+                password: Some("p".into()),
+                ..AuthInfo::default()
+            },
+            None,
+        )
         .unwrap();
         let cred = auth.credential().await.unwrap();
         let mut h = HeaderMap::new();
@@ -285,11 +297,14 @@ mod tests {
     async fn token_file_is_reread_after_401() {
         let path = std::env::temp_dir().join(format!("k8s-rs-tokenfile-{}", std::process::id()));
         std::fs::write(&path, "first\n").unwrap();
-        let auth = Auth::new(&AuthInfo {
-            token: Some("static".into()),
-            token_file: Some(path.clone()),
-            ..AuthInfo::default()
-        })
+        let auth = Auth::new(
+            &AuthInfo {
+                token: Some("static".into()),
+                token_file: Some(path.clone()),
+                ..AuthInfo::default()
+            },
+            None,
+        )
         .unwrap();
         assert_eq!(
             auth.credential().await.unwrap().bearer.unwrap().expose(),
@@ -317,10 +332,13 @@ mod tests {
         let path =
             std::env::temp_dir().join(format!("k8s-rs-tokenfile-min-{}", std::process::id()));
         std::fs::write(&path, "one").unwrap();
-        let auth = Auth::new(&AuthInfo {
-            token_file: Some(path.clone()),
-            ..AuthInfo::default()
-        })
+        let auth = Auth::new(
+            &AuthInfo {
+                token_file: Some(path.clone()),
+                ..AuthInfo::default()
+            },
+            None,
+        )
         .unwrap();
         assert_eq!(
             auth.credential().await.unwrap().bearer.unwrap().expose(),
@@ -375,7 +393,7 @@ mod tests {
             }),
             ..AuthInfo::default()
         };
-        let err = Auth::new(&info).unwrap_err().to_string();
+        let err = Auth::new(&info, None).unwrap_err().to_string();
         assert!(err.contains("\"gcp\""), "{err}");
     }
 }

@@ -23,29 +23,25 @@
 //!
 //! This path serves `https` servers reached without a proxy (none configured, none in the
 //! environment), with the config's own client certificate, unless HTTP/2 is disabled. When the
-//! server does not offer `h2` in the TLS handshake (ALPN), the transport uses reqwest (HTTP/1.1)
-//! from then on. Response bodies come back as a `reqwest::Response`, gunzipped when the server
-//! compressed them (the API server gzips bodies over 128 KiB when asked, and this path asks
-//! unless compression is disabled or the request chose its own `Accept-Encoding`).
+//! server does not offer `h2` in the TLS handshake (ALPN), the default transport uses HTTP/1.1
+//! from then on (see `connector`). Response bodies are streamed from the HTTP/2 stream as they
+//! arrive, giving the flow-control window back as they are read.
 
 mod body;
 mod health;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 
 use bytes::Bytes;
 use h2::client::SendRequest;
-use http::{HeaderMap, HeaderValue, Method, header};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio::time::Instant;
 
-use super::tls;
+use super::error::classify;
+use super::{Body, HttpResponse, TransportError, TransportErrorKind, tls};
 use crate::Error;
 use crate::config::Config;
-use crate::error::chain;
 use body::into_response;
 use health::{HealthCheck, drive};
 
@@ -72,7 +68,7 @@ pub(crate) struct H2Transport {
     connecting: tokio::sync::Mutex<()>,
     /// Connections opened so far.
     opened: AtomicU64,
-    /// The server chose HTTP/1.1: send everything through reqwest.
+    /// The server chose HTTP/1.1: send everything over HTTP/1.1.
     refused: AtomicBool,
     health: Option<HealthCheck>,
 }
@@ -90,17 +86,11 @@ impl std::fmt::Debug for H2Transport {
 
 /// Why a request got no response over HTTP/2.
 pub(crate) enum Failure {
-    /// The server does not speak HTTP/2: send the request through reqwest instead.
-    NotHttp2,
-    /// The exchange failed. `reset`: the connection broke or went away (a GET may be retried).
-    Failed { message: String, reset: bool },
-}
-
-fn failed(message: impl Into<String>) -> Failure {
-    Failure::Failed {
-        message: message.into(),
-        reset: false,
-    }
+    /// The server does not speak HTTP/2: send the request over HTTP/1.1 instead (its body is
+    /// handed back, unsent).
+    NotHttp2(Body),
+    /// The exchange failed.
+    Failed(TransportError),
 }
 
 /// What a failed attempt on one connection means for the next.
@@ -111,37 +101,32 @@ enum AttemptError {
     Sent(h2::Error),
 }
 
-/// A request in the pieces this path sends.
-pub(crate) struct Outgoing<'a> {
-    pub method: &'a Method,
-    pub url: &'a reqwest::Url,
-    pub headers: HeaderMap,
-    pub body: Option<Bytes>,
-    pub timeout: Option<Duration>,
-}
-
 impl H2Transport {
     /// The HTTP/2 path for `config`'s server, or `None` when reqwest must carry the requests
     /// (plain `http`, a proxy, HTTP/2 disabled).
     pub(crate) fn new(
         config: &Config,
-        base: &reqwest::Url,
+        base: &http::Uri,
         http2_disabled: bool,
     ) -> Result<Option<Self>, Error> {
         let env_proxy = PROXY_VARIABLES
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
-        if http2_disabled || base.scheme() != "https" || config.proxy_url.is_some() || env_proxy {
+        if http2_disabled
+            || base.scheme_str() != Some("https")
+            || config.proxy_url.is_some()
+            || env_proxy
+        {
             return Ok(None);
         }
-        let Some(host) = base.host_str() else {
+        let Some(host) = base.host() else {
             return Ok(None);
         };
         let host = host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
-        let port = base.port_or_known_default().unwrap_or(443);
+        let port = base.port_u16().unwrap_or(443);
         let server_name = tls::server_name(&host, config.tls.server_name.as_deref())?;
         let mut tls_config = tls::client_config(&config.tls, None)?;
         tls_config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -158,7 +143,7 @@ impl H2Transport {
         }))
     }
 
-    /// Whether the server refused HTTP/2 (requests then go through reqwest).
+    /// Whether the server refused HTTP/2 (requests then go over HTTP/1.1).
     pub(crate) fn refused(&self) -> bool {
         self.refused.load(Ordering::Relaxed)
     }
@@ -168,55 +153,55 @@ impl H2Transport {
         self.opened.load(Ordering::Relaxed)
     }
 
-    /// Sends a request and returns its response, its body still to be read. `gzip`: ask for a
-    /// gzipped body (and gunzip it).
+    /// Sends a request (its absolute URI names the stream's scheme, authority and path) and
+    /// returns its response, the body streamed from the HTTP/2 stream.
     pub(crate) async fn send(
         &self,
-        request: Outgoing<'_>,
-        gzip: bool,
-    ) -> Result<reqwest::Response, Failure> {
-        let deadline = request.timeout.map(|t| Instant::now() + t);
-        let exchange = self.exchange(request, gzip, deadline);
-        match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, exchange)
-                .await
-                .unwrap_or_else(|_| Err(failed("timed out waiting for the response"))),
-            None => exchange.await,
-        }
-    }
-
-    async fn exchange(
-        &self,
-        request: Outgoing<'_>,
-        gzip: bool,
-        deadline: Option<Instant>,
-    ) -> Result<reqwest::Response, Failure> {
-        let uri: http::Uri = request
-            .url
-            .as_str()
-            .parse()
-            .map_err(|e| failed(format!("the URL is not a valid URI: {e}")))?;
-        let mut headers = request.headers;
-        if gzip {
-            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        let body = request.body.filter(|b| !b.is_empty());
+        head: &http::request::Parts,
+        body: Body,
+    ) -> Result<HttpResponse, Failure> {
+        // A body in memory can be sent again on a fresh connection; a streamed one only once.
+        let (mut data, mut stream) = match body.as_bytes() {
+            Some([]) => (None, None),
+            Some(_) => (body.collect().await.ok(), None),
+            None => (None, Some(body)),
+        };
         let mut retried = false;
         loop {
-            let (id, sender) = self.sender().await?;
-            let mut head = http::Request::new(());
-            *head.method_mut() = request.method.clone();
-            *head.uri_mut() = uri.clone();
-            *head.headers_mut() = headers.clone();
-            match attempt(sender, head, body.clone()).await {
-                Ok(response) => return Ok(into_response(response, gzip, deadline)),
+            let (id, sender) = match self.sender().await {
+                Ok(s) => s,
+                Err(Failure::NotHttp2(_)) => {
+                    let body = match (data.take(), stream.take()) {
+                        (Some(d), _) => Body::from(d),
+                        (None, Some(s)) => s,
+                        (None, None) => Body::empty(),
+                    };
+                    return Err(Failure::NotHttp2(body));
+                }
+                Err(e) => return Err(e),
+            };
+            let mut request = http::Request::new(());
+            *request.method_mut() = head.method.clone();
+            *request.uri_mut() = head.uri.clone();
+            *request.headers_mut() = head.headers.clone();
+            let outgoing = match (&data, stream.take()) {
+                (Some(d), _) => Outgoing::Bytes(d.clone()),
+                (None, Some(s)) => Outgoing::Stream(s),
+                (None, None) => Outgoing::Empty,
+            };
+            let may_resend = !matches!(outgoing, Outgoing::Stream(_));
+            match attempt(sender, request, outgoing).await {
+                Ok(response) => return Ok(into_response(response)),
                 Err(AttemptError::NotSent(e)) => {
                     self.forget(id);
-                    if retried {
-                        return Err(Failure::Failed {
-                            message: chain(&e),
-                            reset: true,
-                        });
+                    if retried || !may_resend {
+                        return Err(Failure::Failed(
+                            TransportError::new(
+                                TransportErrorKind::ConnectionReset,
+                                "the HTTP/2 connection closed before the request was sent",
+                            )
+                            .with_source(e),
+                        ));
                     }
                     tracing::debug!(error = %e, "HTTP/2 connection gone before the request left; reconnecting");
                     retried = true;
@@ -226,10 +211,14 @@ impl H2Transport {
                     if reset {
                         self.forget(id);
                     }
-                    return Err(Failure::Failed {
-                        message: chain(&e),
-                        reset,
-                    });
+                    let kind = if reset {
+                        TransportErrorKind::ConnectionReset
+                    } else {
+                        TransportErrorKind::Other
+                    };
+                    return Err(Failure::Failed(
+                        TransportError::new(kind, "HTTP/2 stream failed").with_source(e),
+                    ));
                 }
             }
         }
@@ -260,7 +249,7 @@ impl H2Transport {
             return Ok(current);
         }
         if self.refused() {
-            return Err(Failure::NotHttp2);
+            return Err(Failure::NotHttp2(Body::empty()));
         }
         let sender = self.connect().await?;
         let id = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
@@ -271,44 +260,104 @@ impl H2Transport {
     async fn connect(&self) -> Result<SendRequest<Bytes>, Failure> {
         let tcp = TcpStream::connect((self.host.as_str(), self.port))
             .await
-            .map_err(|e| failed(format!("connecting to {}:{}: {e}", self.host, self.port)))?;
+            .map_err(|e| {
+                let kind = match classify(&e) {
+                    Some(TransportErrorKind::Timeout) => TransportErrorKind::Timeout,
+                    _ => TransportErrorKind::Connect,
+                };
+                Failure::Failed(
+                    TransportError::new(kind, format!("connecting to {}:{}", self.host, self.port))
+                        .with_source(e),
+                )
+            })?;
         // Requests are small and latency-bound: do not hold them back for coalescing.
         let _ = tcp.set_nodelay(true);
         let tls = self
             .connector
             .connect(self.server_name.clone(), tcp)
             .await
-            .map_err(|e| failed(format!("TLS handshake: {e}")))?;
+            .map_err(|e| {
+                // rustls reports a refused certificate inside an I/O error; a connection cut
+                // during the handshake is a plain I/O error.
+                let kind = match classify(&e) {
+                    Some(TransportErrorKind::ConnectionReset) => {
+                        TransportErrorKind::ConnectionReset
+                    }
+                    _ => TransportErrorKind::Tls,
+                };
+                Failure::Failed(
+                    TransportError::new(
+                        kind,
+                        format!("TLS handshake with {}:{}", self.host, self.port),
+                    )
+                    .with_source(e),
+                )
+            })?;
         if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
             tracing::debug!("the API server did not choose HTTP/2 (ALPN); using HTTP/1.1");
             self.refused.store(true, Ordering::Relaxed);
-            return Err(Failure::NotHttp2);
+            return Err(Failure::NotHttp2(Body::empty()));
         }
         let (sender, connection) = h2::client::Builder::new()
             .initial_window_size(STREAM_WINDOW)
             .initial_connection_window_size(CONNECTION_WINDOW)
             .handshake::<_, Bytes>(tls)
             .await
-            .map_err(|e| failed(format!("HTTP/2 handshake: {}", chain(&e))))?;
+            .map_err(|e| {
+                Failure::Failed(
+                    TransportError::new(
+                        classify(&e).unwrap_or(TransportErrorKind::Other),
+                        "HTTP/2 handshake",
+                    )
+                    .with_source(e),
+                )
+            })?;
         tokio::spawn(drive(connection, self.health));
         Ok(sender)
     }
 }
+/// A request body as this path sends it.
+enum Outgoing {
+    Empty,
+    Bytes(Bytes),
+    Stream(Body),
+}
+
 /// One try on one connection.
 async fn attempt(
     sender: SendRequest<Bytes>,
     head: http::Request<()>,
-    body: Option<Bytes>,
+    body: Outgoing,
 ) -> Result<http::Response<h2::RecvStream>, AttemptError> {
     let mut sender = sender.ready().await.map_err(AttemptError::NotSent)?;
     let (response, mut stream) = sender
-        .send_request(head, body.is_none())
+        .send_request(head, matches!(body, Outgoing::Empty))
         .map_err(AttemptError::NotSent)?;
-    if let Some(body) = body {
-        // `h2` keeps the frame (a reference to the bytes, no copy) and sends it as the server's
-        // flow-control window allows; the body is in memory already, so there is nothing to hold
-        // back, and waiting for capacity first would cost a hand-off to the connection task.
-        stream.send_data(body, true).map_err(AttemptError::Sent)?;
+    match body {
+        Outgoing::Empty => {}
+        Outgoing::Bytes(body) => {
+            // `h2` keeps the frame (a reference to the bytes, no copy) and sends it as the
+            // server's flow-control window allows; the body is in memory already, so there is
+            // nothing to hold back, and waiting for capacity first would cost a hand-off to the
+            // connection task.
+            stream.send_data(body, true).map_err(AttemptError::Sent)?;
+        }
+        Outgoing::Stream(mut body) => {
+            use futures::StreamExt;
+            while let Some(chunk) = body.next().await {
+                match chunk {
+                    Ok(chunk) => stream.send_data(chunk, false).map_err(AttemptError::Sent)?,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "request body failed; resetting the stream");
+                        stream.send_reset(h2::Reason::CANCEL);
+                        return Err(AttemptError::Sent(h2::Error::from(h2::Reason::CANCEL)));
+                    }
+                }
+            }
+            stream
+                .send_data(Bytes::new(), true)
+                .map_err(AttemptError::Sent)?;
+        }
     }
     response.await.map_err(|e| {
         // Refused before processing, or cut by a GOAWAY (which ends only the streams the server
