@@ -54,8 +54,14 @@ pub enum Error {
         in_cluster: Box<Error>,
     },
     /// TLS material is invalid (bad PEM, no key, unusable certificate).
-    #[error("TLS: {0}")]
-    Tls(String),
+    #[error("TLS: {message}{}", source.as_ref().map(|s| format!(": {}", chain(s.as_ref()))).unwrap_or_default())]
+    Tls {
+        /// What is wrong, naming the field or file.
+        message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// An exec credential plugin failed.
     #[error("exec plugin {command}: {message}")]
     Exec {
@@ -67,6 +73,16 @@ pub enum Error {
     /// Credentials could not be obtained or refreshed (token file, OIDC refresh).
     #[error("authentication: {0}")]
     Auth(String),
+    /// A request body could not be encoded (a value serde cannot write as JSON, such as a
+    /// map with non-string keys).
+    #[error("encoding {what}: {source}")]
+    Encode {
+        /// What was being encoded (`the object`, `the patch`…).
+        what: &'static str,
+        /// The encoder's error.
+        #[source]
+        source: BoxError,
+    },
     /// The request could not be built (bad URL, bad header value).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -249,7 +265,7 @@ impl Error {
     /// The failure is in TLS: the handshake (unknown CA, bad or expired certificate, wrong
     /// name), or TLS material that cannot be used.
     pub fn is_tls(&self) -> bool {
-        matches!(self, Error::Tls(_)) || self.transport_kind() == Some(TransportErrorKind::Tls)
+        matches!(self, Error::Tls { .. }) || self.transport_kind() == Some(TransportErrorKind::Tls)
     }
 
     /// A response body could not be decoded: not the JSON expected, broken gzip.
@@ -271,6 +287,22 @@ impl Error {
                 ..
             } => crate::transport::error::classify(source.as_ref()),
             _ => None,
+        }
+    }
+
+    /// Invalid TLS material: `message` says which.
+    pub(crate) fn tls(message: impl Into<String>) -> Self {
+        Error::Tls {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Invalid TLS material, because of `source`.
+    pub(crate) fn tls_with(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Tls {
+            message: message.into(),
+            source: Some(source.into()),
         }
     }
 

@@ -1,122 +1,119 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
-//! Retry and rate-limit behaviour of the transport against a tiny local HTTP/1.1 server that
-//! answers from a script, with tokio's paused clock (so waits are exact and instant).
+//! Retry and rate-limit behaviour of the transport against a scripted transport (through the
+//! `Transport` seam, no socket), with tokio's paused clock (so waits are exact and instant).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use k8s_client::transport::{Request, WarningHandler};
+use k8s_client::transport::{
+    Body, HttpRequest, Request, Transport, TransportError, TransportErrorKind, WarningHandler,
+};
 use k8s_client::{Config, HttpClient};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::time::Instant;
 
-/// What the server does with the n-th request.
+/// What the transport does with the n-th request.
 #[derive(Clone, Copy)]
 enum Reply {
     Status(u16, Option<&'static str>),
-    Close,
+    /// The connection breaks before an answer.
+    Reset,
     OkWithWarning,
 }
 
-/// Serves `script` in order (the last entry repeats); returns the URL and a request counter.
-async fn server(script: Vec<Reply>) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+/// Answers from `script` in order (the last entry repeats); returns the transport and a request
+/// counter.
+fn scripted(script: Vec<Reply>) -> (Transport, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
     let counter = count.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let counter = counter.clone();
-            let script = script.clone();
-            tokio::spawn(async move {
-                loop {
-                    // Read one request head (our requests in these tests have no body).
-                    let mut buf = Vec::new();
-                    let mut byte = [0u8; 1];
-                    while !buf.ends_with(b"\r\n\r\n") {
-                        match sock.read(&mut byte).await {
-                            Ok(1) => buf.push(byte[0]),
-                            _ => return,
-                        }
-                    }
-                    let n = counter.fetch_add(1, Ordering::SeqCst);
-                    let reply = script[n.min(script.len() - 1)];
-                    let resp = match reply {
-                        Reply::Close => return,
-                        Reply::Status(code, retry_after) => {
-                            let body = format!(
-                                r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"TooManyRequests","message":"n={n}","code":{code}}}"#
-                            );
-                            let ra = retry_after
-                                .map(|s| format!("Retry-After: {s}\r\n"))
-                                .unwrap_or_default();
-                            format!(
-                                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\n{ra}Content-Length: {}\r\n\r\n{body}",
-                                body.len()
-                            )
-                        }
-                        Reply::OkWithWarning => {
-                            let body = r#"{"ok":true}"#;
-                            format!(
-                                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nWarning: 299 - \"deprecated thing\"\r\nWarning: 299 - \"deprecated thing\"\r\nContent-Length: {}\r\n\r\n{body}",
-                                body.len()
-                            )
-                        }
-                    };
-                    if sock.write_all(resp.as_bytes()).await.is_err() {
-                        return;
-                    }
+    let script = Arc::new(script);
+    let svc = tower::service_fn(move |_req: HttpRequest| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        let reply = script[n.min(script.len() - 1)];
+        async move {
+            let resp = match reply {
+                Reply::Reset => {
+                    return Err(TransportError::new(
+                        TransportErrorKind::ConnectionReset,
+                        format!("request {n}: connection reset by the script"),
+                    ));
                 }
-            });
+                Reply::Status(code, retry_after) => {
+                    let body = format!(
+                        r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"TooManyRequests","message":"n={n}","code":{code}}}"#
+                    );
+                    let mut resp = http::Response::builder()
+                        .status(code)
+                        .header("content-type", "application/json");
+                    if let Some(secs) = retry_after {
+                        resp = resp.header("retry-after", secs);
+                    }
+                    resp.body(Body::from(body)).unwrap()
+                }
+                Reply::OkWithWarning => http::Response::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .header("warning", "299 - \"deprecated thing\"")
+                    .header("warning", "299 - \"deprecated thing\"")
+                    .body(Body::from(r#"{"ok":true}"#))
+                    .unwrap(),
+            };
+            Ok(resp)
         }
     });
-    (url, count)
+    (Transport::new(svc), count)
 }
 
-fn client(url: &str, qps: f32) -> HttpClient {
-    let mut config = Config::new(url);
+/// A client over the `script`ed transport; returns it and the transport's request counter.
+fn client(script: Vec<Reply>, qps: f32) -> (HttpClient, Arc<AtomicUsize>) {
+    let (transport, count) = scripted(script);
+    let mut config = Config::new("http://fake.invalid");
     config.qps = qps;
-    HttpClient::new(config).unwrap()
+    (
+        HttpClient::with_transport(config, transport).unwrap(),
+        count,
+    )
 }
 
 #[tokio::test(start_paused = true)]
 async fn retries_429_as_long_as_retry_after_says() {
-    let (url, count) = server(vec![
-        Reply::Status(429, Some("2")),
-        Reply::Status(503, Some("1")),
-        Reply::Status(200, None),
-    ])
-    .await;
-    let c = client(&url, -1.0);
+    let (c, count) = client(
+        vec![
+            Reply::Status(429, Some("2")),
+            Reply::Status(503, Some("1")),
+            Reply::Status(200, None),
+        ],
+        -1.0,
+    );
     let start = Instant::now();
     let resp = c.send(Request::get("/x")).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(count.load(Ordering::SeqCst), 3);
-    assert_eq!(start.elapsed().as_secs(), 3, "waited 2 s + 1 s as told");
+    assert_eq!(c.requests_sent(), 3);
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(3),
+        "waited 2 s + 1 s as told"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn no_retry_without_retry_after_and_at_most_ten() {
-    let (url, count) = server(vec![Reply::Status(500, None)]).await;
-    let err = client(&url, -1.0)
-        .send(Request::get("/x"))
-        .await
-        .unwrap_err();
+    let (c, count) = client(vec![Reply::Status(500, None)], -1.0);
+    let err = c.send(Request::get("/x")).await.unwrap_err();
     assert_eq!(err.status_code(), Some(500));
     assert_eq!(count.load(Ordering::SeqCst), 1);
 
-    let (url, count) = server(vec![Reply::Status(429, Some("1"))]).await;
-    let err = client(&url, -1.0)
-        .send(Request::get("/x"))
-        .await
-        .unwrap_err();
+    let (c, count) = client(vec![Reply::Status(429, Some("1"))], -1.0);
+    let start = Instant::now();
+    let err = c.send(Request::get("/x")).await.unwrap_err();
     assert_eq!(err.status_code(), Some(429));
     assert_eq!(count.load(Ordering::SeqCst), 11, "one try + 10 retries");
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(10),
+        "1 s before each retry"
+    );
     match err {
         k8s_client::Error::Api { error, .. } => {
             assert_eq!(error.retry_after_seconds(), Some(1));
@@ -128,22 +125,28 @@ async fn no_retry_without_retry_after_and_at_most_ten() {
 
 #[tokio::test(start_paused = true)]
 async fn get_is_retried_after_connection_reset_but_post_is_not() {
-    let (url, count) = server(vec![Reply::Close, Reply::Status(200, None)]).await;
-    let resp = client(&url, -1.0).send(Request::get("/x")).await.unwrap();
+    let (c, count) = client(vec![Reply::Reset, Reply::Status(200, None)], -1.0);
+    let start = Instant::now();
+    let resp = c.send(Request::get("/x")).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(count.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(1),
+        "1 s before the retry"
+    );
 
-    let (url, count) = server(vec![Reply::Close, Reply::Status(200, None)]).await;
+    let (c, count) = client(vec![Reply::Reset, Reply::Status(200, None)], -1.0);
     let req = Request::new(http::Method::POST, "/x").body("{}", "application/json");
-    let err = client(&url, -1.0).send(req).await.unwrap_err();
+    let err = c.send(req).await.unwrap_err();
     assert!(matches!(err, k8s_client::Error::Http { .. }), "{err:?}");
+    assert!(err.is_connection_reset(), "{err:?}");
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn rate_limiter_is_shared_by_clones() {
-    let (url, count) = server(vec![Reply::Status(200, None)]).await;
-    let a = client(&url, 5.0); // client-go defaults: 5 qps, burst 10
+    let (a, count) = client(vec![Reply::Status(200, None)], 5.0); // client-go defaults: 5 qps, burst 10
     let b = a.clone();
     let start = Instant::now();
     for i in 0..12 {
@@ -165,10 +168,15 @@ impl WarningHandler for Collect {
 
 #[tokio::test]
 async fn warnings_reach_the_handler() {
-    let (url, _) = server(vec![Reply::OkWithWarning]).await;
+    let (transport, count) = scripted(vec![Reply::OkWithWarning]);
+    // `with_transport` takes no warning handler: the scripted transport replaces the default
+    // one through `wrap_transport` instead.
+    let mut config = Config::new("http://fake.invalid");
+    config.wrap_transport(move |_network| transport.clone());
     let handler = Arc::new(Collect::default());
-    let c = HttpClient::with_warning_handler(Config::new(&url), handler.clone()).unwrap();
+    let c = HttpClient::with_warning_handler(config, handler.clone()).unwrap();
     c.send(Request::get("/x")).await.unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 1, "answered by the script");
     assert_eq!(
         *handler.0.lock().unwrap(),
         vec!["deprecated thing", "deprecated thing"]

@@ -1,28 +1,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 //! The exact request sequence of a reflector whose resourceVersion expires (410 Gone), against a
-//! scripted local HTTP server. The real apiserver answers our fault scenarios (restarts, etcd
-//! compaction) with a broken watch and a relist rather than a 410 we can time, so this is where
-//! client-go's rule is pinned down: after a 410 the relist asks for `resourceVersion=""` (the
-//! newest state, from etcd), never the expired version again, and objects that vanished are
-//! delivered as deletes with their last known state. The convergence itself is proven against
-//! the real server in `tests/tests/informers.rs`.
+//! scripted transport under the client (the `Transport` seam, no socket). The real apiserver
+//! answers our fault scenarios (restarts, etcd compaction) with a broken watch and a relist
+//! rather than a 410 we can time, so this is where client-go's rule is pinned down: after a 410
+//! the relist asks for `resourceVersion=""` (the newest state, from etcd), never the expired
+//! version again, and objects that vanished are delivered as deletes with their last known
+//! state. The convergence itself is proven against the real server in `tests/tests/informers.rs`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::StreamExt;
 use k8s_api::core::v1::ConfigMap;
+use k8s_client::transport::{Body, HttpRequest, Transport, TransportError, TransportErrorKind};
 use k8s_client::{Api, Config, HttpClient};
 use k8s_informers::{
     Backoff, DeletedObject, EventHandlerFuncs, InformerOptions, ReflectorOptions,
     SharedIndexInformer,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
-/// One scripted answer: a status line and body lines; `hold` keeps the connection open after
-/// the body (a watch that stays quiet).
+/// One scripted answer: a status code and body lines; `hold` keeps the body open after the
+/// lines (a watch that stays quiet).
 struct Answer {
-    status: &'static str,
+    status: u16,
     lines: Vec<String>,
     hold: bool,
 }
@@ -49,7 +49,7 @@ fn initial_events_end(rv: u32) -> String {
 /// A one-page ConfigMapList at `rv`.
 fn list(items: &[String], rv: u32) -> Answer {
     Answer {
-        status: "200 OK",
+        status: 200,
         lines: vec![format!(
             r#"{{"kind":"ConfigMapList","apiVersion":"v1","metadata":{{"resourceVersion":"{rv}"}},"items":[{}]}}"#,
             items.join(",")
@@ -62,40 +62,41 @@ fn expired() -> String {
     r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 11 (15)","reason":"Expired","code":410}"#.to_owned()
 }
 
-/// Serves `script` in order, one answer per connection, recording each request's path+query.
-async fn serve(script: Vec<Answer>) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+/// A transport that answers `script` in order, one answer per request, recording each
+/// request's path+query; once the script is done, it refuses (as a closed listener would).
+fn serve(script: Vec<Answer>) -> (Transport, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    tokio::spawn(async move {
-        for answer in script {
-            let (mut sock, _) = listener.accept().await.unwrap();
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                let n = sock.read(&mut buf).await.unwrap();
-                assert!(n > 0, "client closed before sending a request");
-                head.extend_from_slice(&buf[..n]);
-            }
-            let head = String::from_utf8_lossy(&head).into_owned();
-            let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
-            log.lock().unwrap().push(target);
-            let body: String = answer.lines.iter().map(|l| format!("{l}\n")).collect();
-            let response = format!(
-                "HTTP/1.1 {}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{body}",
-                answer.status
-            );
-            sock.write_all(response.as_bytes()).await.unwrap();
-            if answer.hold {
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                    drop(sock);
-                });
-            }
+    let script = Arc::new(Mutex::new(script.into_iter()));
+    let svc = tower::service_fn(move |req: HttpRequest| {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        log.lock().unwrap().push(target.clone());
+        let answer = script.lock().unwrap().next();
+        async move {
+            let Some(answer) = answer else {
+                return Err(TransportError::new(
+                    TransportErrorKind::Connect,
+                    format!("{target}: the script is done"),
+                ));
+            };
+            let text: String = answer.lines.iter().map(|l| format!("{l}\n")).collect();
+            let body = if answer.hold {
+                Body::from_stream(Body::from(text).chain(futures::stream::pending()))
+            } else {
+                Body::from(text)
+            };
+            Ok(http::Response::builder()
+                .status(answer.status)
+                .header("content-type", "application/json")
+                .body(body)
+                .unwrap())
         }
     });
-    (url, seen)
+    (Transport::new(svc), seen)
 }
 
 fn query_param(target: &str, key: &str) -> Option<String> {
@@ -109,8 +110,8 @@ fn query_param(target: &str, key: &str) -> Option<String> {
 /// Deletes delivered to the handler: (name, final state unknown?).
 type Deletes = Arc<Mutex<Vec<(String, bool)>>>;
 
-fn informer(url: &str, streaming: bool) -> (SharedIndexInformer<ConfigMap>, Deletes) {
-    let client = HttpClient::new(Config::new(url)).unwrap();
+fn informer(transport: Transport, streaming: bool) -> (SharedIndexInformer<ConfigMap>, Deletes) {
+    let client = HttpClient::with_transport(Config::new("http://fake.invalid"), transport).unwrap();
     let backoff = Backoff::new(
         Duration::from_millis(10),
         Duration::from_millis(50),
@@ -153,24 +154,23 @@ async fn until(what: &str, mut f: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_watch_410_relists_at_empty_resource_version() {
-    let (url, seen) = serve(vec![
+    let (transport, seen) = serve(vec![
         list(&[cm("a", 10), cm("b", 11)], 11),
         // The watch from 11 is refused: that version is gone.
         Answer {
-            status: "410 Gone",
+            status: 410,
             lines: vec![expired()],
             hold: false,
         },
         // The relist: b vanished meanwhile.
         list(&[cm("a", 20)], 20),
         Answer {
-            status: "200 OK",
+            status: 200,
             lines: vec![],
             hold: true,
         },
-    ])
-    .await;
-    let (informer, deletes) = informer(&url, false);
+    ]);
+    let (informer, deletes) = informer(transport, false);
     informer.start();
     until("the relist's delete of b", || {
         !deletes.lock().unwrap().is_empty()
@@ -214,9 +214,9 @@ async fn list_watch_410_relists_at_empty_resource_version() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streaming_list_410_event_restarts_at_empty_resource_version() {
-    let (url, seen) = serve(vec![
+    let (transport, seen) = serve(vec![
         Answer {
-            status: "200 OK",
+            status: 200,
             lines: vec![
                 event("ADDED", &cm("a", 10)),
                 event("ADDED", &cm("b", 11)),
@@ -227,13 +227,12 @@ async fn streaming_list_410_event_restarts_at_empty_resource_version() {
             hold: false,
         },
         Answer {
-            status: "200 OK",
+            status: 200,
             lines: vec![event("ADDED", &cm("a", 20)), initial_events_end(20)],
             hold: true,
         },
-    ])
-    .await;
-    let (informer, deletes) = informer(&url, true);
+    ]);
+    let (informer, deletes) = informer(transport, true);
     informer.start();
     until("the restart's delete of b", || {
         !deletes.lock().unwrap().is_empty()
@@ -267,23 +266,22 @@ async fn streaming_list_410_event_restarts_at_empty_resource_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relist_reuses_unchanged_objects() {
     let recreated = cm("c", 12).replace("uid-c", "uid-c2");
-    let (url, _seen) = serve(vec![
+    let (transport, _seen) = serve(vec![
         list(&[cm("a", 10), cm("b", 11), cm("c", 12)], 12),
         Answer {
-            status: "410 Gone",
+            status: 410,
             lines: vec![expired()],
             hold: false,
         },
         // a unchanged, b modified, c recreated under another uid.
         list(&[cm("a", 10), cm("b", 15), recreated], 15),
         Answer {
-            status: "200 OK",
+            status: 200,
             lines: vec![],
             hold: true,
         },
-    ])
-    .await;
-    let (informer, _deletes) = informer(&url, false);
+    ]);
+    let (informer, _deletes) = informer(transport, false);
     let updates: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
     let sink = updates.clone();
     informer.add_event_handler(EventHandlerFuncs::new().on_update(

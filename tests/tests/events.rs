@@ -1,12 +1,15 @@
 //! The event recorder against the real apiserver: the Event written for a ConfigMap, series
 //! of identical events, the spam filter, and a caller that never blocks on a dead server.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use k8s_api::core::v1::{ConfigMap, Namespace};
 use k8s_api::events::v1::Event;
 use k8s_apimachinery::{CreateOptions, GetOptions, ListOptions, MicroTime, ObjectMeta};
 use k8s_client::events::{EventBroadcaster, EventType, RecordOutcome, object_reference};
+use k8s_client::transport::{BoxError, HttpRequest, HttpResponse, Transport};
 use k8s_client::{Api, Config, HttpClient};
 use k8s_rs_tests::fixture::TestEnv;
 
@@ -225,17 +228,19 @@ async fn spam_filter_drops_beyond_the_burst() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_caller_never_blocks_on_a_dead_server() {
-    // A "server" that accepts connections and never answers: every write hangs in the TLS
-    // handshake, so the background task is stuck and the queue fills up.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let black_hole = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
+    // A "server" that takes every request and never answers: every write hangs, so the
+    // background task is stuck and the queue fills up.
+    let taken = Arc::new(AtomicUsize::new(0));
+    let counter = taken.clone();
+    let black_hole = tower::service_fn(move |_req: HttpRequest| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::pending::<Result<HttpResponse, BoxError>>()
     });
-    let client = HttpClient::new(Config::new(format!("https://{addr}"))).unwrap();
+    let client = HttpClient::with_transport(
+        Config::new("http://fake.invalid"),
+        Transport::new(black_hole),
+    )
+    .unwrap();
     let broadcaster = EventBroadcaster::new(client).unwrap();
     let recorder = broadcaster.new_recorder(CONTROLLER, INSTANCE);
 
@@ -278,6 +283,16 @@ async fn the_caller_never_blocks_on_a_dead_server() {
     // The queue holds 1000; the stuck task may have taken one off it.
     assert!((1000..=1001).contains(&queued), "{queued} queued");
     assert_eq!(broadcaster.dropped_events(), full as u64);
+    // The premise: the background task is stuck in its first write, and sends nothing else.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while taken.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the background task writes");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(taken.load(Ordering::SeqCst), 1, "one write, stuck");
 
     broadcaster.shutdown();
     tokio::time::timeout(Duration::from_secs(1), broadcaster.flush())
@@ -287,7 +302,6 @@ async fn the_caller_never_blocks_on_a_dead_server() {
         recorder.event(&objects[0], EventType::Normal, "Tick", "Tick", "late"),
         RecordOutcome::Closed
     );
-    black_hole.abort();
 }
 
 #[tokio::test]

@@ -4,54 +4,25 @@
 //! Against the real API server: a LIST large enough for the server to gzip comes back decoded
 //! and complete, and a request body larger than the stream's flow-control window goes out
 //! whole. Against small local TLS servers (the behaviours a healthy API server does not show on
-//! demand): a server that sends GOAWAY after each request makes the client open a new
-//! connection, without a retry delay; a server that only speaks HTTP/1.1 makes the client use
-//! HTTP/1.1.
+//! demand; built from the shared helpers of `k8s-test-servers`): a server that sends GOAWAY
+//! after each request makes the client open a new connection, without a retry delay; a server
+//! that only speaks HTTP/1.1 makes the client use HTTP/1.1.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bytes::Bytes;
 use k8s_api::core::v1::ConfigMap;
 use k8s_apimachinery::{CreateOptions, ListOptions, ObjectMeta};
 use k8s_client::transport::Request;
 use k8s_client::{Api, Config, HttpClient};
 use k8s_rs_tests::fixture::TestEnv;
-use k8s_rs_tests::plane::Pki;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use k8s_test_servers::http1::Http1Conn;
+use k8s_test_servers::http2::{H2Conn, respond};
+use k8s_test_servers::{ALPN_H2, ALPN_HTTP1, Pki, TlsListener};
 
-/// A TLS acceptor for 127.0.0.1 offering `alpn`, and a client config trusting its CA.
-fn local_tls(alpn: &[&[u8]]) -> (tokio_rustls::TlsAcceptor, Vec<u8>) {
-    let dir = std::env::temp_dir().join(format!(
-        "k8s-rs-http2-transport-{}-{}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    let pki = Pki::generate(&dir).unwrap();
-    let read = |p: &std::path::Path| std::fs::read(p).unwrap();
-    let certs = rustls_pemfile::certs(&mut &read(&pki.serving_cert)[..])
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = rustls_pemfile::private_key(&mut &read(&pki.serving_key)[..])
-        .unwrap()
-        .unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    let ca = read(&pki.ca_cert);
-    let _ = std::fs::remove_dir_all(&dir);
-    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca)
-}
-
-fn client(server: &str, ca: Vec<u8>) -> HttpClient {
+fn client(server: &str, ca: &[u8]) -> HttpClient {
     let mut config = Config::new(server);
-    config.tls.ca_data = Some(ca);
+    config.tls.ca_data = Some(ca.to_vec());
     config.qps = -1.0;
     HttpClient::new(config).unwrap()
 }
@@ -61,39 +32,37 @@ async fn version(client: &HttpClient) -> String {
     v["gitVersion"].as_str().unwrap().to_string()
 }
 
+const JSON: &[(&str, &str)] = &[("content-type", "application/json")];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn goaway_opens_a_new_connection_without_a_retry() {
-    let (acceptor, ca) = local_tls(&[b"h2"]);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let pki = Pki::generate().unwrap();
+    let listener = Arc::new(TlsListener::bind(&pki, &[ALPN_H2]).await.unwrap());
+    let url = listener.url();
     let connections = Arc::new(AtomicUsize::new(0));
     let accepted = Arc::clone(&connections);
     tokio::spawn(async move {
         loop {
-            let (tcp, _) = listener.accept().await.unwrap();
+            let tcp = listener.accept_tcp().await.unwrap();
             let n = accepted.fetch_add(1, Ordering::SeqCst);
-            let acceptor = acceptor.clone();
+            let listener = Arc::clone(&listener);
             tokio::spawn(async move {
-                let tls = acceptor.accept(tcp).await.unwrap();
-                let mut conn = h2::server::handshake(tls).await.unwrap();
+                let tls = listener.handshake(tcp).await.unwrap();
+                let mut conn = H2Conn::handshake(tls).await.unwrap();
                 // Each connection answers one request, then says GOAWAY.
                 while let Some(request) = conn.accept().await {
-                    let Ok((_, mut respond)) = request else { break };
-                    let head = http::Response::builder()
-                        .status(200)
-                        .header("content-type", "application/json")
-                        .body(())
-                        .unwrap();
-                    let mut body = respond.send_response(head, false).unwrap();
+                    let Ok((_, mut responder)) = request else {
+                        break;
+                    };
                     let json = format!("{{\"gitVersion\":\"connection-{n}\"}}");
-                    body.send_data(Bytes::from(json), true).unwrap();
-                    conn.graceful_shutdown();
+                    respond(&mut responder, 200, JSON, json.as_bytes()).unwrap();
+                    conn.goaway();
                 }
             });
         }
     });
 
-    let client = client(&format!("https://{addr}"), ca);
+    let client = client(&url, pki.ca_pem());
     assert_eq!(version(&client).await, "connection-0");
     // Sent at once: whether the GOAWAY arrived first or refuses this stream, the request goes
     // out again on a new connection, within the same attempt.
@@ -111,37 +80,25 @@ async fn goaway_opens_a_new_connection_without_a_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_without_http2_is_spoken_to_in_http1() {
-    let (acceptor, ca) = local_tls(&[b"http/1.1"]);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let pki = Pki::generate().unwrap();
+    let listener = Arc::new(TlsListener::bind(&pki, &[ALPN_HTTP1]).await.unwrap());
+    let url = listener.url();
     tokio::spawn(async move {
         loop {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let acceptor = acceptor.clone();
+            let tcp = listener.accept_tcp().await.unwrap();
+            let listener = Arc::clone(&listener);
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                let Ok(tls) = listener.handshake(tcp).await else {
                     return;
                 };
                 // A minimal HTTP/1.1 server: one JSON answer per request, keep-alive.
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-                    buf.drain(..end);
-                    assert!(head.starts_with("get /version http/1.1"), "{head}");
-                    let body = r#"{"gitVersion":"http1"}"#;
-                    let answer = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if tls.write_all(answer.as_bytes()).await.is_err() {
+                let mut conn = Http1Conn::new(tls);
+                while let Ok(Some(request)) = conn.read_request().await {
+                    let line = (request.method.as_str(), request.target.as_str());
+                    assert_eq!(line, ("GET", "/version"), "{request:?}");
+                    assert_eq!(request.version, "HTTP/1.1", "{request:?}");
+                    let body = br#"{"gitVersion":"http1"}"#;
+                    if conn.respond(200, JSON, body).await.is_err() {
                         return;
                     }
                 }
@@ -149,7 +106,7 @@ async fn a_server_without_http2_is_spoken_to_in_http1() {
         }
     });
 
-    let client = client(&format!("https://{addr}"), ca);
+    let client = client(&url, pki.ca_pem());
     assert_eq!(version(&client).await, "http1");
     assert_eq!(version(&client).await, "http1");
     assert_eq!(client.http2_connections(), 0, "the server chose HTTP/1.1");

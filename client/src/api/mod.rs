@@ -164,8 +164,10 @@ where
     /// resources (built-in endpoints default them). Objects that carry both are sent as they
     /// serialize; otherwise the missing fields are inserted at the front.
     fn encode_object(&self, object: &K) -> Result<Bytes, Error> {
-        let encoded = serde_json::to_vec(object)
-            .map_err(|e| Error::InvalidRequest(format!("encoding the object: {e}")))?;
+        let encoded = serde_json::to_vec(object).map_err(|e| Error::Encode {
+            what: "the object",
+            source: Box::new(e),
+        })?;
         #[derive(serde::Deserialize)]
         struct Head {
             #[serde(rename = "apiVersion")]
@@ -187,8 +189,10 @@ where
             prefix.insert("kind".into(), self.path.kind.clone().into());
         }
         // `{"apiVersion":…,"kind":…}` + `,` + the rest of the object after its `{`.
-        let mut out = serde_json::to_vec(&prefix)
-            .map_err(|e| Error::InvalidRequest(format!("encoding the object: {e}")))?;
+        let mut out = serde_json::to_vec(&prefix).map_err(|e| Error::Encode {
+            what: "the object",
+            source: Box::new(e),
+        })?;
         let rest = encoded.get(1..).unwrap_or_default();
         if rest.first() != Some(&b'}') {
             out.pop();
@@ -349,8 +353,10 @@ where
         options: &PatchOptions,
     ) -> Result<T, Error> {
         let path = self.path.item(name, subresource, &options.to_query())?;
-        let body = serde_json::to_vec(patch)
-            .map_err(|e| Error::InvalidRequest(format!("encoding the patch: {e}")))?;
+        let body = serde_json::to_vec(patch).map_err(|e| Error::Encode {
+            what: "the patch",
+            source: Box::new(e),
+        })?;
         let req = self
             .request(Method::PATCH, path)
             .body(Bytes::from(body), patch_type.content_type());
@@ -390,8 +396,10 @@ where
         field_manager: &str,
         force: bool,
     ) -> Result<K, Error> {
-        let mut value = serde_json::to_value(object)
-            .map_err(|e| Error::InvalidRequest(format!("encoding the apply body: {e}")))?;
+        let mut value = serde_json::to_value(object).map_err(|e| Error::Encode {
+            what: "the apply body",
+            source: Box::new(e),
+        })?;
         if let Some(map) = value.as_object_mut() {
             map.entry("apiVersion")
                 .or_insert_with(|| self.path.api_version.clone().into());

@@ -1,71 +1,62 @@
-//! Discovery against a canned local HTTP server: servers without aggregated discovery (the
-//! legacy fallback, with a failing group version), aggregated answers recognized by `kind`
-//! when the `Content-Type` says only `application/json`, and a mixed server.
+//! Discovery against canned answers (a scripted transport, no socket): servers without
+//! aggregated discovery (the legacy fallback, with a failing group version), aggregated answers
+//! recognized by `kind` when the `Content-Type` says only `application/json`, and a mixed server.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 use super::*;
 use crate::Config;
+use crate::transport::{Body, HttpRequest, Transport};
 
 /// path → (status, content type, body)
 type Routes = HashMap<&'static str, (u16, &'static str, String)>;
 
-/// Serves `routes` on 127.0.0.1, one request per connection; records (path, accept) pairs.
-async fn serve(routes: Routes) -> (HttpClient, Arc<Mutex<Vec<(String, String)>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let routes = routes.clone();
-            let seen = seen2.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if tcp.read_exact(&mut byte).await.is_err() {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).to_string();
-                let path = head.split(' ').nth(1).unwrap_or_default().to_string();
-                let accept = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("accept")
-                            .then(|| v.trim().to_string())
-                    })
-                    .unwrap_or_default();
-                seen.lock().unwrap().push((path.clone(), accept));
-                let (code, ctype, body) = routes.get(path.as_str()).cloned().unwrap_or((
-                    404,
-                    "application/json",
-                    json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
-                           "reason": "NotFound", "code": 404})
-                    .to_string(),
-                ));
-                let resp = format!(
-                    "HTTP/1.1 {code} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = tcp.write_all(resp.as_bytes()).await;
-            });
+/// The (path, accept) pairs of the requests, in order.
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A client whose requests are answered from `routes` (404 elsewhere); records (path, accept)
+/// pairs.
+fn serve(routes: Routes) -> (HttpClient, Seen) {
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    let routes = Arc::new(routes);
+    let svc = tower::service_fn(move |req: HttpRequest| {
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        let accept = req
+            .headers()
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        log.lock().unwrap().push((path.clone(), accept));
+        let (code, ctype, body) = routes.get(path.as_str()).cloned().unwrap_or((
+            404,
+            "application/json",
+            json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                   "reason": "NotFound", "code": 404})
+            .to_string(),
+        ));
+        async move {
+            http::Response::builder()
+                .status(code)
+                .header(http::header::CONTENT_TYPE, ctype)
+                .body(Body::from(body))
         }
     });
-    let mut config = Config::new(format!("http://{addr}"));
+    let mut config = Config::new("http://fake.invalid");
     config.qps = -1.0;
-    (HttpClient::new(config).unwrap(), seen)
+    (
+        HttpClient::with_transport(config, Transport::new(svc)).unwrap(),
+        seen,
+    )
 }
 
 fn legacy_routes() -> Routes {
@@ -145,7 +136,7 @@ const V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscove
 
 #[tokio::test]
 async fn a_server_without_aggregated_discovery_falls_back_to_legacy() {
-    let (client, seen) = serve(legacy_routes()).await;
+    let (client, seen) = serve(legacy_routes());
     let d = DiscoveryClient::new(client.clone())
         .server_groups_and_resources()
         .await
@@ -211,7 +202,7 @@ async fn aggregated_answers_are_recognized_by_content_type_or_kind() {
                 {"version": "v1beta9", "freshness": "Stale"}]}])),
         ),
     );
-    let (client, seen) = serve(routes).await;
+    let (client, seen) = serve(routes);
     let d = DiscoveryClient::new(client)
         .server_groups_and_resources()
         .await
@@ -242,7 +233,7 @@ async fn mixed_and_legacy_only_clients() {
             aggregated(json!([{"metadata": {"name": "apps"}, "versions": [{"version": "v1"}]}])),
         ),
     );
-    let (client, seen) = serve(routes).await;
+    let (client, seen) = serve(routes);
     let d = DiscoveryClient::new(client.clone())
         .server_groups_and_resources()
         .await

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use super::error::reqwest_kind;
 use super::{Body, BoxError, HttpRequest, HttpResponse, TransportError, tls};
 use crate::config::Config;
-use crate::error::chain;
 use crate::metrics::RequestMetrics;
 use crate::{Error, SecretBytes};
 
@@ -126,5 +125,5 @@ fn build_reqwest(
     }
     builder
         .build()
-        .map_err(|e| Error::Tls(format!("building the HTTP client: {}", chain(&e))))
+        .map_err(|e| Error::tls_with("building the HTTP client", e))
 }

@@ -55,8 +55,10 @@ impl Request {
 
     /// A JSON body (`application/json`).
     pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(value)
-            .map_err(|e| Error::InvalidRequest(format!("encoding the JSON body: {e}")))?;
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Encode {
+            what: "the JSON body",
+            source: Box::new(e),
+        })?;
         Ok(self.body(bytes, "application/json"))
     }
 

@@ -22,16 +22,16 @@ pub(crate) struct Identity {
 pub(crate) fn parse_identity(cert_pem: &[u8], key_pem: &[u8]) -> Result<Identity, Error> {
     let certs = rustls_pemfile::certs(&mut &cert_pem[..])
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::Tls(format!("client certificate: invalid PEM: {e}")))?;
+        .map_err(|e| Error::tls_with("client certificate: invalid PEM", e))?;
     if certs.is_empty() {
-        return Err(Error::Tls(
+        return Err(Error::tls(
             "client certificate: no CERTIFICATE block in the PEM data".to_string(),
         ));
     }
     let key = rustls_pemfile::private_key(&mut &key_pem[..])
-        .map_err(|e| Error::Tls(format!("client key: invalid PEM: {e}")))?
+        .map_err(|e| Error::tls_with("client key: invalid PEM", e))?
         .ok_or_else(|| {
-            Error::Tls(
+            Error::tls(
                 "client key: no private key block (RSA, PKCS#8 or EC) in the PEM data".to_string(),
             )
         })?;
@@ -47,11 +47,11 @@ pub(crate) fn server_name(
 ) -> Result<ServerName<'static>, Error> {
     match override_name {
         Some(name) => ServerName::try_from(name.to_string())
-            .map_err(|e| Error::Tls(format!("tls-server-name {name:?}: {e}"))),
+            .map_err(|e| Error::tls_with(format!("tls-server-name {name:?}"), e)),
         None => match host.parse::<std::net::IpAddr>() {
             Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
             Err(_) => ServerName::try_from(host.to_string())
-                .map_err(|e| Error::Tls(format!("server name {host:?}: {e}"))),
+                .map_err(|e| Error::tls_with(format!("server name {host:?}"), e)),
         },
     }
 }
@@ -69,10 +69,10 @@ pub(crate) fn client_config(
     let provider = provider();
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(e.to_string()))?;
+        .map_err(|e| Error::tls_with("protocol versions", e))?;
     if tls.insecure && tls.ca_data.is_some() {
         // client-go refuses this combination too: which one did the user mean?
-        return Err(Error::Tls(
+        return Err(Error::tls(
             "specifying a root certificates file with the insecure flag is not allowed".to_string(),
         ));
     }
@@ -85,11 +85,11 @@ pub(crate) fn client_config(
         let roots = root_store(tls)?;
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
-            .map_err(|e| Error::Tls(format!("CA bundle: {e}")))?;
+            .map_err(|e| Error::tls_with("CA bundle", e))?;
         match &tls.server_name {
             Some(name) => {
                 let name = ServerName::try_from(name.clone())
-                    .map_err(|e| Error::Tls(format!("tls-server-name {name:?}: {e}")))?;
+                    .map_err(|e| Error::tls_with(format!("tls-server-name {name:?}"), e))?;
                 Arc::new(FixedName {
                     inner: webpki,
                     name,
@@ -107,12 +107,12 @@ pub(crate) fn client_config(
             (Some(cert), Some(key)) => Some(parse_identity(cert, key.expose())?),
             (None, None) => None,
             (Some(_), None) => {
-                return Err(Error::Tls(
+                return Err(Error::tls(
                     "a client certificate is set but no client key".to_string(),
                 ));
             }
             (None, Some(_)) => {
-                return Err(Error::Tls(
+                return Err(Error::tls(
                     "a client key is set but no client certificate".to_string(),
                 ));
             }
@@ -121,7 +121,7 @@ pub(crate) fn client_config(
     let mut config = match identity {
         Some(id) => builder
             .with_client_auth_cert(id.certs, id.key)
-            .map_err(|e| Error::Tls(format!("client certificate/key: {e}")))?,
+            .map_err(|e| Error::tls_with("client certificate/key", e))?,
         None => builder.with_no_client_auth(),
     };
     // HTTP/2 when the server offers it: one connection multiplexes requests and watches.
@@ -135,16 +135,16 @@ fn root_store(tls: &TlsConfig) -> Result<RootCertStore, Error> {
         Some(pem) => {
             let certs = rustls_pemfile::certs(&mut &pem[..])
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Error::Tls(format!("certificate-authority: invalid PEM: {e}")))?;
+                .map_err(|e| Error::tls_with("certificate-authority: invalid PEM", e))?;
             if certs.is_empty() {
-                return Err(Error::Tls(
+                return Err(Error::tls(
                     "certificate-authority: no CERTIFICATE block in the PEM data".to_string(),
                 ));
             }
             for cert in certs {
                 roots
                     .add(cert)
-                    .map_err(|e| Error::Tls(format!("certificate-authority: {e}")))?;
+                    .map_err(|e| Error::tls_with("certificate-authority", e))?;
             }
         }
         None => {
@@ -155,7 +155,7 @@ fn root_store(tls: &TlsConfig) -> Result<RootCertStore, Error> {
                 let _ = roots.add(cert);
             }
             if roots.is_empty() {
-                return Err(Error::Tls(format!(
+                return Err(Error::tls(format!(
                     "no certificate-authority configured and no usable system roots ({} errors loading them)",
                     native.errors.len()
                 )));

@@ -555,11 +555,17 @@ async fn connect_once(
                 .connect(name, tcp)
                 .await
                 .map_err(|e| {
-                    let err = TransportError::new(
-                        TransportErrorKind::Tls,
-                        format!("TLS handshake with {host}:{port}"),
-                    )
-                    .with_source(e);
+                    // As on the HTTP paths: a refused certificate is a TLS failure, a
+                    // connection cut during the handshake a connection reset.
+                    let kind = match crate::transport::error::classify(&e) {
+                        Some(TransportErrorKind::ConnectionReset) => {
+                            TransportErrorKind::ConnectionReset
+                        }
+                        _ => TransportErrorKind::Tls,
+                    };
+                    let err =
+                        TransportError::new(kind, format!("TLS handshake with {host}:{port}"))
+                            .with_source(e);
                     ws_source_error(&shown, err)
                 })?;
             Box::new(tls)

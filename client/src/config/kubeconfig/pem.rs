@@ -11,12 +11,12 @@ pub(super) fn check_certificates(field: &str, data: &[u8]) -> Result<(), Error> 
         match item {
             Ok(_) => count += 1,
             Err(e) => {
-                return Err(Error::Tls(format!("{field}: malformed PEM: {e}")));
+                return Err(Error::tls_with(format!("{field}: malformed PEM"), e));
             }
         }
     }
     if count == 0 {
-        return Err(Error::Tls(format!(
+        return Err(Error::tls(format!(
             "{field}: no certificate found (expected PEM \"-----BEGIN CERTIFICATE-----\")"
         )));
     }
@@ -28,10 +28,10 @@ pub(super) fn check_private_key(field: &str, data: &[u8]) -> Result<(), Error> {
     let mut reader = data;
     match rustls_pemfile::private_key(&mut reader) {
         Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(Error::Tls(format!(
+        Ok(None) => Err(Error::tls(format!(
             "{field}: no private key found (expected PEM RSA, PKCS#8 or EC private key)"
         ))),
         // The parser's message could quote bytes of the key: keep it out.
-        Err(_) => Err(Error::Tls(format!("{field}: malformed PEM private key"))),
+        Err(_) => Err(Error::tls(format!("{field}: malformed PEM private key"))),
     }
 }

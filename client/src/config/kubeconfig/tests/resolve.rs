@@ -412,12 +412,12 @@ fn pem_is_checked_and_all_key_kinds_accepted() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, Error::Tls(m) if m.contains("users[u].client-certificate-data") && m.contains("no certificate")),
+        matches!(&e, Error::Tls { message: m, .. } if m.contains("users[u].client-certificate-data") && m.contains("no certificate")),
         "{e}"
     );
     let e = resolve(&yaml(CERT_PEM, CERT_PEM), KubeconfigOptions::default()).unwrap_err();
     assert!(
-        matches!(&e, Error::Tls(m) if m.contains("users[u].client-key-data") && m.contains("no private key")),
+        matches!(&e, Error::Tls { message: m, .. } if m.contains("users[u].client-key-data") && m.contains("no private key")),
         "{e}"
     );
     let broken = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0!!!\n-----END PRIVATE KEY-----\n";
