@@ -107,13 +107,14 @@ pub trait RequestMetrics: Send + Sync {
         let _ = (code, verb, host);
     }
 
-    /// The body of a request that is sent has `bytes` bytes.
+    /// A request is sent with a body of `bytes` bytes (0 without a body: client-go observes
+    /// every request whose length it knows).
     fn request_size(&self, verb: &str, host: &str, bytes: u64) {
         let _ = (verb, host, bytes);
     }
 
-    /// A response body read whole had `bytes` bytes (streamed bodies — watches, logs — are
-    /// not counted, as in client-go).
+    /// A response body read whole had `bytes` bytes, an error's `Status` included (streamed
+    /// bodies — watches, logs — are not counted, as in client-go).
     fn response_size(&self, verb: &str, host: &str, bytes: u64) {
         let _ = (verb, host, bytes);
     }

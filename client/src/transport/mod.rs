@@ -325,17 +325,17 @@ impl HttpClient {
         let method = request.method.clone();
         async {
             let path = request.path.clone();
-            let response = self.send_in_span(request).await?;
+            let response = self.send_in_span(request, &span, true).await?;
             let body = response.into_body().collect().await.map_err(|e| {
                 Error::body(method.as_str(), self.url_text(&path), "reading the body", e)
             })?;
             if let Some(m) = &self.inner.config.metrics {
                 m.response_size(method.as_str(), &self.inner.host, body.len() as u64);
             }
-            tracing::Span::current().record("response_bytes", body.len());
+            span.record("response_bytes", body.len());
             Ok((self.url_text(&path), body))
         }
-        .instrument(span)
+        .instrument(span.clone())
         .await
     }
 
@@ -343,7 +343,9 @@ impl HttpClient {
     /// or streamed), [`Error::Api`] otherwise. See the module docs for what happens on the way.
     pub async fn send(&self, request: Request) -> Result<HttpResponse, Error> {
         let span = self.span(&request);
-        self.send_in_span(request).instrument(span).await
+        self.send_in_span(request, &span, false)
+            .instrument(span.clone())
+            .await
     }
 
     fn span(&self, request: &Request) -> tracing::Span {
@@ -359,7 +361,17 @@ impl HttpClient {
         )
     }
 
-    async fn send_in_span(&self, request: Request) -> Result<HttpResponse, Error> {
+    /// Sends `request`, retrying as needed. Fields are recorded in `span` (the request's own,
+    /// never `Span::current()`: when the request span is disabled, the current span is the
+    /// caller's, whose fields of the same name must stay untouched). `whole_body`: the caller
+    /// reads the body whole (so an error answer's body counts as a response size, as in
+    /// client-go's `Do`); false for streamed bodies.
+    async fn send_in_span(
+        &self,
+        request: Request,
+        span: &tracing::Span,
+        whole_body: bool,
+    ) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
         let metrics = inner.config.metrics.as_deref();
         let uri = self.url(&request.path)?;
@@ -387,16 +399,17 @@ impl HttpClient {
             });
             *outgoing.method_mut() = request.method.clone();
             *outgoing.uri_mut() = uri.clone();
-            *outgoing.headers_mut() = self.headers(&request, &cred, gzip)?;
+            *outgoing.headers_mut() = self.headers(&request, &cred, gzip, span)?;
             if let Some((cert, key)) = &cred.client_identity {
                 outgoing
                     .extensions_mut()
                     .insert(ClientIdentity(Arc::new((cert.clone(), key.clone()))));
             }
-            if let Some(m) = metrics
-                && let Some(body) = &request.body
-            {
-                m.request_size(verb, &inner.host, body.len() as u64);
+            if let Some(m) = metrics {
+                // client-go observes every request whose length it knows (all of ours): a
+                // request without a body counts as 0 bytes.
+                let bytes = request.body.as_ref().map_or(0, |b| b.len() as u64);
+                m.request_size(verb, &inner.host, bytes);
             }
             inner.requests.fetch_add(1, Ordering::Relaxed);
             let start = tokio::time::Instant::now();
@@ -432,7 +445,7 @@ impl HttpClient {
                         if let Some(m) = metrics {
                             m.request_retry(ERROR_CODE, verb, &inner.host);
                         }
-                        tracing::Span::current().record("retries", retries);
+                        span.record("retries", retries);
                         tracing::debug!(path = %request.path, retries, error = %crate::error::chain(&*source), "connection reset on GET; retrying");
                         tokio::time::sleep(RESET_RETRY_WAIT).await;
                         continue;
@@ -445,7 +458,7 @@ impl HttpClient {
                 }
             };
             let status = resp.status();
-            tracing::Span::current().record("status", status.as_u16());
+            span.record("status", status.as_u16());
             if let Some(m) = metrics {
                 m.request_result(status.as_str(), verb, &inner.host);
             }
@@ -485,22 +498,32 @@ impl HttpClient {
                 if let Some(m) = metrics {
                     m.request_retry(status.as_str(), verb, &inner.host);
                 }
-                tracing::Span::current().record("retries", retries);
+                span.record("retries", retries);
                 tracing::debug!(path = %request.path, %status, secs, retries, "server asked to retry");
                 tokio::time::sleep(Duration::from_secs(secs)).await;
                 continue;
             }
-            return Err(api_error(verb, &uri, resp, retry_after).await);
+            let code = resp.status().as_u16();
+            let body = resp.into_body().collect().await.unwrap_or_default();
+            if whole_body {
+                if let Some(m) = metrics {
+                    m.response_size(verb, &inner.host, body.len() as u64);
+                }
+                span.record("response_bytes", body.len());
+            }
+            return Err(api_error(verb, &uri, code, &body, retry_after));
         }
     }
 
     /// Every header of a request: its own, the user agent, `Accept` (JSON unless set),
-    /// `Accept-Encoding` (gzip, when asked), the trace context and the credential's.
+    /// `Accept-Encoding` (gzip, when asked), the trace context (its trace id recorded in
+    /// `span`) and the credential's.
     fn headers(
         &self,
         request: &Request,
         cred: &Credential,
         gzip: bool,
+        span: &tracing::Span,
     ) -> Result<http::HeaderMap, Error> {
         let mut headers = request.headers.clone();
         headers.insert(http::header::USER_AGENT, self.inner.user_agent.clone());
@@ -515,6 +538,14 @@ impl HttpClient {
         }
         if let Some(p) = &self.inner.config.trace_propagator {
             p.inject(&mut headers);
+            // `traceparent` is `<version>-<trace id>-<parent id>-<flags>`.
+            if let Some(trace_id) = headers
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split('-').nth(1))
+            {
+                span.record("trace_id", trace_id);
+            }
         }
         self.inner.auth.apply(cred, &mut headers)?;
         Ok(headers)
@@ -551,15 +582,14 @@ fn retry_after_seconds(headers: &http::HeaderMap) -> Option<u64> {
         .ok()
 }
 
-async fn api_error(
+fn api_error(
     method: &str,
     url: &http::Uri,
-    resp: HttpResponse,
+    code: u16,
+    body: &[u8],
     retry_after: Option<u64>,
 ) -> Error {
-    let code = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap_or_default();
-    let mut error = k8s_apimachinery::ApiError::from_response(code, &body);
+    let mut error = k8s_apimachinery::ApiError::from_response(code, body);
     // Keep the header's Retry-After when the Status carries none.
     if error.retry_after_seconds().is_none()
         && let Some(secs) = retry_after

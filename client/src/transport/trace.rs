@@ -11,15 +11,16 @@ use http::{HeaderMap, HeaderValue};
 /// user implements it by injecting the current context (`opentelemetry::global::
 /// get_text_map_propagator(|p| p.inject_context(&cx, &mut HeaderInjector(headers)))`);
 /// [`W3cTraceContext`] starts a fresh trace per request without any tracing backend.
-/// `inject` runs inside the request's span (`k8s_client::request`).
+/// `inject` runs inside the request's span (`k8s_client::request`); the client then records
+/// the trace id of the `traceparent` it set as that span's `trace_id` field.
 pub trait TracePropagator: Send + Sync {
     /// Adds `traceparent` (and `tracestate`, if any) to `headers`.
     fn inject(&self, headers: &mut HeaderMap);
 }
 
 /// A [`TracePropagator`] that gives every request a new W3C trace (random trace and parent
-/// ids, sampled) and records the trace id as the `trace_id` field of the request's span, so
-/// that a log line of the client finds the API server's trace and the other way round.
+/// ids, sampled); the client records the trace id as the `trace_id` field of the request's
+/// span, so that a log line of the client finds the API server's trace and the other way round.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -45,8 +46,6 @@ impl TracePropagator for W3cTraceContext {
         let mut value = String::with_capacity(55);
         // Writing to a String cannot fail.
         let _ = write!(value, "00-{trace:032x}-{parent:016x}-01");
-        tracing::Span::current()
-            .record("trace_id", tracing::field::display(format!("{trace:032x}")));
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert("traceparent", value);
         }
