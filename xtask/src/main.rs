@@ -7,11 +7,13 @@
 //! cargo xtask cluster env      `export KUBECONFIG=…` for a shell
 //! cargo xtask cluster gen-tools rewrite the Go tools modules that build the plane
 //! cargo xtask test             lints + every test against the local control plane (CI runs this)
+//! cargo xtask api-check        no reqwest/hyper/hyper-util/h2 type in a library crate's public API
 //! cargo xtask demo             the main job: the sample controller reconciling Foos on the local plane
 //! cargo xtask codegen          regenerate api/src/generated from the Kubernetes OpenAPI spec
 //! cargo xtask bench [scenario…] k8s-rs vs client-go vs kube-rs, alternating runs, ratios
 //! ```
 
+mod api_check;
 mod bench;
 mod cluster;
 mod codegen;
@@ -27,7 +29,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   cluster up|down|status|env   manage the local control plane (kube-apiserver v1.37.2 + etcd v3.7.0)
   cluster gen-tools            rewrite tools/*/go.mod from k8s.io/kubernetes's go.mod, then go mod tidy
-  test [--no-lint]             fmt + clippy + all tests against the local control plane
+  test [--no-lint]             fmt + clippy + api-check + all tests against the local control plane
+  api-check [--manifest-path PATH]
+                               fail if a public item of a library crate mentions a reqwest, hyper,
+                               hyper-util or h2 type (rustdoc JSON: needs a nightly toolchain)
   demo [--kubeconfig PATH] [--foos N] [--workers N]
                                run the sample controller on the local plane (or KUBECONFIG's cluster)
                                and watch it reconcile Foos
@@ -67,6 +72,7 @@ async fn run(args: &[String]) -> Result<()> {
         ["cluster", "gen-tools"] => gen_tools::run(),
         ["cluster", sub] => cluster::run(sub).await,
         ["test", rest @ ..] => test(rest).await,
+        ["api-check", rest @ ..] => api_check::run(rest),
         ["demo", rest @ ..] => demo::run(rest).await,
         ["codegen", rest @ ..] => codegen::run(rest).await,
         ["bench", rest @ ..] => bench::run(rest).await,
@@ -99,6 +105,9 @@ async fn test(flags: &[&str]) -> Result<()> {
             "-D",
             "warnings",
         ])?;
+        // No reqwest/hyper/h2 type in a public signature of a library crate.
+        println!("+ cargo xtask api-check");
+        api_check::run(&[])?;
         // Generated code must be exactly what the generator writes today.
         println!("+ cargo xtask codegen --check");
         codegen::run(&["--check"])
