@@ -168,17 +168,31 @@ impl WarningHandler for Collect {
 
 #[tokio::test]
 async fn warnings_reach_the_handler() {
+    // The handler set in the config (client-go `rest.Config.WarningHandler`) is used with a
+    // transport of the caller's.
     let (transport, count) = scripted(vec![Reply::OkWithWarning]);
-    // `with_transport` takes no warning handler: the scripted transport replaces the default
-    // one through `wrap_transport` instead.
-    let mut config = Config::new("http://fake.invalid");
-    config.wrap_transport(move |_network| transport.clone());
     let handler = Arc::new(Collect::default());
-    let c = HttpClient::with_warning_handler(config, handler.clone()).unwrap();
+    let mut config = Config::new("http://fake.invalid");
+    config.warning_handler = Some(handler.clone());
+    let c = HttpClient::with_transport(config, transport).unwrap();
     c.send(Request::get("/x")).await.unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 1, "answered by the script");
     assert_eq!(
         *handler.0.lock().unwrap(),
         vec!["deprecated thing", "deprecated thing"]
     );
+}
+
+#[tokio::test]
+async fn with_warning_handler_overrides_the_config() {
+    let (transport, _count) = scripted(vec![Reply::OkWithWarning]);
+    let in_config = Arc::new(Collect::default());
+    let given = Arc::new(Collect::default());
+    let mut config = Config::new("http://fake.invalid");
+    config.warning_handler = Some(in_config.clone());
+    config.wrap_transport(move |_network| transport.clone());
+    let c = HttpClient::with_warning_handler(config, given.clone()).unwrap();
+    c.send(Request::get("/x")).await.unwrap();
+    assert!(in_config.0.lock().unwrap().is_empty());
+    assert_eq!(given.0.lock().unwrap().len(), 2);
 }

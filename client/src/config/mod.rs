@@ -38,7 +38,7 @@ pub use kubeconfig::{Kubeconfig, KubeconfigOptions};
 use crate::metrics::RequestMetrics;
 use crate::secret::{SecretBytes, SecretString};
 use crate::transport::service::Wrappers;
-use crate::transport::{TracePropagator, Transport};
+use crate::transport::{TracePropagator, Transport, WarningHandler};
 
 /// client-go's default client-side rate limit: 5 requests per second…
 pub const DEFAULT_QPS: f32 = 5.0;
@@ -78,6 +78,10 @@ pub struct Config {
     /// Puts a W3C trace context (`traceparent`) on every request; `None` sends none. See
     /// [`TracePropagator`].
     pub trace_propagator: Option<Arc<dyn TracePropagator>>,
+    /// Where the server's `Warning` headers go (client-go `rest.Config.WarningHandler`);
+    /// `None`: logged through `tracing` at WARN, each distinct message once per client
+    /// ([`DedupLogWarnings`](crate::transport::DedupLogWarnings)).
+    pub warning_handler: Option<Arc<dyn WarningHandler>>,
     /// Functions that wrap the transport ([`Config::wrap_transport`]).
     pub(crate) wrappers: Wrappers,
 }
@@ -101,6 +105,7 @@ impl fmt::Debug for Config {
             .field("user_agent", &self.user_agent)
             .field("metrics", &self.metrics.is_some())
             .field("trace_propagator", &self.trace_propagator.is_some())
+            .field("warning_handler", &self.warning_handler)
             .field("wrap_transport", &self.wrappers.len())
             .finish()
     }
@@ -146,6 +151,7 @@ impl Config {
             user_agent: None,
             metrics: None,
             trace_propagator: None,
+            warning_handler: None,
             wrappers: Wrappers::default(),
         }
     }

@@ -187,10 +187,11 @@ impl HttpClient {
     /// A client for `config`, over the default transport (see [`Transport::from_config`])
     /// wrapped by the config's [`wrap_transport`](Config::wrap_transport) functions.
     pub fn new(config: Config) -> Result<Self, Error> {
-        Self::with_warning_handler(config, Arc::new(DedupLogWarnings::default()))
+        let handler = warning_handler(&config);
+        Self::with_warning_handler(config, handler)
     }
 
-    /// A client whose `Warning` headers go to `handler`.
+    /// A client whose `Warning` headers go to `handler` (instead of `config.warning_handler`).
     pub fn with_warning_handler(
         config: Config,
         handler: Arc<dyn WarningHandler>,
@@ -215,13 +216,8 @@ impl HttpClient {
     pub fn with_transport(config: Config, transport: Transport) -> Result<Self, Error> {
         let base = base_uri(&config.server)?;
         let transport = config.wrappers.apply(transport);
-        Self::build(
-            config,
-            base,
-            transport,
-            None,
-            Arc::new(DedupLogWarnings::default()),
-        )
+        let warnings = warning_handler(&config);
+        Self::build(config, base, transport, None, warnings)
     }
 
     fn build(
@@ -572,6 +568,14 @@ fn http2_disabled(config: &Config) -> bool {
 }
 
 /// `Retry-After` as whole seconds (client-go only honours the integer form).
+/// The config's warning handler, else the default (log each distinct warning once).
+fn warning_handler(config: &Config) -> Arc<dyn WarningHandler> {
+    match &config.warning_handler {
+        Some(handler) => handler.clone(),
+        None => Arc::new(DedupLogWarnings::default()),
+    }
+}
+
 fn retry_after_seconds(headers: &http::HeaderMap) -> Option<u64> {
     headers
         .get(http::header::RETRY_AFTER)?
