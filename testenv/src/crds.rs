@@ -4,8 +4,8 @@
 //! every `.yaml`, `.yml` and `.json` file of a folder (not its subfolders, in name order), keeps
 //! the documents of kind `CustomResourceDefinition` (others are skipped, so a folder of mixed
 //! manifests works), creates or updates each with server-side apply, and waits until each is
-//! `Established` and its resource is served by discovery, so that the first request of the test
-//! does not get a 404.
+//! `Established`, its resource is in discovery and a list of it succeeds, so that the first
+//! request of the test gets neither a 404 nor a 429 ("storage is (re)initializing").
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -212,7 +212,7 @@ fn is_established(crd: &Value) -> bool {
     })
 }
 
-/// Whether discovery lists `plural` in each of `group`'s `versions`.
+/// Whether discovery lists `plural` in each of `group`'s `versions`, and a list of it succeeds.
 async fn served(
     http: &reqwest::Client,
     server: &str,
@@ -229,6 +229,12 @@ async fn served(
             .as_array()
             .is_some_and(|rs| rs.iter().any(|r| r["name"] == plural));
         if !listed {
+            return false;
+        }
+        // Listed is not yet listable: the storage of a new resource answers 429 ("storage is
+        // (re)initializing") until its watch cache is ready.
+        let list = http.get(format!("{server}/apis/{group}/{version}/{plural}?limit=1"));
+        if send_json(list, "list").await.is_err() {
             return false;
         }
     }

@@ -14,21 +14,7 @@
 //! kubeconfig and waits until `/readyz` answers and the `default` namespace exists before it is
 //! handed out. It runs no controller-manager and no scheduler: objects are stored and watched,
 //! but no Pod is scheduled, no garbage is collected and deleted namespaces stay `Terminating`.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), k8s_testenv::Error> {
-//! use k8s_testenv::ControlPlane;
-//!
-//! let mut plane = ControlPlane::start_private().await?;
-//! let info = plane.info();
-//! let ns = info.create_namespace("faults").await?;
-//! plane.stop_apiserver(); // clients now see connection errors; etcd keeps the data
-//! plane.start_apiserver().await?; // same port, same data
-//! let revision = plane.compact_etcd().await?; // watches from older resourceVersions get 410 Gone
-//! println!("{ns}: compacted at {revision}");
-//! # Ok(()) }
-//! // Dropped: both processes stopped, the directory removed.
-//! ```
+//! The public face is documented on [`ControlPlane`].
 
 mod args;
 pub(crate) mod shared;
@@ -61,10 +47,32 @@ struct State {
     binaries: Option<Binaries>,
 }
 
-/// A running control plane (etcd + kube-apiserver).
+/// A running control plane (etcd + kube-apiserver on 127.0.0.1).
 ///
-/// A private plane ([`ControlPlane::start_private`]) stops its processes and removes its
-/// directory when dropped; a shared one ([`ControlPlane::up`]) keeps running.
+/// Each plane has a throw-away CA, a serving certificate, service-account keys, RBAC, an admin
+/// client certificate (group `system:masters`) and a static token file ([`Pki`]); it writes a
+/// kubeconfig ([`ControlPlane::kubeconfig`]) and is ready (`/readyz` answers, the `default`
+/// namespace exists) when handed out.
+///
+/// A **private** plane ([`ControlPlane::start_private`]) is the test's own: it can stop and
+/// restart the apiserver or compact etcd without disturbing other tests, and it stops its
+/// processes and removes its directory when dropped. The **shared** plane
+/// ([`shared_plane`](crate::shared_plane), [`ControlPlane::up`]) keeps running.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), k8s_testenv::Error> {
+/// use k8s_testenv::ControlPlane;
+///
+/// let mut plane = ControlPlane::start_private().await?;
+/// let info = plane.info();
+/// let ns = info.create_namespace("faults").await?;
+/// plane.stop_apiserver(); // clients now see connection errors; etcd keeps the data
+/// plane.start_apiserver().await?; // same port, same data
+/// let revision = plane.compact_etcd().await?; // watches from older resourceVersions get 410 Gone
+/// println!("{ns}: compacted at {revision}");
+/// # Ok(()) }
+/// // Dropped: both processes stopped, the directory removed.
+/// ```
 #[derive(Debug)]
 pub struct ControlPlane {
     dir: PathBuf,
