@@ -26,7 +26,7 @@ use k8s_api::apimachinery::{
 };
 use k8s_api::{ByteString, apiextensions, apps, autoscaling, batch, coordination, core, events};
 use k8s_api::{networking, policy, rbac};
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -139,7 +139,7 @@ struct Api {
 impl Api {
     fn new(env: &TestEnv) -> Self {
         Api {
-            http: env.plane().admin_http().unwrap(),
+            http: k8s_rs_tests::admin_http(env.plane()).unwrap(),
             server: env.plane().server.clone(),
         }
     }

@@ -11,7 +11,7 @@ use k8s_apimachinery::{
     APIGroupList, APIResourceList, APIVersions, ApiError, List, ListObject, ListOptions,
     ObjectMeta, ResourceVersionMatch, Status, VersionInfo, WatchEvent,
 };
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 use serde::{Deserialize, Serialize};
 
 /// A ConfigMap in Go field order (TypeMeta, ObjectMeta, immutable, data, binaryData).
@@ -62,7 +62,7 @@ fn query(pairs: &[(&'static str, String)]) -> String {
 }
 
 async fn get_bytes(env: &TestEnv, path: &str) -> (u16, Vec<u8>) {
-    let http = env.plane().admin_http().unwrap();
+    let http = k8s_rs_tests::admin_http(env.plane()).unwrap();
     let resp = http
         .get(format!("{}{path}", env.plane().server))
         .header("Accept", "application/json")
@@ -85,7 +85,7 @@ fn assert_byte_round_trip<T: Serialize + for<'de> Deserialize<'de>>(what: &str, 
 }
 
 async fn create_configmap(env: &TestEnv, name: &str, labels: &[(&str, &str)]) -> Vec<u8> {
-    let http = env.plane().admin_http().unwrap();
+    let http = k8s_rs_tests::admin_http(env.plane()).unwrap();
     let labels: BTreeMap<&str, &str> = labels.iter().copied().collect();
     let body = serde_json::json!({
         "apiVersion": "v1", "kind": "ConfigMap",
@@ -170,7 +170,7 @@ async fn errors_decode_as_status_and_classify() {
 
     // 409 AlreadyExists on a second create.
     create_configmap(&env, "dup", &[]).await;
-    let http = env.plane().admin_http().unwrap();
+    let http = k8s_rs_tests::admin_http(env.plane()).unwrap();
     let resp = http
         .post(format!(
             "{}/api/v1/namespaces/{}/configmaps",

@@ -7,11 +7,11 @@ use k8s_apimachinery::{
     PatchOptions, PatchType, Scope, UpdateOptions, WatchEvent,
 };
 use k8s_client::{Api, Config, DeleteResult, HttpClient, SecretString};
-use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
+use k8s_testenv::{PlaneInfo, TestEnv};
 use serde_json::json;
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    plane.admin_client().unwrap()
+    plane.client().unwrap()
 }
 
 fn resource(group: &str, version: &str, kind: &str, plural: &str, scope: Scope) -> ApiResource {
@@ -226,8 +226,8 @@ async fn watch_sees_create_update_delete_in_order() {
 
 #[tokio::test]
 async fn watch_from_a_compacted_version_is_gone() {
-    let mut plane = k8s_rs_tests::fixture::private_plane().await.unwrap();
-    let info = PlaneInfo::of(&plane);
+    let mut plane = k8s_testenv::ControlPlane::start_private().await.unwrap();
+    let info = plane.info();
     let ns = info.create_namespace("api-gone").await.unwrap();
     let api: Api<DynamicObject> = Api::namespaced_with(admin(&info), &ns, &configmaps());
     let first = api

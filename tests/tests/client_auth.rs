@@ -6,7 +6,7 @@ use std::sync::Arc;
 use k8s_client::config::{ExecConfig, ExecEnvVar, ExecInteractiveMode, Impersonate, TlsConfig};
 use k8s_client::transport::{Request, WarningHandler};
 use k8s_client::{Config, HttpClient, SecretBytes, SecretString};
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 
 /// A config trusting the plane's CA, with no credentials.
 fn anonymous(env: &TestEnv) -> Config {
@@ -353,7 +353,7 @@ async fn unprivileged_user_cannot_impersonate() {
 #[tokio::test]
 async fn wrong_ca_fails_with_a_tls_error() {
     let env = TestEnv::new("auth-badca").await.unwrap();
-    let other = k8s_rs_tests::plane::Pki::generate(&tempdir("other-ca")).unwrap();
+    let other = k8s_testenv::Pki::generate(&tempdir("other-ca")).unwrap();
     let mut config = with_client_cert(&env);
     config.tls.ca_data = Some(std::fs::read(&other.ca_cert).unwrap());
     let err = get_default_ns(config).await.unwrap_err();

@@ -18,11 +18,11 @@ use k8s_apimachinery::{
 use k8s_client::discovery::{CachedDiscovery, DiscoveryClient, DiscoverySource, RestMapper};
 use k8s_client::helpers::poll_immediate_until;
 use k8s_client::{Api, Error, HttpClient};
-use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
+use k8s_testenv::{PlaneInfo, TestEnv};
 use serde_json::json;
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    plane.admin_client().unwrap()
+    plane.client().unwrap()
 }
 
 /// Groups other tests may create or remove while this one runs: any that is not built in.

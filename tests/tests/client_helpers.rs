@@ -14,12 +14,12 @@ use k8s_client::helpers::{
     DEFAULT_BACKOFF, DEFAULT_RETRY, JsonPatch, poll_immediate_until, poll_until, retry_on_conflict,
 };
 use k8s_client::{Api, HttpClient};
-use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
+use k8s_testenv::{PlaneInfo, TestEnv};
 use serde_json::json;
 use tokio::sync::Barrier;
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    plane.admin_client().unwrap()
+    plane.client().unwrap()
 }
 
 fn configmaps() -> ApiResource {

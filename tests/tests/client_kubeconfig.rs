@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use base64::Engine as _;
 use k8s_client::Error;
 use k8s_client::config::{Config, Kubeconfig, KubeconfigOptions};
-use k8s_rs_tests::plane::{Pki, ensure_binaries};
+use k8s_testenv::{Binaries, Pki};
 use serde_json::Value;
 
 /// A scratch directory with a throw-away PKI and the recording exec plugin.
@@ -47,7 +47,7 @@ impl Scratch {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let pki = Pki::generate(&dir.join("pki")).unwrap();
-        let kubectl = ensure_binaries().unwrap().kubectl;
+        let kubectl = Binaries::find().unwrap().kubectl;
         let scratch = Scratch { dir, kubectl, pki };
         scratch.write_plugin("bin/plugin");
         scratch

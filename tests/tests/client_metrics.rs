@@ -16,7 +16,7 @@ use k8s_apimachinery::{CreateOptions, DeleteOptions, GetOptions, ListOptions, Ob
 use k8s_client::metrics::PrometheusRequestMetrics;
 use k8s_client::transport::{HttpRequest, Request, Transport, W3cTraceContext};
 use k8s_client::{Api, Config, HttpClient};
-use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
+use k8s_testenv::{PlaneInfo, TestEnv};
 use prometheus::{Registry, TextEncoder};
 use serde_json::{Value, json};
 use tracing::field::{Field, Visit};
@@ -29,7 +29,7 @@ use tracing_subscriber::registry::LookupSpan;
 /// An admin config for the plane with a client-side rate limiter that never makes anyone wait
 /// (the fixture's config has none, and then there is no limiter latency to report).
 fn config(plane: &PlaneInfo) -> Config {
-    let mut config = plane.admin_config_at(&plane.server).unwrap();
+    let mut config = plane.config_at(&plane.server).unwrap();
     config.qps = 1000.0;
     config.burst = 1000;
     config
@@ -302,7 +302,7 @@ async fn a_real_429_with_retry_after_is_retried_and_counted() {
     let plane = env.plane();
     let ns = env.namespace();
     let host = host_of(&plane.server);
-    let admin = plane.admin_client().unwrap();
+    let admin = plane.client().unwrap();
 
     let pods = format!("/api/v1/namespaces/{ns}/pods");
     let pod = json!({

@@ -15,7 +15,7 @@ use k8s_apimachinery::{CreateOptions, GetOptions, LabelSelector, ListOptions, Ob
 use k8s_client::config::TlsConfig;
 use k8s_client::{Clientset, Config, HttpClient, SecretBytes};
 use k8s_informers::SharedInformerFactory;
-use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
+use k8s_testenv::{PlaneInfo, TestEnv};
 
 fn admin_config(plane: &PlaneInfo) -> Config {
     let pki = &plane.pki;

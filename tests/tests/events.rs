@@ -11,7 +11,7 @@ use k8s_apimachinery::{CreateOptions, GetOptions, ListOptions, MicroTime, Object
 use k8s_client::events::{EventBroadcaster, EventType, RecordOutcome, object_reference};
 use k8s_client::transport::{BoxError, HttpRequest, HttpResponse, Transport};
 use k8s_client::{Api, Config, HttpClient};
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 
 const CONTROLLER: &str = "k8s-rs.test/event-recorder";
 const INSTANCE: &str = "event-recorder-test-0";
@@ -44,7 +44,7 @@ async fn events_about(client: &HttpClient, ns: &str, name: &str) -> Vec<Event> {
 #[tokio::test]
 async fn event_about_a_configmap_has_the_right_fields() {
     let env = TestEnv::new("events-fields").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let ns = env.namespace();
     let cm = configmap(&client, ns, "settings").await;
     let other = configmap(&client, ns, "other").await;
@@ -116,7 +116,7 @@ async fn event_about_a_configmap_has_the_right_fields() {
 #[tokio::test]
 async fn identical_events_become_one_series() {
     let env = TestEnv::new("events-series").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let ns = env.namespace();
     let cm = configmap(&client, ns, "flapping").await;
     let broadcaster = EventBroadcaster::new(client.clone()).unwrap();
@@ -168,7 +168,7 @@ async fn identical_events_become_one_series() {
 #[tokio::test]
 async fn spam_filter_drops_beyond_the_burst() {
     let env = TestEnv::new("events-spam").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let ns = env.namespace();
     let noisy = configmap(&client, ns, "noisy").await;
     let quiet = configmap(&client, ns, "quiet").await;
@@ -307,7 +307,7 @@ async fn the_caller_never_blocks_on_a_dead_server() {
 #[tokio::test]
 async fn a_quiet_series_ends_with_its_final_count_written() {
     let env = TestEnv::new("events-finish").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let ns = env.namespace();
     let cm = configmap(&client, ns, "burst").await;
     // Series end after 1 s without an occurrence (client-go: 6 min); no heartbeat.
@@ -355,7 +355,7 @@ async fn a_quiet_series_ends_with_its_final_count_written() {
 #[tokio::test]
 async fn dropping_every_handle_writes_what_is_pending() {
     let env = TestEnv::new("events-drop").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let ns = env.namespace();
     let cm = configmap(&client, ns, "last-words").await;
     let broadcaster = EventBroadcaster::new(client.clone()).unwrap();

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use k8s_api::core::v1::ConfigMap;
 use k8s_apimachinery::{GetOptions, ListOptions};
 use k8s_client::Api;
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 
 /// This process's established TCP connections to `port`.
 fn connections_to(port: u16) -> usize {
@@ -60,7 +60,7 @@ async fn two_hundred_concurrent_requests_share_connections() {
         .unwrap()
         .parse()
         .unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), env.namespace());
 
     // 20 watches stay open while 200 GETs run at once.
@@ -101,7 +101,7 @@ async fn two_hundred_concurrent_requests_share_connections() {
     // With HTTP/2 disabled (client-go's DISABLE_HTTP2), each request in flight takes a
     // connection of its own: 5 open watches + concurrent GETs need at least 6.
     let before = connections_to(port);
-    let mut config = env.plane().admin_config_at(&env.plane().server).unwrap();
+    let mut config = env.plane().config_at(&env.plane().server).unwrap();
     config.disable_http2 = true;
     let h1_client = k8s_client::HttpClient::new(config).unwrap();
     let h1: Api<ConfigMap> = Api::namespaced(h1_client.clone(), env.namespace());

@@ -15,10 +15,10 @@ use k8s_api::core::v1::ConfigMap;
 use k8s_apimachinery::{CreateOptions, ListOptions, ObjectMeta};
 use k8s_client::transport::Request;
 use k8s_client::{Api, Config, HttpClient};
-use k8s_rs_tests::fixture::TestEnv;
 use k8s_test_servers::http1::Http1Conn;
 use k8s_test_servers::http2::{H2Conn, respond};
 use k8s_test_servers::{ALPN_H2, ALPN_HTTP1, Pki, TlsListener};
+use k8s_testenv::TestEnv;
 
 fn client(server: &str, ca: &[u8]) -> HttpClient {
     let mut config = Config::new(server);
@@ -116,7 +116,7 @@ async fn a_server_without_http2_is_spoken_to_in_http1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_bodies_both_ways() {
     let env = TestEnv::new("h2-gzip").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), env.namespace());
     // 160 ConfigMaps of 1 KiB: a LIST of ~200 KiB, over the API server's 128 KiB gzip threshold.
     let value = "x".repeat(1024);

@@ -19,15 +19,15 @@ use k8s_client::{Api, HttpClient};
 use k8s_informers::{
     DeletedObject, EventHandlerFuncs, InformerOptions, SharedIndexInformer, SyncMode,
 };
-use k8s_rs_tests::fixture::{PlaneInfo, TestEnv};
+use k8s_testenv::{PlaneInfo, TestEnv};
 use tokio::net::{TcpListener, TcpStream};
 
 fn admin_at(plane: &PlaneInfo, server: &str) -> HttpClient {
-    HttpClient::new(plane.admin_config_at(server).unwrap()).unwrap()
+    HttpClient::new(plane.config_at(server).unwrap()).unwrap()
 }
 
 fn admin(plane: &PlaneInfo) -> HttpClient {
-    plane.admin_client().unwrap()
+    plane.client().unwrap()
 }
 
 fn cm(name: &str, v: &str) -> ConfigMap {
@@ -374,8 +374,8 @@ impl Cuttable {
 
 #[tokio::test]
 async fn objects_deleted_while_disconnected_are_final_state_unknown() {
-    let mut plane = k8s_rs_tests::fixture::private_plane().await.unwrap();
-    let info = PlaneInfo::of(&plane);
+    let mut plane = k8s_testenv::ControlPlane::start_private().await.unwrap();
+    let info = plane.info();
     let ns = info.create_namespace("inf-410").await.unwrap();
     let direct: Api<ConfigMap> = Api::namespaced(admin(&info), &ns);
     for i in 0..6 {
@@ -451,8 +451,8 @@ async fn apiserver_restarts_with_random_timing_always_converge() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
-    let mut plane = k8s_rs_tests::fixture::private_plane().await.unwrap();
-    let info = PlaneInfo::of(&plane);
+    let mut plane = k8s_testenv::ControlPlane::start_private().await.unwrap();
+    let info = plane.info();
     let ns = info.create_namespace("inf-soak").await.unwrap();
     // Back-to-back restarts would grow client-go's back-off to 30–60 s; a faster one keeps the
     // soak short without changing what is checked.
@@ -534,11 +534,10 @@ async fn apiserver_restarts_with_random_timing_always_converge() {
 
 #[tokio::test]
 async fn falls_back_to_list_when_the_server_has_no_streaming_list() {
-    let plane =
-        k8s_rs_tests::plane::ControlPlane::start_private_with(&["--feature-gates=WatchList=false"])
-            .await
-            .unwrap();
-    let info = PlaneInfo::of(&plane);
+    let plane = k8s_testenv::ControlPlane::start_private_with(&["--feature-gates=WatchList=false"])
+        .await
+        .unwrap();
+    let info = plane.info();
     let ns = info.create_namespace("inf-fallback").await.unwrap();
     let api: Api<ConfigMap> = Api::namespaced(admin(&info), &ns);
     for i in 0..3 {

@@ -12,7 +12,7 @@ use k8s_client::leaderelection::{
     CancellationToken, LeaderElectionConfig, LeaderElector, RunOutcome,
 };
 use k8s_client::{Api, HttpClient};
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -130,7 +130,7 @@ async fn lease(api: &Api<Lease>) -> (Option<String>, Option<i32>, Option<i32>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_leader_hand_over_on_release_and_takeover_after_death() {
     let env = TestEnv::new("leader-election").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let ns = env.namespace();
     let leases: Api<Lease> = Api::namespaced(client.clone(), ns);
 
@@ -253,7 +253,7 @@ async fn one_leader_hand_over_on_release_and_takeover_after_death() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_steps_down_when_it_cannot_renew() {
     let env = TestEnv::new("leader-stepdown").await.unwrap();
-    let client = env.plane().admin_client().unwrap();
+    let client = env.plane().client().unwrap();
     let ns = env.namespace();
     let leases: Api<Lease> = Api::namespaced(client.clone(), ns);
 

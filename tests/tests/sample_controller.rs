@@ -17,9 +17,9 @@ use k8s_apimachinery::{
     CreateOptions, DeleteOptions, GetOptions, ListOptions, ObjectMeta, PatchOptions, PatchType,
 };
 use k8s_client::{Api, HttpClient};
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 use sample_controller::v1alpha1::{Foo, FooSpec};
-use sample_controller::{Controller, ControllerOptions, LeaderOptions, install_crd};
+use sample_controller::{Controller, ControllerOptions, LeaderOptions};
 use tokio::sync::oneshot;
 
 fn foo(name: &str, deployment: &str, replicas: Option<i32>) -> Foo {
@@ -57,8 +57,13 @@ where
 
 async fn setup(name: &str) -> (TestEnv, HttpClient) {
     let env = TestEnv::new(name).await.unwrap();
-    let client = env.plane().admin_client().unwrap();
-    install_crd(&client, Duration::from_secs(30)).await.unwrap();
+    let client = env.client().unwrap();
+    let crds = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/sample-controller/crd"
+    );
+    let names = env.install_crds(crds).await.unwrap();
+    assert_eq!(names, ["foos.samplecontroller.k8s.io"]);
     (env, client)
 }
 

@@ -3,12 +3,12 @@
 
 use std::process::Command;
 
-use k8s_rs_tests::fixture::TestEnv;
+use k8s_testenv::TestEnv;
 
 #[tokio::test]
 async fn version_reports_v1_37_2() {
     let env = TestEnv::new("smoke-version").await.unwrap();
-    let http = env.plane().admin_http().unwrap();
+    let http = k8s_rs_tests::admin_http(env.plane()).unwrap();
     let version: serde_json::Value = http
         .get(format!("{}/version", env.plane().server))
         .send()
@@ -27,7 +27,7 @@ async fn version_reports_v1_37_2() {
 #[tokio::test]
 async fn default_namespace_is_a_namespace() {
     let env = TestEnv::new("smoke-ns").await.unwrap();
-    let http = env.plane().admin_http().unwrap();
+    let http = k8s_rs_tests::admin_http(env.plane()).unwrap();
     let ns: serde_json::Value = http
         .get(format!("{}/api/v1/namespaces/default", env.plane().server))
         .send()
@@ -56,14 +56,14 @@ async fn default_namespace_is_a_namespace() {
         .json()
         .await
         .unwrap();
-    assert_eq!(own["metadata"]["labels"]["k8s-rs.test/fixture"], "true");
+    assert_eq!(own["metadata"]["labels"]["k8s-testenv/test"], "true");
 }
 
 #[tokio::test]
 async fn without_a_client_certificate_the_server_refuses() {
     let env = TestEnv::new("smoke-anon").await.unwrap();
     let pki = &env.plane().pki;
-    let anon = k8s_rs_tests::plane::http_client(&pki.ca_cert, None).unwrap();
+    let anon = k8s_rs_tests::http_client(&pki.ca_cert, None).unwrap();
     let resp = anon
         .get(format!("{}/api/v1/namespaces/default", env.plane().server))
         .send()

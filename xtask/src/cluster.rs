@@ -1,9 +1,9 @@
-//! `cargo xtask cluster …`: a front end over `k8s_rs_tests::plane`.
+//! `cargo xtask cluster …`: a front end over k8s-testenv's shared plane.
 
 use std::time::Instant;
 
 use anyhow::{Result, bail};
-use k8s_rs_tests::plane::{self, ControlPlane, shared_dir};
+use k8s_testenv::{ControlPlane, KUBERNETES_VERSION, shared_dir};
 
 pub async fn run(sub: &str) -> Result<()> {
     let dir = shared_dir();
@@ -19,7 +19,7 @@ pub async fn run(sub: &str) -> Result<()> {
                     "already running:"
                 },
                 started_at.elapsed(),
-                plane::KUBERNETES_VERSION,
+                KUBERNETES_VERSION,
                 plane.server()
             );
             println!("kubeconfig: {}", plane.kubeconfig().display());
@@ -27,7 +27,7 @@ pub async fn run(sub: &str) -> Result<()> {
             Ok(())
         }
         "down" => {
-            if plane::down(&dir).await? {
+            if k8s_testenv::down(&dir).await? {
                 println!("control plane stopped; {} removed", dir.display());
             } else {
                 println!("no control plane recorded in {}", dir.display());
@@ -46,13 +46,10 @@ pub async fn run(sub: &str) -> Result<()> {
                     dir.display()
                 );
             }
-            let http = plane.admin_http()?;
-            let ready = http
-                .get(format!("{}/readyz", plane.server()))
-                .send()
-                .await
-                .map(|r| r.status().to_string())
-                .unwrap_or_else(|e| format!("unreachable: {e}"));
+            let ready = match plane.check_ready().await {
+                Ok(()) => "ok".to_string(),
+                Err(e) => format!("not ready: {e}"),
+            };
             println!("running");
             println!(
                 "  kube-apiserver  pid {apiserver}  {}  readyz: {ready}",

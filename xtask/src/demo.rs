@@ -21,7 +21,7 @@ use k8s_apimachinery::{
 };
 use k8s_client::config::KubeconfigOptions;
 use k8s_client::{Api, Config, HttpClient};
-use k8s_rs_tests::plane::{ControlPlane, shared_dir};
+use k8s_testenv::{ControlPlane, shared_dir};
 use sample_controller::v1alpha1::Foo;
 use sample_controller::{Controller, ControllerOptions, LeaderOptions};
 use tokio::sync::oneshot;

@@ -10,7 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use k8s_rs_tests::plane::{ETCD_VERSION, KUBERNETES_VERSION, repo_root};
+use k8s_testenv::binaries::tools_dir;
+use k8s_testenv::{ETCD_VERSION, KUBERNETES_VERSION};
 
 /// The staging modules that k8s.io/kubernetes's go.mod replaces with `./staging/...` paths.
 pub fn staging_modules(kubernetes_go_mod: &str) -> Vec<String> {
@@ -91,9 +92,9 @@ fn go(dir: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Rewrites tools/kube-apiserver/go.mod and tools/etcd/go.mod and tidies them.
+/// Rewrites k8s-testenv's tools/kube-apiserver/go.mod and tools/etcd/go.mod and tidies them.
 pub fn run() -> Result<()> {
-    let root = repo_root();
+    let root = tools_dir();
     let info = go(
         &root,
         &[
@@ -118,7 +119,7 @@ pub fn run() -> Result<()> {
         ("kube-apiserver", kube_go_mod(&staging, KUBERNETES_VERSION)?),
         ("etcd", etcd_go_mod(ETCD_VERSION)),
     ] {
-        let dir = root.join("tools").join(dir);
+        let dir = root.join(dir);
         fs::create_dir_all(&dir)?;
         fs::write(dir.join("go.mod"), text)?;
         go(&dir, &["mod", "tidy"])?;
@@ -158,12 +159,11 @@ mod tests {
     #[test]
     fn committed_go_mod_matches_the_generator_replace_list() {
         // The committed (tidied) go.mod keeps the generated replace block verbatim.
-        let committed =
-            fs::read_to_string(repo_root().join("tools/kube-apiserver/go.mod")).unwrap();
+        let committed = fs::read_to_string(tools_dir().join("kube-apiserver/go.mod")).unwrap();
         let block = committed.split("replace (").nth(1).unwrap();
         assert!(block.contains("k8s.io/client-go => k8s.io/client-go v0.37.2"));
         assert!(block.contains("k8s.io/apiserver => k8s.io/apiserver v0.37.2"));
-        let etcd = fs::read_to_string(repo_root().join("tools/etcd/go.mod")).unwrap();
+        let etcd = fs::read_to_string(tools_dir().join("etcd/go.mod")).unwrap();
         assert!(etcd.contains("go.etcd.io/etcd/server/v3 v3.7.0"));
     }
 }

@@ -122,8 +122,8 @@ async fn test(flags: &[&str]) -> Result<()> {
                 format!("{out} is stale: run `cargo xtask codegen --crd {crd} --out {out}`")
             })?;
     }
-    let dir = k8s_rs_tests::plane::shared_dir();
-    let (plane, started) = k8s_rs_tests::plane::ControlPlane::up(&dir)
+    let dir = k8s_testenv::shared_dir();
+    let (plane, started) = k8s_testenv::ControlPlane::up(&dir)
         .await
         .context("starting the local control plane")?;
     println!(
@@ -144,7 +144,7 @@ async fn test(flags: &[&str]) -> Result<()> {
         result = demo::run(&["--kubeconfig", &kubeconfig]).await;
     }
     if started {
-        k8s_rs_tests::plane::down(&dir)
+        k8s_testenv::down(&dir)
             .await
             .context("stopping the local control plane")?;
         println!("control plane stopped");

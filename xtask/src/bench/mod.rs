@@ -289,8 +289,8 @@ fn run_side(
 
 /// The kubeconfig of the shared control plane, started if needed (never stopped here).
 async fn plane_kubeconfig() -> Result<String> {
-    let dir = k8s_rs_tests::plane::shared_dir();
-    let (plane, _) = k8s_rs_tests::plane::ControlPlane::up(&dir)
+    let dir = k8s_testenv::shared_dir();
+    let (plane, _) = k8s_testenv::ControlPlane::up(&dir)
         .await
         .context("starting the local control plane")?;
     Ok(plane.kubeconfig().display().to_string())

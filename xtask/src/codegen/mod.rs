@@ -125,7 +125,7 @@ pub async fn run(args: &[&str]) -> Result<()> {
         let text = generate_crds(&crds, &names.join(", "))?;
         return single_output(&args, &text);
     }
-    let pinned = k8s_rs_tests::plane::KUBERNETES_VERSION;
+    let pinned = k8s_testenv::KUBERNETES_VERSION;
     let (docs, kubernetes_version) = if args.from_cluster {
         spec::load_cluster().await?
     } else if let Some(dir) = &args.spec {

@@ -224,14 +224,16 @@ fn cluster_client() -> Result<(reqwest::Client, String)> {
         return kubeconfig_client(&path)
             .with_context(|| format!("using the kubeconfig {}", path.display()));
     }
-    let dir = k8s_rs_tests::plane::shared_dir();
-    let plane = k8s_rs_tests::plane::ControlPlane::attach(&dir)?.with_context(|| {
+    let dir = k8s_testenv::shared_dir();
+    let plane = k8s_testenv::ControlPlane::attach(&dir)?.with_context(|| {
         format!(
             "no KUBECONFIG and no local control plane in {} (run `cargo xtask cluster up`)",
             dir.display()
         )
     })?;
-    Ok((plane.admin_http()?, plane.server()))
+    let pki = plane.pki();
+    let http = http_client(&pki.ca_cert, (&pki.admin_cert, &pki.admin_key))?;
+    Ok((http, plane.server()))
 }
 
 /// A client from the current context of a kubeconfig that authenticates with a client
@@ -285,8 +287,34 @@ fn kubeconfig_client(path: &Path) -> Result<(reqwest::Client, String)> {
     let ca = file(&cluster, "cluster", "certificate-authority", "ca.crt")?;
     let cert = file(&user, "user", "client-certificate", "client.crt")?;
     let key = file(&user, "user", "client-key", "client.key")?;
-    let http = k8s_rs_tests::plane::http_client(&ca, Some((&cert, &key)))?;
+    let http = http_client(&ca, (&cert, &key))?;
     Ok((http, server.trim_end_matches('/').to_string()))
+}
+
+/// A reqwest client over rustls (ring) trusting `ca` and presenting a client certificate.
+fn http_client(ca: &Path, (cert, key): (&Path, &Path)) -> Result<reqwest::Client> {
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pemfile::certs(&mut read(ca)?.as_slice()) {
+        roots
+            .add(c.with_context(|| ca.display().to_string())?)
+            .with_context(|| ca.display().to_string())?;
+    }
+    let certs = rustls_pemfile::certs(&mut read(cert)?.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| cert.display().to_string())?;
+    let key_der = rustls_pemfile::private_key(&mut read(key)?.as_slice())
+        .with_context(|| key.display().to_string())?
+        .with_context(|| format!("{}: no private key in file", key.display()))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(certs, key_der)
+        .with_context(|| cert.display().to_string())?;
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()?)
 }
 
 /// Standard base64 (with or without padding), enough for kubeconfig `*-data` fields.

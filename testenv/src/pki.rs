@@ -16,7 +16,7 @@ use rcgen::{
     KeyUsagePurpose, SanType,
 };
 
-use super::PlaneError;
+use crate::Error;
 
 /// Paths and secrets of a control plane's PKI. Secrets are redacted from `Debug`.
 #[derive(Clone)]
@@ -61,11 +61,11 @@ pub const TOKEN_ADMIN_USER: &str = "k8s-rs-token-admin";
 /// Name of the token-authenticated unprivileged user.
 pub const TOKEN_PLAIN_USER: &str = "k8s-rs-token-user";
 
-fn cert_err(what: &str, e: rcgen::Error) -> PlaneError {
-    PlaneError::Pki(format!("{what}: {e}"))
+fn cert_err(what: &str, e: rcgen::Error) -> Error {
+    Error::Pki(format!("{what}: {e}"))
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<(), PlaneError> {
+fn write_private(path: &Path, contents: &str) -> Result<(), Error> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = fs::OpenOptions::new()
@@ -74,15 +74,15 @@ fn write_private(path: &Path, contents: &str) -> Result<(), PlaneError> {
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| PlaneError::io(path, e))?;
+        .map_err(|e| Error::io(path, e))?;
     f.write_all(contents.as_bytes())
-        .map_err(|e| PlaneError::io(path, e))
+        .map_err(|e| Error::io(path, e))
 }
 
 impl Pki {
     /// Generates a fresh PKI and token file under `dir` (created if missing).
-    pub fn generate(dir: &Path) -> Result<Self, PlaneError> {
-        fs::create_dir_all(dir).map_err(|e| PlaneError::io(dir, e))?;
+    pub fn generate(dir: &Path) -> Result<Self, Error> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
 
         let ca_key = KeyPair::generate().map_err(|e| cert_err("CA key", e))?;
         let mut ca_params =
@@ -159,7 +159,7 @@ impl Pki {
             admin_token: random_token(),
             user_token: random_token(),
         };
-        let write = |p: &Path, s: &str| fs::write(p, s).map_err(|e| PlaneError::io(p, e));
+        let write = |p: &Path, s: &str| fs::write(p, s).map_err(|e| Error::io(p, e));
         write(&pki.ca_cert, &ca_cert.pem())?;
         write(&pki.serving_cert, &serving_cert.pem())?;
         write_private(&pki.serving_key, &serving_key.serialize_pem())?;
@@ -178,16 +178,16 @@ impl Pki {
     }
 
     /// Loads the paths of a PKI generated earlier under `dir` (tokens read back from the token file).
-    pub fn load(dir: &Path) -> Result<Self, PlaneError> {
+    pub fn load(dir: &Path) -> Result<Self, Error> {
         let token_file = dir.join("tokens.csv");
-        let text = fs::read_to_string(&token_file).map_err(|e| PlaneError::io(&token_file, e))?;
+        let text = fs::read_to_string(&token_file).map_err(|e| Error::io(&token_file, e))?;
         let token_of = |user: &str| {
             text.lines()
                 .find(|l| l.split(',').nth(1) == Some(user))
                 .and_then(|l| l.split(',').next())
                 .map(str::to_string)
                 .ok_or_else(|| {
-                    PlaneError::Pki(format!(
+                    Error::Pki(format!(
                         "{}: no token for user {user}",
                         token_file.display()
                     ))
@@ -209,9 +209,9 @@ impl Pki {
 
     /// Writes a kubeconfig for `server` with the CA and the admin client certificate inline,
     /// plus a `token-user` user and context for the unprivileged token user.
-    pub fn write_kubeconfig(&self, server: &str, path: &Path) -> Result<(), PlaneError> {
-        let b64 = |p: &Path| -> Result<String, PlaneError> {
-            let bytes = fs::read(p).map_err(|e| PlaneError::io(p, e))?;
+    pub fn write_kubeconfig(&self, server: &str, path: &Path) -> Result<(), Error> {
+        let b64 = |p: &Path| -> Result<String, Error> {
+            let bytes = fs::read(p).map_err(|e| Error::io(p, e))?;
             Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
         };
         let config = serde_json::json!({
@@ -251,7 +251,7 @@ impl Pki {
             "preferences": {}
         });
         let yaml = serde_yaml::to_string(&config)
-            .map_err(|e| PlaneError::Pki(format!("kubeconfig serialization: {e}")))?;
+            .map_err(|e| Error::Pki(format!("kubeconfig serialization: {e}")))?;
         write_private(path, &yaml)
     }
 }

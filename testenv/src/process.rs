@@ -10,16 +10,16 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::PlaneError;
-use super::binaries::tail_lines;
+use crate::Error;
+use crate::binaries::tail_lines;
 
 /// A port on 127.0.0.1 that was free a moment ago (the OS picked it).
-pub fn free_port() -> Result<u16, PlaneError> {
+pub fn free_port() -> Result<u16, Error> {
     let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| PlaneError::Start(format!("no free port on 127.0.0.1: {e}")))?;
+        .map_err(|e| Error::Start(format!("no free port on 127.0.0.1: {e}")))?;
     let port = listener
         .local_addr()
-        .map_err(|e| PlaneError::Start(format!("no free port on 127.0.0.1: {e}")))?
+        .map_err(|e| Error::Start(format!("no free port on 127.0.0.1: {e}")))?
         .port();
     Ok(port)
 }
@@ -46,13 +46,13 @@ impl Proc {
         binary: &Path,
         args: &[String],
         log: &Path,
-    ) -> Result<Self, PlaneError> {
+    ) -> Result<Self, Error> {
         let out = File::options()
             .create(true)
             .append(true)
             .open(log)
-            .map_err(|e| PlaneError::io(log, e))?;
-        let err = out.try_clone().map_err(|e| PlaneError::io(log, e))?;
+            .map_err(|e| Error::io(log, e))?;
+        let err = out.try_clone().map_err(|e| Error::io(log, e))?;
         let child = Command::new(binary)
             .args(args)
             .stdin(Stdio::null())
@@ -61,7 +61,7 @@ impl Proc {
             // Own process group: a Ctrl-C in the terminal that ran `cluster up` does not reach it.
             .process_group(0)
             .spawn()
-            .map_err(|e| PlaneError::Start(format!("could not start {}: {e}", binary.display())))?;
+            .map_err(|e| Error::Start(format!("could not start {}: {e}", binary.display())))?;
         Ok(Proc {
             name,
             pid: child.id(),
@@ -100,8 +100,8 @@ impl Proc {
     }
 
     /// An error saying the process died, with the tail of its log.
-    pub fn died(&self) -> PlaneError {
-        PlaneError::Crashed {
+    pub fn died(&self) -> Error {
+        Error::Crashed {
             process: self.name,
             log: self.log.clone(),
             tail: self.log_tail(30),
