@@ -44,16 +44,9 @@ commands:
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // The demo draws a live table: only warnings go to the log unless RUST_LOG asks for more.
-    let default_level = if args.first().map(String::as_str) == Some("demo") {
-        "warn"
-    } else {
-        "info"
-    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default_level.into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
