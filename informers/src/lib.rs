@@ -31,10 +31,7 @@ pub use factory::SharedInformerFactory;
 pub use handler::{DeletedObject, EventHandler, EventHandlerFuncs, HandlerRegistration};
 pub use informer::{InformerOptions, SharedIndexInformer};
 pub use lister::{Lister, NamespaceLister};
-pub use reflector::{
-    INITIAL_EVENTS_END_ANNOTATION, ReflectorOptions, ReflectorStats, SyncMode, Transform,
-    WatchErrorHandler,
-};
+pub use reflector::{ReflectorOptions, ReflectorStats, SyncMode, Transform, WatchErrorHandler};
 pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, object_key};
 pub use typed::TypedInformer;
 

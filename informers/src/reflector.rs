@@ -28,9 +28,6 @@ use serde::de::DeserializeOwned;
 use crate::backoff::Backoff;
 use crate::store::object_key;
 
-/// The annotation on the bookmark that ends a streaming list's initial events.
-pub const INITIAL_EVENTS_END_ANNOTATION: &str = "k8s.io/initial-events-end";
-
 /// A change for the store, in the order the server reported it.
 pub(crate) enum Delta<K> {
     /// The full content after a (re)list.
@@ -385,12 +382,7 @@ where
                     items.remove(&object_key(&o));
                 }
                 WatchEvent::Bookmark(b) => {
-                    if b.metadata
-                        .annotations
-                        .get(INITIAL_EVENTS_END_ANNOTATION)
-                        .map(String::as_str)
-                        == Some("true")
-                    {
+                    if b.is_initial_events_end() {
                         sink.apply(Delta::Replace(items.into_values().collect()));
                         self.last_rv = Some(b.metadata.resource_version);
                         self.rv_unavailable = false;
