@@ -22,6 +22,7 @@ pub mod selector;
 mod serde_util;
 mod time;
 pub mod validation;
+pub mod wait;
 
 pub use api_error::{ApiError, CAUSE_TYPE_UNEXPECTED_SERVER_RESPONSE, StatusReason};
 pub use compact_str::CompactString;

@@ -14,7 +14,6 @@
 //!   (`factory.core_v1().pods().informer()`, `.lister()`) in [`typed`].
 //! - [`Indexer`] and [`Lister`]: the store and read-only views of it.
 
-mod backoff;
 mod factory;
 mod generated;
 mod handler;
@@ -26,7 +25,6 @@ pub mod typed;
 
 use std::time::Duration;
 
-pub use backoff::Backoff;
 pub use factory::SharedInformerFactory;
 pub use handler::{DeletedObject, EventHandler, EventHandlerFuncs, HandlerRegistration};
 pub use informer::{InformerOptions, SharedIndexInformer};

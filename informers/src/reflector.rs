@@ -20,12 +20,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, TryStreamExt};
+use k8s_apimachinery::wait::ExponentialBackoffManager;
 use k8s_apimachinery::{HasMetadata, ListOptions, ResourceVersionMatch, WatchEvent};
 use k8s_client::Api;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::backoff::Backoff;
 use crate::store::object_key;
 
 /// A change for the store, in the order the server reported it.
@@ -107,7 +107,7 @@ pub struct ReflectorOptions<K> {
     pub watch_error_handler: Option<WatchErrorHandler>,
     /// The back-off between failed syncs (client-go's: 800 ms → 30 s, ×2, full jitter, reset
     /// after 2 minutes of health).
-    pub backoff: Backoff,
+    pub backoff: ExponentialBackoffManager,
 }
 
 impl<K> Clone for ReflectorOptions<K> {
@@ -133,7 +133,7 @@ impl<K> Default for ReflectorOptions<K> {
             min_watch_timeout: Duration::from_secs(300),
             transform: None,
             watch_error_handler: None,
-            backoff: Backoff::default(),
+            backoff: ExponentialBackoffManager::default(),
         }
     }
 }
@@ -167,7 +167,7 @@ pub(crate) struct Reflector<K> {
     last_rv: Option<String>,
     rv_unavailable: bool,
     streaming_unsupported: bool,
-    backoff: Backoff,
+    backoff: ExponentialBackoffManager,
 }
 
 impl<K> Reflector<K>

@@ -454,7 +454,7 @@ async fn apiserver_restarts_with_random_timing_always_converge() {
     // Back-to-back restarts would grow client-go's back-off to 30–60 s; a faster one keeps the
     // soak short without changing what is checked.
     let mut options = InformerOptions::default();
-    options.reflector.backoff = k8s_informers::Backoff::new(
+    options.reflector.backoff = k8s_apimachinery::wait::ExponentialBackoffManager::new(
         Duration::from_millis(100),
         Duration::from_secs(2),
         Duration::from_secs(10),
