@@ -30,7 +30,7 @@ pub use handler::{DeletedObject, EventHandler, EventHandlerFuncs, HandlerRegistr
 pub use informer::{InformerOptions, SharedIndexInformer};
 pub use lister::{Lister, NamespaceLister};
 pub use reflector::{ReflectorOptions, ReflectorStats, SyncMode, Transform, WatchErrorHandler};
-pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, object_key};
+pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, object_key, split_meta_namespace_key};
 pub use typed::TypedInformer;
 
 /// Errors of k8s-informers.
@@ -51,6 +51,9 @@ pub enum Error {
         /// How long we waited.
         after: Duration,
     },
+    /// A store key is not `namespace/name` or `name` ([`split_meta_namespace_key`]).
+    #[error("unexpected key format {0:?}: expected namespace/name or name")]
+    InvalidKey(String),
     /// The informer was shut down.
     #[error("the informer was shut down")]
     Stopped,

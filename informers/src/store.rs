@@ -30,14 +30,43 @@ pub const NAMESPACE_INDEX: &str = "namespace";
 /// An index function: the index values of an object (client-go `IndexFunc`).
 pub type IndexFunc<K> = Arc<dyn Fn(&K) -> Vec<String> + Send + Sync>;
 
-/// The key of an object: `namespace/name`, or `name` when it has no namespace
-/// (client-go `MetaNamespaceKeyFunc`).
+/// The key of an object: `namespace/name`, or `name` when it has no namespace (a
+/// cluster-scoped object; no leading `/`) (client-go `MetaNamespaceKeyFunc`).
+///
+/// ```
+/// use k8s_apimachinery::{DynamicObject, ObjectMeta};
+/// use k8s_informers::{object_key, split_meta_namespace_key};
+///
+/// let mut pod = DynamicObject::default();
+/// pod.metadata = ObjectMeta { name: Some("web".into()), namespace: Some("book".into()), ..Default::default() };
+/// assert_eq!(object_key(&pod), "book/web");
+/// assert_eq!(split_meta_namespace_key("book/web")?, (Some("book"), "web"));
+///
+/// let mut node = DynamicObject::default();
+/// node.metadata.name = Some("node-1".into());
+/// assert_eq!(object_key(&node), "node-1");
+/// assert_eq!(split_meta_namespace_key("node-1")?, (None, "node-1"));
+/// # Ok::<(), k8s_informers::Error>(())
+/// ```
 pub fn object_key<K: HasMetadata + ?Sized>(obj: &K) -> String {
     let meta = obj.object_meta();
     let name = meta.name.as_deref().unwrap_or_default();
     match meta.namespace.as_deref() {
         Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
         _ => name.to_string(),
+    }
+}
+
+/// The namespace and name [`object_key`] put into `key` (client-go `SplitMetaNamespaceKey`):
+/// `"ns/name"` → `(Some("ns"), "name")`, `"name"` → `(None, "name")`. An empty namespace
+/// (`"/name"`) is `None`, as client-go returns `""` for it; a key with more than one `/` is
+/// [`Error::InvalidKey`].
+pub fn split_meta_namespace_key(key: &str) -> Result<(Option<&str>, &str), Error> {
+    let mut parts = key.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(name), None, _) => Ok((None, name)),
+        (Some(ns), Some(name), None) => Ok(((!ns.is_empty()).then_some(ns), name)),
+        _ => Err(Error::InvalidKey(key.to_owned())),
     }
 }
 
@@ -327,6 +356,41 @@ mod tests {
             .and_then(|l| l.get("app").map(ToString::to_string))
             .into_iter()
             .collect()
+    }
+
+    #[test]
+    fn keys_match_client_go() {
+        // MetaNamespaceKeyFunc: namespaced objects are ns/name, cluster-scoped ones just name.
+        assert_eq!(object_key(obj("a", "x", "").as_ref()), "a/x");
+        assert_eq!(object_key(obj("", "node-1", "").as_ref()), "node-1");
+        let mut no_ns = DynamicObject::default();
+        no_ns.metadata.name = Some("pv-1".into());
+        no_ns.metadata.namespace = Some("".into());
+        assert_eq!(object_key(&no_ns), "pv-1");
+
+        // SplitMetaNamespaceKey: one part is a name, two are namespace and name, more fail.
+        assert_eq!(split_meta_namespace_key("a/x").unwrap(), (Some("a"), "x"));
+        assert_eq!(split_meta_namespace_key("x").unwrap(), (None, "x"));
+        assert_eq!(split_meta_namespace_key("/x").unwrap(), (None, "x"));
+        assert_eq!(split_meta_namespace_key("").unwrap(), (None, ""));
+        for bad in ["a/b/c", "//", "a/b/"] {
+            let err = split_meta_namespace_key(bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidKey(k) if k == bad),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().contains(bad), "{err}");
+        }
+        // Round trip.
+        for o in [obj("a", "x", ""), obj("", "node-1", "")] {
+            let key = object_key(o.as_ref());
+            let (ns, name) = split_meta_namespace_key(&key).unwrap();
+            assert_eq!(
+                ns,
+                o.metadata.namespace.as_deref().filter(|n| !n.is_empty())
+            );
+            assert_eq!(Some(name), o.metadata.name.as_deref());
+        }
     }
 
     #[test]
