@@ -565,13 +565,13 @@ mod tests {
     #[test]
     fn crd_fixture_is_up_to_date() {
         let root = workspace_root();
-        let yaml = std::fs::read_to_string(root.join("api/tests/crd/widget.yaml")).unwrap();
+        let yaml = std::fs::read_to_string(root.join("tests/tests/crd/widget.yaml")).unwrap();
         let crds = crd::parse_crds(&yaml).unwrap();
-        let text = generate_crds(&crds, "api/tests/crd/widget.yaml").unwrap();
-        let committed = std::fs::read_to_string(root.join("api/tests/crd/widget.rs")).unwrap();
+        let text = generate_crds(&crds, "tests/tests/crd/widget.yaml").unwrap();
+        let committed = std::fs::read_to_string(root.join("tests/tests/crd/widget.rs")).unwrap();
         assert!(
             text == committed,
-            "api/tests/crd/widget.rs is stale: cargo xtask codegen --crd api/tests/crd/widget.yaml --out api/tests/crd/widget.rs"
+            "tests/tests/crd/widget.rs is stale: cargo xtask codegen --crd tests/tests/crd/widget.yaml --out tests/tests/crd/widget.rs"
         );
     }
 }
