@@ -35,7 +35,7 @@ impl Default for ControllerOptions {
             namespace: None,
             resync: Some(Duration::from_secs(30)),
             sync_timeout: Duration::from_secs(60),
-            instance: crate::leader::default_identity(),
+            instance: k8s_client::leaderelection::default_identity(),
         }
     }
 }
