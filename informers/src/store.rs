@@ -1,4 +1,5 @@
-//! The thread-safe store with indexes (client-go `cache.Indexer` / `ThreadSafeStore`).
+//! The thread-safe store with indexes (client-go `cache.Indexer` / `ThreadSafeStore`): the
+//! writable [`Indexer`] and its read-only view [`Store`].
 //!
 //! Objects are held as `Arc<K>` under their key `namespace/name` (`name` for cluster-scoped
 //! objects), so readers (listers, handlers) share them without copying. Named index functions map
@@ -140,15 +141,22 @@ impl<K> Inner<K> {
     }
 }
 
-/// A thread-safe, indexed store of `Arc<K>`. Cheap to clone (clones share the store).
+/// A thread-safe, indexed store of `Arc<K>` that can be written (client-go `cache.Indexer`).
+/// Cheap to clone (clones share the store).
+///
+/// An informer keeps its own `Indexer` and hands out only a read-only [`Store`] of it
+/// ([`SharedIndexInformer::indexer`](crate::SharedIndexInformer::indexer)), so that no caller
+/// can change the cache behind the reflector's back. Build an `Indexer` of your own for a store
+/// you fill yourself (a test's [`Lister`](crate::Lister), say); it reads like a [`Store`]
+/// (it dereferences to one) and [`Indexer::store`] gives a read-only view to hand out.
 pub struct Indexer<K> {
-    inner: Arc<RwLock<Inner<K>>>,
+    store: Store<K>,
 }
 
 impl<K> Clone for Indexer<K> {
     fn clone(&self) -> Self {
         Indexer {
-            inner: self.inner.clone(),
+            store: self.store.clone(),
         }
     }
 }
@@ -165,15 +173,63 @@ impl<K: HasMetadata + Send + Sync + 'static> Default for Indexer<K> {
     }
 }
 
+impl<K> std::ops::Deref for Indexer<K> {
+    type Target = Store<K>;
+
+    fn deref(&self) -> &Store<K> {
+        &self.store
+    }
+}
+
 impl<K> Indexer<K> {
-    // A poisoned lock means a panic happened while the map was being changed by a caller's
-    // index function; the map itself is still consistent enough to keep serving reads.
-    fn read(&self) -> RwLockReadGuard<'_, Inner<K>> {
-        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    /// A read-only view of this store (it sees every later change).
+    pub fn store(&self) -> Store<K> {
+        self.store.clone()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner<K>> {
-        self.inner.write().unwrap_or_else(|p| p.into_inner())
+        self.store.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<K> From<Indexer<K>> for Store<K> {
+    fn from(indexer: Indexer<K>) -> Self {
+        indexer.store
+    }
+}
+
+impl<K> From<&Indexer<K>> for Store<K> {
+    fn from(indexer: &Indexer<K>) -> Self {
+        indexer.store()
+    }
+}
+
+/// A read-only view of an [`Indexer`]: gets, lists and index lookups, no writes (kube-rs
+/// `Store`; client-go hands out the writable `cache.Indexer` instead). Cheap to clone; it
+/// always shows the store's current content.
+pub struct Store<K> {
+    inner: Arc<RwLock<Inner<K>>>,
+}
+
+impl<K> Clone for Store<K> {
+    fn clone(&self) -> Self {
+        Store {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<K> std::fmt::Debug for Store<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("len", &self.len()).finish()
+    }
+}
+
+// A poisoned lock means a panic happened while the map was being changed by a caller's index
+// function; the map itself is still consistent enough to keep serving reads (and writes).
+impl<K> Store<K> {
+    fn read(&self) -> RwLockReadGuard<'_, Inner<K>> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The object stored under `key` (`namespace/name`).
@@ -250,11 +306,13 @@ impl<K: HasMetadata + Send + Sync + 'static> Indexer<K> {
         let mut indexers: HashMap<String, IndexFunc<K>> = HashMap::new();
         indexers.insert(NAMESPACE_INDEX.to_string(), Arc::new(namespace_index::<K>));
         Indexer {
-            inner: Arc::new(RwLock::new(Inner {
-                items: HashMap::new(),
-                indexers,
-                indices: HashMap::new(),
-            })),
+            store: Store {
+                inner: Arc::new(RwLock::new(Inner {
+                    items: HashMap::new(),
+                    indexers,
+                    indices: HashMap::new(),
+                })),
+            },
         }
     }
 
