@@ -5,6 +5,43 @@
 //! (`Quantity`, `IntOrString`, `Time`), request options and the API error type.
 //!
 //! Every other crate of k8s-rs builds on this one; it depends on none of them.
+//!
+//! - [`ObjectMeta`], [`ListMeta`], [`TypeMeta`], [`Status`], [`WatchEvent`] and friends
+//!   (`meta/v1`); [`HasMetadata`] and [`Resource`] for any API type; [`DynamicObject`] for
+//!   objects of a type known only at run time.
+//! - [`GroupVersionKind`], [`GroupVersionResource`] and the other identities.
+//! - [`selector`]: label and field selectors; [`Quantity`], [`IntOrString`], [`Time`].
+//! - [`options`]: `ListOptions`, `PatchOptions`, … as query strings; [`ApiError`] and
+//!   [`StatusReason`] for what the server refused.
+//! - [`wait`]: back-off ([`wait::Backoff`], [`wait::ExponentialBackoffManager`], jitter).
+//!
+//! ```
+//! use k8s_apimachinery::selector::Selector;
+//! use k8s_apimachinery::{DynamicObject, HasMetadata, ListOptions, Quantity};
+//!
+//! // An object of any kind, from its JSON.
+//! let pod: DynamicObject = serde_json::from_str(
+//!     r#"{"apiVersion":"v1","kind":"Pod",
+//!         "metadata":{"name":"web-0","namespace":"book","labels":{"app":"web","tier":"front"}},
+//!         "spec":{"containers":[{"name":"web","resources":{"requests":{"memory":"1536Mi"}}}]}}"#,
+//! )?;
+//! assert_eq!(pod.object_meta().name.as_deref(), Some("web-0"));
+//!
+//! // Label selectors parse, match and render as apimachinery's do.
+//! let selector: Selector = "app=web,tier in (front,back)".parse()?;
+//! assert!(selector.matches(pod.object_meta().labels()));
+//! let options = ListOptions { label_selector: Some(selector.to_string()), ..Default::default() };
+//! assert_eq!(options.label_selector.as_deref(), Some("app=web,tier in (back,front)"));
+//!
+//! // Quantities compare by value and render canonically.
+//! let memory: Quantity = pod.data["spec"]["containers"][0]["resources"]["requests"]["memory"]
+//!     .as_str()
+//!     .unwrap_or_default()
+//!     .parse()?;
+//! assert_eq!(memory, "1.5Gi".parse()?);
+//! assert_eq!(memory.to_string(), "1536Mi");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 mod api_error;
@@ -22,6 +59,7 @@ pub mod selector;
 mod serde_util;
 mod time;
 pub mod validation;
+pub mod wait;
 
 pub use api_error::{ApiError, CAUSE_TYPE_UNEXPECTED_SERVER_RESPONSE, StatusReason};
 pub use compact_str::CompactString;

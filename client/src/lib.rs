@@ -21,6 +21,36 @@
 //! - [`leaderelection`]: leader election over a Lease ([`leaderelection::LeaderElector`]).
 //! - [`events`]: the event recorder (`events.k8s.io/v1`) with series and a spam filter
 //!   ([`events::EventBroadcaster`], [`events::Recorder`]).
+//!
+//! Get, list and update through the typed clientset, the way a Go program does (the config
+//! comes from `$KUBECONFIG`/`~/.kube/config`, or the Pod's service account inside a cluster):
+//!
+//! ```no_run
+//! use k8s_apimachinery::{GetOptions, ListOptions, UpdateOptions};
+//! use k8s_client::helpers::{DEFAULT_RETRY, retry_on_conflict};
+//! use k8s_client::{Clientset, Config};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let clientset = Clientset::new(Config::infer()?)?;
+//! let pods = clientset.core_v1().pods("book").list(&ListOptions::default()).await?;
+//! println!("{} pods in namespace book", pods.items.len());
+//!
+//! let config_maps = clientset.core_v1().config_maps("book");
+//! match config_maps.get("settings", &GetOptions::default()).await {
+//!     Ok(_) => {
+//!         // Read, change, write back; run again if someone else wrote in between.
+//!         retry_on_conflict(DEFAULT_RETRY, || async {
+//!             let mut cm = config_maps.get("settings", &GetOptions::default()).await?;
+//!             cm.data.get_or_insert_default().insert("mode".into(), "fast".into());
+//!             config_maps.update("settings", &cm, &UpdateOptions::default()).await
+//!         })
+//!         .await?;
+//!     }
+//!     Err(e) if e.is_not_found() => println!("no ConfigMap book/settings"),
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # Ok(()) }
+//! ```
 
 mod api;
 pub mod clientset;

@@ -16,8 +16,12 @@
 //! );
 //! informer.start();
 //! informer.wait_for_sync(Duration::from_secs(30)).await?;
-//! assert!(registration.has_synced() || !registration.has_synced()); // delivered asynchronously
-//! println!("{} objects", informer.indexer().len());
+//! assert!(informer.has_synced());
+//! // The handler gets the initial adds through its own buffer: `registration.has_synced()`
+//! // turns true once it has had them all, possibly a little after the informer.
+//! let _ = registration.has_synced();
+//! let store = informer.indexer(); // read-only: only the reflector writes the cache
+//! println!("{} objects", store.len());
 //! # Ok(()) }
 //! ```
 
@@ -35,8 +39,10 @@ use tokio::task::JoinHandle;
 use crate::Error;
 use crate::handler::{DeletedObject, EventHandler, HandlerRegistration, Listener, Notification};
 use crate::lister::Lister;
-use crate::reflector::{Delta, DeltaSink, Reflector, ReflectorOptions, ReflectorStats};
-use crate::store::{Indexer, object_key};
+use crate::reflector::{
+    Delta, DeltaSink, Reflector, ReflectorCounters, ReflectorOptions, ReflectorStats,
+};
+use crate::store::{Indexer, Store, object_key};
 
 /// Informer settings.
 pub struct InformerOptions<K> {
@@ -77,7 +83,7 @@ struct Shared<K> {
     indexer: Indexer<K>,
     api: Api<K>,
     options: Mutex<Option<InformerOptions<K>>>,
-    stats: Mutex<Option<Arc<ReflectorStats>>>,
+    stats: Mutex<Option<Arc<ReflectorCounters>>>,
     listeners: Mutex<Vec<Listener<K>>>,
     next_id: AtomicU64,
     synced_tx: watch::Sender<bool>,
@@ -131,14 +137,15 @@ where
         }
     }
 
-    /// The store.
-    pub fn indexer(&self) -> Indexer<K> {
-        self.shared.indexer.clone()
+    /// The informer's store, read-only (client-go `GetIndexer()`): only the reflector writes
+    /// it.
+    pub fn indexer(&self) -> Store<K> {
+        self.shared.indexer.store()
     }
 
     /// A lister over the store.
     pub fn lister(&self) -> Lister<K> {
-        Lister::new(self.shared.indexer.clone())
+        Lister::new(self.shared.indexer.store())
     }
 
     /// Adds an index function (before or after start).
@@ -230,9 +237,9 @@ where
             .map_err(|_| Error::Stopped)
     }
 
-    /// The reflector's counters (after start).
-    pub fn stats(&self) -> Option<Arc<ReflectorStats>> {
-        lock(&self.shared.stats).clone()
+    /// A snapshot of the reflector's counters (`None` before [`start`](Self::start)).
+    pub fn stats(&self) -> Option<ReflectorStats> {
+        lock(&self.shared.stats).as_ref().map(|c| c.snapshot())
     }
 
     /// Stops the reflector, the resync timer and the handlers' tasks.

@@ -5,16 +5,57 @@
 //! listers.
 //!
 //! The way an object travels: the watch's bytes are decoded once into `K`, run through the
-//! transform (by default [`strip_managed_fields`]), wrapped in an `Arc<K>` and put in the
-//! [`Indexer`]; every handler gets the same `Arc` through its own unbounded buffer, so a slow
-//! handler delays nobody else, and listers read the very same `Arc`s.
+//! reflector's transform if it has one (the factory's informers get [`strip_managed_fields`]
+//! unless [`SharedInformerFactory::keep_managed_fields`] is called; a [`SharedIndexInformer`]
+//! built by hand keeps every field unless its [`ReflectorOptions::transform`] says otherwise),
+//! wrapped in an `Arc<K>` and put in the informer's [`Indexer`]; every handler gets the same
+//! `Arc` through its own unbounded buffer, so a slow handler delays nobody else, and listers
+//! read the very same `Arc`s.
 //!
 //! - [`SharedIndexInformer`]: one reflector, one store, many [`EventHandler`]s.
 //! - [`SharedInformerFactory`]: one informer per type, shared; typed accessors
 //!   (`factory.core_v1().pods().informer()`, `.lister()`) in [`typed`].
-//! - [`Indexer`] and [`Lister`]: the store and read-only views of it.
+//! - [`Lister`] and [`Store`]: read-only views of an informer's store (only its reflector
+//!   writes it); [`Indexer`]: a store you can write, for caches of your own and tests.
+//! - [`object_key`] / [`split_meta_namespace_key`]: the store's keys (`namespace/name`, or
+//!   `name` for cluster-scoped objects), as work queue keys.
+//!
+//! A controller's skeleton: a factory, a handler that queues keys, a lister to read the cache.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use k8s_api::apps::v1::Deployment;
+//! use k8s_client::{Config, HttpClient};
+//! use k8s_informers::{
+//!     EventHandlerFuncs, SharedInformerFactory, object_key, split_meta_namespace_key,
+//! };
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = HttpClient::new(Config::infer()?)?;
+//! let factory = SharedInformerFactory::new(client, Some(Duration::from_secs(30)));
+//! let deployments = factory.apps_v1().deployments();
+//! let (tx, mut keys) = tokio::sync::mpsc::unbounded_channel::<String>();
+//! deployments.informer().add_event_handler(
+//!     EventHandlerFuncs::new()
+//!         .on_add(move |d: &Arc<Deployment>, _initial| {
+//!             let _ = tx.send(object_key(d.as_ref())); // "namespace/name"
+//!         }),
+//! );
+//! let lister = deployments.lister();
+//! factory.start();
+//! factory.wait_for_cache_sync(Duration::from_secs(60)).await?;
+//! while let Some(key) = keys.recv().await {
+//!     let (namespace, name) = split_meta_namespace_key(&key)?;
+//!     let namespace = namespace.unwrap_or_default();
+//!     match lister.namespaced(namespace).get(name) {
+//!         Some(d) => println!("{key}: {:?} replicas", d.spec.replicas),
+//!         None => println!("{key}: deleted"),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
-mod backoff;
 mod factory;
 mod generated;
 mod handler;
@@ -26,16 +67,12 @@ pub mod typed;
 
 use std::time::Duration;
 
-pub use backoff::Backoff;
 pub use factory::SharedInformerFactory;
 pub use handler::{DeletedObject, EventHandler, EventHandlerFuncs, HandlerRegistration};
 pub use informer::{InformerOptions, SharedIndexInformer};
 pub use lister::{Lister, NamespaceLister};
-pub use reflector::{
-    INITIAL_EVENTS_END_ANNOTATION, ReflectorOptions, ReflectorStats, SyncMode, Transform,
-    WatchErrorHandler,
-};
-pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, object_key};
+pub use reflector::{ReflectorOptions, ReflectorStats, SyncMode, Transform, WatchErrorHandler};
+pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, Store, object_key, split_meta_namespace_key};
 pub use typed::TypedInformer;
 
 /// Errors of k8s-informers.
@@ -56,13 +93,18 @@ pub enum Error {
         /// How long we waited.
         after: Duration,
     },
+    /// A store key is not `namespace/name` or `name` ([`split_meta_namespace_key`]).
+    #[error("unexpected key format {0:?}: expected namespace/name or name")]
+    InvalidKey(String),
     /// The informer was shut down.
     #[error("the informer was shut down")]
     Stopped,
 }
 
-/// The default transform: drops `metadata.managedFields` (large, and rarely read by
-/// controllers) before an object is stored.
+/// A transform that drops `metadata.managedFields` (large, and rarely read by controllers)
+/// before an object is stored. The factory's informers use it unless
+/// [`SharedInformerFactory::keep_managed_fields`] is called; a [`SharedIndexInformer`] made
+/// with [`SharedIndexInformer::new`] uses it only when set as [`ReflectorOptions::transform`].
 pub fn strip_managed_fields<K: k8s_apimachinery::HasMetadata>(mut obj: K) -> K {
     obj.object_meta_mut().managed_fields = None;
     obj

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use k8s_apimachinery::HasMetadata;
 use k8s_apimachinery::selector::Selector;
 
-use crate::store::{Indexer, NAMESPACE_INDEX};
+use crate::store::{NAMESPACE_INDEX, Store};
 
 fn labels_of<K: HasMetadata>(
     obj: &K,
@@ -35,26 +35,29 @@ fn labels_of<K: HasMetadata>(
 /// Lists and gets objects from a store.
 #[derive(Debug)]
 pub struct Lister<K> {
-    indexer: Indexer<K>,
+    store: Store<K>,
 }
 
 impl<K> Clone for Lister<K> {
     fn clone(&self) -> Self {
         Lister {
-            indexer: self.indexer.clone(),
+            store: self.store.clone(),
         }
     }
 }
 
 impl<K: HasMetadata + Send + Sync + 'static> Lister<K> {
-    /// A lister over `indexer`.
-    pub fn new(indexer: Indexer<K>) -> Self {
-        Lister { indexer }
+    /// A lister over a store: an informer's [`Store`], or an [`Indexer`](crate::Indexer) of
+    /// your own (a test's fixture).
+    pub fn new(store: impl Into<Store<K>>) -> Self {
+        Lister {
+            store: store.into(),
+        }
     }
 
     /// Every object (all namespaces) matching `selector`.
     pub fn list(&self, selector: &Selector) -> Vec<Arc<K>> {
-        let all = self.indexer.list();
+        let all = self.store.list();
         if selector.is_everything() {
             return all;
         }
@@ -65,13 +68,13 @@ impl<K: HasMetadata + Send + Sync + 'static> Lister<K> {
 
     /// A cluster-scoped object by name.
     pub fn get(&self, name: &str) -> Option<Arc<K>> {
-        self.indexer.get_by_key(name)
+        self.store.get_by_key(name)
     }
 
     /// The objects of one namespace.
     pub fn namespaced(&self, namespace: &str) -> NamespaceLister<K> {
         NamespaceLister {
-            indexer: self.indexer.clone(),
+            store: self.store.clone(),
             namespace: namespace.to_string(),
         }
     }
@@ -80,14 +83,14 @@ impl<K: HasMetadata + Send + Sync + 'static> Lister<K> {
 /// A lister restricted to one namespace (client-go `XxxNamespaceLister`).
 #[derive(Debug)]
 pub struct NamespaceLister<K> {
-    indexer: Indexer<K>,
+    store: Store<K>,
     namespace: String,
 }
 
 impl<K: HasMetadata + Send + Sync + 'static> NamespaceLister<K> {
     /// The objects of the namespace matching `selector`.
     pub fn list(&self, selector: &Selector) -> Vec<Arc<K>> {
-        self.indexer
+        self.store
             .by_index(NAMESPACE_INDEX, &self.namespace)
             .unwrap_or_default()
             .into_iter()
@@ -97,7 +100,6 @@ impl<K: HasMetadata + Send + Sync + 'static> NamespaceLister<K> {
 
     /// One object by name.
     pub fn get(&self, name: &str) -> Option<Arc<K>> {
-        self.indexer
-            .get_by_key(&format!("{}/{name}", self.namespace))
+        self.store.get_by_key(&format!("{}/{name}", self.namespace))
     }
 }

@@ -20,16 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, TryStreamExt};
+use k8s_apimachinery::wait::ExponentialBackoffManager;
 use k8s_apimachinery::{HasMetadata, ListOptions, ResourceVersionMatch, WatchEvent};
 use k8s_client::Api;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::backoff::Backoff;
 use crate::store::object_key;
-
-/// The annotation on the bookmark that ends a streaming list's initial events.
-pub const INITIAL_EVENTS_END_ANNOTATION: &str = "k8s.io/initial-events-end";
 
 /// A change for the store, in the order the server reported it.
 pub(crate) enum Delta<K> {
@@ -62,26 +59,47 @@ pub enum SyncMode {
     List,
 }
 
-/// Counters a test or a dashboard can read.
-#[derive(Debug, Default)]
+/// What a reflector has done so far: a snapshot of its counters, taken by
+/// [`SharedIndexInformer::stats`](crate::SharedIndexInformer::stats).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReflectorStats {
     /// LIST syncs done.
-    pub lists: AtomicU64,
+    pub lists: u64,
     /// Streaming-list syncs done.
-    pub streaming_lists: AtomicU64,
+    pub streaming_lists: u64,
     /// Watches started (including the streaming lists).
-    pub watches: AtomicU64,
+    pub watches: u64,
     /// Relists caused by 410 Gone.
-    pub expired: AtomicU64,
+    pub expired: u64,
     /// Failures that caused a back-off.
-    pub failures: AtomicU64,
+    pub failures: u64,
+    /// How the last sync was done (`None`: no sync yet).
+    pub last_sync_mode: Option<SyncMode>,
+}
+
+/// The reflector's live counters, behind [`ReflectorStats`].
+#[derive(Debug, Default)]
+pub(crate) struct ReflectorCounters {
+    lists: AtomicU64,
+    streaming_lists: AtomicU64,
+    watches: AtomicU64,
+    expired: AtomicU64,
+    failures: AtomicU64,
     last_mode: Mutex<Option<SyncMode>>,
 }
 
-impl ReflectorStats {
-    /// How the last sync was done.
-    pub fn last_sync_mode(&self) -> Option<SyncMode> {
-        *self.last_mode.lock().unwrap_or_else(|p| p.into_inner())
+impl ReflectorCounters {
+    /// The counters' values now.
+    pub(crate) fn snapshot(&self) -> ReflectorStats {
+        ReflectorStats {
+            lists: self.lists.load(Ordering::Relaxed),
+            streaming_lists: self.streaming_lists.load(Ordering::Relaxed),
+            watches: self.watches.load(Ordering::Relaxed),
+            expired: self.expired.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            last_sync_mode: *self.last_mode.lock().unwrap_or_else(|p| p.into_inner()),
+        }
     }
 
     fn synced(&self, mode: SyncMode) {
@@ -110,7 +128,7 @@ pub struct ReflectorOptions<K> {
     pub watch_error_handler: Option<WatchErrorHandler>,
     /// The back-off between failed syncs (client-go's: 800 ms → 30 s, ×2, full jitter, reset
     /// after 2 minutes of health).
-    pub backoff: Backoff,
+    pub backoff: ExponentialBackoffManager,
 }
 
 impl<K> Clone for ReflectorOptions<K> {
@@ -136,7 +154,7 @@ impl<K> Default for ReflectorOptions<K> {
             min_watch_timeout: Duration::from_secs(300),
             transform: None,
             watch_error_handler: None,
-            backoff: Backoff::default(),
+            backoff: ExponentialBackoffManager::default(),
         }
     }
 }
@@ -166,11 +184,11 @@ enum WatchEnd {
 pub(crate) struct Reflector<K> {
     api: Api<K>,
     options: ReflectorOptions<K>,
-    pub stats: Arc<ReflectorStats>,
+    pub stats: Arc<ReflectorCounters>,
     last_rv: Option<String>,
     rv_unavailable: bool,
     streaming_unsupported: bool,
-    backoff: Backoff,
+    backoff: ExponentialBackoffManager,
 }
 
 impl<K> Reflector<K>
@@ -182,7 +200,7 @@ where
             api,
             backoff: options.backoff.clone(),
             options,
-            stats: Arc::new(ReflectorStats::default()),
+            stats: Arc::new(ReflectorCounters::default()),
             last_rv: None,
             rv_unavailable: false,
             streaming_unsupported: false,
@@ -385,12 +403,7 @@ where
                     items.remove(&object_key(&o));
                 }
                 WatchEvent::Bookmark(b) => {
-                    if b.metadata
-                        .annotations
-                        .get(INITIAL_EVENTS_END_ANNOTATION)
-                        .map(String::as_str)
-                        == Some("true")
-                    {
+                    if b.is_initial_events_end() {
                         sink.apply(Delta::Replace(items.into_values().collect()));
                         self.last_rv = Some(b.metadata.resource_version);
                         self.rv_unavailable = false;

@@ -1,4 +1,5 @@
-//! The thread-safe store with indexes (client-go `cache.Indexer` / `ThreadSafeStore`).
+//! The thread-safe store with indexes (client-go `cache.Indexer` / `ThreadSafeStore`): the
+//! writable [`Indexer`] and its read-only view [`Store`].
 //!
 //! Objects are held as `Arc<K>` under their key `namespace/name` (`name` for cluster-scoped
 //! objects), so readers (listers, handlers) share them without copying. Named index functions map
@@ -30,14 +31,43 @@ pub const NAMESPACE_INDEX: &str = "namespace";
 /// An index function: the index values of an object (client-go `IndexFunc`).
 pub type IndexFunc<K> = Arc<dyn Fn(&K) -> Vec<String> + Send + Sync>;
 
-/// The key of an object: `namespace/name`, or `name` when it has no namespace
-/// (client-go `MetaNamespaceKeyFunc`).
+/// The key of an object: `namespace/name`, or `name` when it has no namespace (a
+/// cluster-scoped object; no leading `/`) (client-go `MetaNamespaceKeyFunc`).
+///
+/// ```
+/// use k8s_apimachinery::{DynamicObject, ObjectMeta};
+/// use k8s_informers::{object_key, split_meta_namespace_key};
+///
+/// let mut pod = DynamicObject::default();
+/// pod.metadata = ObjectMeta { name: Some("web".into()), namespace: Some("book".into()), ..Default::default() };
+/// assert_eq!(object_key(&pod), "book/web");
+/// assert_eq!(split_meta_namespace_key("book/web")?, (Some("book"), "web"));
+///
+/// let mut node = DynamicObject::default();
+/// node.metadata.name = Some("node-1".into());
+/// assert_eq!(object_key(&node), "node-1");
+/// assert_eq!(split_meta_namespace_key("node-1")?, (None, "node-1"));
+/// # Ok::<(), k8s_informers::Error>(())
+/// ```
 pub fn object_key<K: HasMetadata + ?Sized>(obj: &K) -> String {
     let meta = obj.object_meta();
     let name = meta.name.as_deref().unwrap_or_default();
     match meta.namespace.as_deref() {
         Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
         _ => name.to_string(),
+    }
+}
+
+/// The namespace and name [`object_key`] put into `key` (client-go `SplitMetaNamespaceKey`):
+/// `"ns/name"` → `(Some("ns"), "name")`, `"name"` → `(None, "name")`. An empty namespace
+/// (`"/name"`) is `None`, as client-go returns `""` for it; a key with more than one `/` is
+/// [`Error::InvalidKey`].
+pub fn split_meta_namespace_key(key: &str) -> Result<(Option<&str>, &str), Error> {
+    let mut parts = key.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(name), None, _) => Ok((None, name)),
+        (Some(ns), Some(name), None) => Ok(((!ns.is_empty()).then_some(ns), name)),
+        _ => Err(Error::InvalidKey(key.to_owned())),
     }
 }
 
@@ -111,15 +141,22 @@ impl<K> Inner<K> {
     }
 }
 
-/// A thread-safe, indexed store of `Arc<K>`. Cheap to clone (clones share the store).
+/// A thread-safe, indexed store of `Arc<K>` that can be written (client-go `cache.Indexer`).
+/// Cheap to clone (clones share the store).
+///
+/// An informer keeps its own `Indexer` and hands out only a read-only [`Store`] of it
+/// ([`SharedIndexInformer::indexer`](crate::SharedIndexInformer::indexer)), so that no caller
+/// can change the cache behind the reflector's back. Build an `Indexer` of your own for a store
+/// you fill yourself (a test's [`Lister`](crate::Lister), say); it reads like a [`Store`]
+/// (it dereferences to one) and [`Indexer::store`] gives a read-only view to hand out.
 pub struct Indexer<K> {
-    inner: Arc<RwLock<Inner<K>>>,
+    store: Store<K>,
 }
 
 impl<K> Clone for Indexer<K> {
     fn clone(&self) -> Self {
         Indexer {
-            inner: self.inner.clone(),
+            store: self.store.clone(),
         }
     }
 }
@@ -136,15 +173,63 @@ impl<K: HasMetadata + Send + Sync + 'static> Default for Indexer<K> {
     }
 }
 
+impl<K> std::ops::Deref for Indexer<K> {
+    type Target = Store<K>;
+
+    fn deref(&self) -> &Store<K> {
+        &self.store
+    }
+}
+
 impl<K> Indexer<K> {
-    // A poisoned lock means a panic happened while the map was being changed by a caller's
-    // index function; the map itself is still consistent enough to keep serving reads.
-    fn read(&self) -> RwLockReadGuard<'_, Inner<K>> {
-        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    /// A read-only view of this store (it sees every later change).
+    pub fn store(&self) -> Store<K> {
+        self.store.clone()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner<K>> {
-        self.inner.write().unwrap_or_else(|p| p.into_inner())
+        self.store.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<K> From<Indexer<K>> for Store<K> {
+    fn from(indexer: Indexer<K>) -> Self {
+        indexer.store
+    }
+}
+
+impl<K> From<&Indexer<K>> for Store<K> {
+    fn from(indexer: &Indexer<K>) -> Self {
+        indexer.store()
+    }
+}
+
+/// A read-only view of an [`Indexer`]: gets, lists and index lookups, no writes (kube-rs
+/// `Store`; client-go hands out the writable `cache.Indexer` instead). Cheap to clone; it
+/// always shows the store's current content.
+pub struct Store<K> {
+    inner: Arc<RwLock<Inner<K>>>,
+}
+
+impl<K> Clone for Store<K> {
+    fn clone(&self) -> Self {
+        Store {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<K> std::fmt::Debug for Store<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("len", &self.len()).finish()
+    }
+}
+
+// A poisoned lock means a panic happened while the map was being changed by a caller's index
+// function; the map itself is still consistent enough to keep serving reads (and writes).
+impl<K> Store<K> {
+    fn read(&self) -> RwLockReadGuard<'_, Inner<K>> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The object stored under `key` (`namespace/name`).
@@ -221,11 +306,13 @@ impl<K: HasMetadata + Send + Sync + 'static> Indexer<K> {
         let mut indexers: HashMap<String, IndexFunc<K>> = HashMap::new();
         indexers.insert(NAMESPACE_INDEX.to_string(), Arc::new(namespace_index::<K>));
         Indexer {
-            inner: Arc::new(RwLock::new(Inner {
-                items: HashMap::new(),
-                indexers,
-                indices: HashMap::new(),
-            })),
+            store: Store {
+                inner: Arc::new(RwLock::new(Inner {
+                    items: HashMap::new(),
+                    indexers,
+                    indices: HashMap::new(),
+                })),
+            },
         }
     }
 
@@ -327,6 +414,41 @@ mod tests {
             .and_then(|l| l.get("app").map(ToString::to_string))
             .into_iter()
             .collect()
+    }
+
+    #[test]
+    fn keys_match_client_go() {
+        // MetaNamespaceKeyFunc: namespaced objects are ns/name, cluster-scoped ones just name.
+        assert_eq!(object_key(obj("a", "x", "").as_ref()), "a/x");
+        assert_eq!(object_key(obj("", "node-1", "").as_ref()), "node-1");
+        let mut no_ns = DynamicObject::default();
+        no_ns.metadata.name = Some("pv-1".into());
+        no_ns.metadata.namespace = Some("".into());
+        assert_eq!(object_key(&no_ns), "pv-1");
+
+        // SplitMetaNamespaceKey: one part is a name, two are namespace and name, more fail.
+        assert_eq!(split_meta_namespace_key("a/x").unwrap(), (Some("a"), "x"));
+        assert_eq!(split_meta_namespace_key("x").unwrap(), (None, "x"));
+        assert_eq!(split_meta_namespace_key("/x").unwrap(), (None, "x"));
+        assert_eq!(split_meta_namespace_key("").unwrap(), (None, ""));
+        for bad in ["a/b/c", "//", "a/b/"] {
+            let err = split_meta_namespace_key(bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidKey(k) if k == bad),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().contains(bad), "{err}");
+        }
+        // Round trip.
+        for o in [obj("a", "x", ""), obj("", "node-1", "")] {
+            let key = object_key(o.as_ref());
+            let (ns, name) = split_meta_namespace_key(&key).unwrap();
+            assert_eq!(
+                ns,
+                o.metadata.namespace.as_deref().filter(|n| !n.is_empty())
+            );
+            assert_eq!(Some(name), o.metadata.name.as_deref());
+        }
     }
 
     #[test]

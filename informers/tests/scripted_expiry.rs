@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_api::core::v1::ConfigMap;
+use k8s_apimachinery::wait::ExponentialBackoffManager;
 use k8s_client::transport::{Body, HttpRequest, Transport, TransportError, TransportErrorKind};
 use k8s_client::{Api, Config, HttpClient};
 use k8s_informers::{
-    Backoff, DeletedObject, EventHandlerFuncs, InformerOptions, ReflectorOptions,
-    SharedIndexInformer,
+    DeletedObject, EventHandlerFuncs, InformerOptions, ReflectorOptions, SharedIndexInformer,
 };
 
 /// One scripted answer: a status code and body lines; `hold` keeps the body open after the
@@ -112,7 +112,7 @@ type Deletes = Arc<Mutex<Vec<(String, bool)>>>;
 
 fn informer(transport: Transport, streaming: bool) -> (SharedIndexInformer<ConfigMap>, Deletes) {
     let client = HttpClient::with_transport(Config::new("http://fake.invalid"), transport).unwrap();
-    let backoff = Backoff::new(
+    let backoff = ExponentialBackoffManager::new(
         Duration::from_millis(10),
         Duration::from_millis(50),
         Duration::from_secs(120),

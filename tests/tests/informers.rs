@@ -148,7 +148,7 @@ async fn syncs_and_delivers_events_in_order() {
     converge(&api, &informer, &m).await;
     assert!(reg.has_synced());
     assert_eq!(
-        informer.stats().unwrap().last_sync_mode(),
+        informer.stats().unwrap().last_sync_mode,
         Some(SyncMode::StreamingList),
         "v1.37.2 serves streaming lists"
     );
@@ -300,7 +300,7 @@ async fn list_and_watch_without_streaming_and_through_the_factory() {
         "the factory hands out one shared informer"
     );
     assert_eq!(
-        informer.stats().unwrap().last_sync_mode(),
+        informer.stats().unwrap().last_sync_mode,
         Some(SyncMode::List)
     );
     // The first list asks for resourceVersion "0", which the watch cache serves as it is: it
@@ -434,10 +434,7 @@ async fn objects_deleted_while_disconnected_are_final_state_unknown() {
     // The broken watch made the reflector sync again (a streaming list from its last
     // resourceVersion); the objects missing from it were delivered as final-state-unknown.
     let stats = informer.stats().unwrap();
-    assert!(
-        stats.streaming_lists.load(Ordering::Relaxed) >= 2,
-        "a second sync happened"
-    );
+    assert!(stats.streaming_lists >= 2, "a second sync happened");
     informer.shutdown();
 }
 
@@ -457,7 +454,7 @@ async fn apiserver_restarts_with_random_timing_always_converge() {
     // Back-to-back restarts would grow client-go's back-off to 30–60 s; a faster one keeps the
     // soak short without changing what is checked.
     let mut options = InformerOptions::default();
-    options.reflector.backoff = k8s_informers::Backoff::new(
+    options.reflector.backoff = k8s_apimachinery::wait::ExponentialBackoffManager::new(
         Duration::from_millis(100),
         Duration::from_secs(2),
         Duration::from_secs(10),
@@ -522,11 +519,11 @@ async fn apiserver_restarts_with_random_timing_always_converge() {
     let stats = informer.stats().unwrap();
     eprintln!(
         "soak: {runs} restarts (seed {seed}): lists {}, streaming lists {}, watches {}, expired {}, failures {}, final-state-unknown deletes {}",
-        stats.lists.load(Ordering::Relaxed),
-        stats.streaming_lists.load(Ordering::Relaxed),
-        stats.watches.load(Ordering::Relaxed),
-        stats.expired.load(Ordering::Relaxed),
-        stats.failures.load(Ordering::Relaxed),
+        stats.lists,
+        stats.streaming_lists,
+        stats.watches,
+        stats.expired,
+        stats.failures,
         m.final_state_unknown.lock().unwrap().len(),
     );
     informer.shutdown();
@@ -554,7 +551,7 @@ async fn falls_back_to_list_when_the_server_has_no_streaming_list() {
         .await
         .unwrap();
     assert_eq!(
-        informer.stats().unwrap().last_sync_mode(),
+        informer.stats().unwrap().last_sync_mode,
         Some(SyncMode::List)
     );
     api.create(&cm("later", "1"), &CreateOptions::default())

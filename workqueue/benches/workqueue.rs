@@ -4,8 +4,9 @@
 //! cargo bench -p k8s-workqueue --bench workqueue
 //! ```
 //!
-//! `benches/compare.rs` runs the same workloads as the client-go peer and prints JSON; these are
-//! the same shapes, smaller, for tracking our own numbers over time.
+//! The bench harness (`cargo xtask bench workqueue`, scenario `workqueue` of `benches/harness`) runs
+//! the client-go peer's workloads at full size and reports them next to the peer's; these are the
+//! same shapes, smaller, for tracking our own numbers over time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 

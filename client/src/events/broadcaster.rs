@@ -370,7 +370,7 @@ impl Worker {
             if attempt == tries {
                 break;
             }
-            let pause = crate::helpers::retry::jitter(self.retry_interval, 0.25);
+            let pause = k8s_apimachinery::wait::jitter(self.retry_interval, 0.25);
             tokio::select! {
                 _ = self.closing.cancelled() => break,
                 _ = tokio::time::sleep(pause) => {}

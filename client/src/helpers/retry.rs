@@ -1,4 +1,5 @@
-//! Retrying an update that lost a race (client-go `util/retry` and `wait.Backoff`).
+//! Retrying an update that lost a race (client-go `util/retry`); the pauses are a
+//! [`Backoff`] (client-go `wait.Backoff`, defined in [`k8s_apimachinery::wait`]).
 //!
 //! The pattern: read the object, change it, write it back; when the write conflicts (someone
 //! else wrote in between, so the resourceVersion is stale), do it all again after a short
@@ -22,26 +23,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::Error;
+pub use k8s_apimachinery::wait::Backoff;
 
-/// How long to wait between attempts and how many to make (client-go `wait.Backoff`).
-///
-/// Attempt `n` (from 0) is followed by a pause of `duration * factor^n`, each plus up to
-/// `jitter * pause` at random, and capped at `cap` when set; `steps` attempts are made in all.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Backoff {
-    /// The first pause.
-    pub duration: Duration,
-    /// Each pause is the previous one times this (`0` or `1`: constant).
-    pub factor: f64,
-    /// Up to this fraction of each pause is added at random.
-    pub jitter: f64,
-    /// How many attempts in all.
-    pub steps: u32,
-    /// The longest pause (`None`: no limit). When reached, no more attempts are made after the
-    /// next one (client-go sets `steps` to 0 there).
-    pub cap: Option<Duration>,
-}
+use crate::Error;
 
 /// client-go `retry.DefaultRetry`: 5 attempts 10 ms apart (+10 % jitter), for conflicts that
 /// are expected to clear quickly (a controller racing an update).
@@ -62,48 +46,6 @@ pub const DEFAULT_BACKOFF: Backoff = Backoff {
     steps: 4,
     cap: None,
 };
-
-impl Backoff {
-    /// The next pause, advancing the backoff (client-go `Backoff.Step`).
-    pub fn step(&mut self) -> Duration {
-        if self.steps < 1 {
-            return jitter(self.duration, self.jitter);
-        }
-        self.steps -= 1;
-        let duration = self.duration;
-        if self.factor != 0.0 {
-            self.duration = self.duration.mul_f64(self.factor.max(0.0));
-            if let Some(cap) = self.cap
-                && self.duration > cap
-            {
-                self.duration = cap;
-                self.steps = 0;
-            }
-        }
-        jitter(duration, self.jitter)
-    }
-
-    /// The pauses this backoff would make between its attempts, without jitter.
-    pub fn pauses(&self) -> Vec<Duration> {
-        let mut b = Backoff {
-            jitter: 0.0,
-            ..*self
-        };
-        let mut out = Vec::new();
-        while b.steps > 1 {
-            out.push(b.step());
-        }
-        out
-    }
-}
-
-/// `d` plus up to `max_factor * d` at random (client-go `wait.Jitter`; a factor ≤ 0 means 1).
-pub fn jitter(d: Duration, max_factor: f64) -> Duration {
-    if max_factor <= 0.0 {
-        return d;
-    }
-    d + d.mul_f64(rand::random::<f64>() * max_factor)
-}
 
 /// Runs `f` until it succeeds, fails with an error `retriable` refuses, or `backoff` runs out;
 /// returns the last result (client-go `retry.OnError`).
@@ -167,29 +109,6 @@ mod tests {
             DEFAULT_BACKOFF.pauses(),
             [10, 50, 250].map(Duration::from_millis).to_vec()
         );
-        let capped = Backoff {
-            duration: Duration::from_millis(10),
-            factor: 10.0,
-            jitter: 0.0,
-            steps: 10,
-            cap: Some(Duration::from_millis(500)),
-        };
-        // 10, 100, then the next (1000) is capped at 500 and the steps end.
-        assert_eq!(
-            capped.pauses(),
-            [10, 100].map(Duration::from_millis).to_vec()
-        );
-    }
-
-    #[test]
-    fn jitter_stays_in_range() {
-        for _ in 0..100 {
-            let d = jitter(Duration::from_millis(100), 0.1);
-            assert!(
-                d >= Duration::from_millis(100) && d <= Duration::from_millis(110),
-                "{d:?}"
-            );
-        }
     }
 
     #[tokio::test(start_paused = true)]

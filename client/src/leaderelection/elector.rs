@@ -5,13 +5,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::BoxFuture;
 use k8s_api::coordination::v1::Lease;
+use k8s_apimachinery::wait::jitter;
 use k8s_apimachinery::{CreateOptions, GetOptions, ObjectMeta, UpdateOptions};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{JITTER_FACTOR, LeaderElectionConfig};
 use super::record::{LeaderRecord, Observed, micro_now};
-use crate::helpers::retry::jitter;
 use crate::{Api, Error, HttpClient};
 
 type StartedFn = dyn Fn(CancellationToken) -> BoxFuture<'static, ()> + Send + Sync;

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use k8s_api::apps::v1::Deployment;
-use k8s_apimachinery::{HasMetadata, Resource};
+use k8s_apimachinery::Resource;
 use k8s_client::HttpClient;
-use k8s_informers::{EventHandlerFuncs, Lister, SharedInformerFactory};
+use k8s_informers::{EventHandlerFuncs, Lister, SharedInformerFactory, object_key};
 use k8s_workqueue::{RateLimitingQueue, default_controller_rate_limiter};
 use tracing::{debug, info, warn};
 
@@ -35,7 +35,7 @@ impl Default for ControllerOptions {
             namespace: None,
             resync: Some(Duration::from_secs(30)),
             sync_timeout: Duration::from_secs(60),
-            instance: crate::leader::default_identity(),
+            instance: k8s_client::leaderelection::default_identity(),
         }
     }
 }
@@ -82,16 +82,6 @@ impl std::fmt::Debug for Controller {
     }
 }
 
-/// The work queue key of an object: `namespace/name` (client-go `MetaNamespaceKeyFunc`).
-fn key_of<K: HasMetadata>(obj: &K) -> String {
-    let meta = obj.object_meta();
-    format!(
-        "{}/{}",
-        meta.namespace.as_deref().unwrap_or_default(),
-        meta.name.as_deref().unwrap_or_default()
-    )
-}
-
 /// Enqueues the Foo that controls `obj`, if a Foo does (the Go sample controller's
 /// `handleObject`): Deployments are found through their controller owner reference.
 fn enqueue_owner(obj: &Deployment, foos: &Lister<Foo>, queue: &RateLimitingQueue<String>) {
@@ -103,9 +93,9 @@ fn enqueue_owner(obj: &Deployment, foos: &Lister<Foo>, queue: &RateLimitingQueue
     }
     let namespace = obj.metadata.namespace.as_deref().unwrap_or_default();
     match foos.namespaced(namespace).get(&owner.name) {
-        Some(foo) if owner.refers_to(foo.as_ref()) => queue.add(key_of(foo.as_ref())),
+        Some(foo) if owner.refers_to(foo.as_ref()) => queue.add(object_key(foo.as_ref())),
         _ => debug!(
-            deployment = %key_of(obj),
+            deployment = %object_key(obj),
             foo = %owner.name,
             "ignoring orphaned Deployment"
         ),
@@ -141,8 +131,8 @@ impl Controller {
         let (q_add, q_update) = (queue.clone(), queue.clone());
         foo_informer.add_event_handler(
             EventHandlerFuncs::new()
-                .on_add(move |foo: &Arc<Foo>, _| q_add.add(key_of(foo.as_ref())))
-                .on_update(move |_, foo: &Arc<Foo>| q_update.add(key_of(foo.as_ref()))),
+                .on_add(move |foo: &Arc<Foo>, _| q_add.add(object_key(foo.as_ref())))
+                .on_update(move |_, foo: &Arc<Foo>| q_update.add(object_key(foo.as_ref()))),
         );
         let (q1, q2, q3) = (queue.clone(), queue.clone(), queue.clone());
         let (f1, f2, f3) = (foos.clone(), foos.clone(), foos.clone());

@@ -21,9 +21,6 @@ pub enum Error {
         /// The Foo's name.
         foo: String,
     },
-    /// A work queue key is not `namespace/name`.
-    #[error("invalid resource key {0:?}: expected namespace/name")]
-    InvalidKey(String),
     /// The embedded CRD manifest does not parse.
     #[error("crd/foo.yaml: {0}")]
     CrdManifest(String),

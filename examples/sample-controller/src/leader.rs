@@ -12,11 +12,6 @@ use tracing::{info, warn};
 
 use crate::{CONTROLLER_NAME, Controller, Error};
 
-/// The identity of this process in elections and events: `<hostname>_<random UUID>`.
-pub(crate) fn default_identity() -> String {
-    k8s_client::leaderelection::default_identity()
-}
-
 /// Where the controller's Lease lives and how the election is timed (client-go's defaults:
 /// 15 s lease, 10 s renew deadline, 2 s retry period).
 #[derive(Clone, Debug)]

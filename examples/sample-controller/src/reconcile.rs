@@ -10,7 +10,7 @@ use k8s_apimachinery::{
 };
 use k8s_client::events::{EventType, Recorder};
 use k8s_client::{Api, HttpClient};
-use k8s_informers::Lister;
+use k8s_informers::{Lister, split_meta_namespace_key};
 use serde_json::json;
 use tracing::{debug, info, warn};
 
@@ -32,9 +32,15 @@ impl Reconciler {
     /// writes what it observed into the Foo's status. An error re-queues the key with back-off.
     pub(crate) async fn sync(&self, key: &str) -> Result<(), Error> {
         self.counters.syncs.fetch_add(1, Ordering::Relaxed);
-        let (namespace, name) = key
-            .split_once('/')
-            .ok_or_else(|| Error::InvalidKey(key.to_owned()))?;
+        let (namespace, name) = match split_meta_namespace_key(key) {
+            // Foos are namespaced: their keys always name one (`object_key`).
+            Ok((Some(namespace), name)) => (namespace, name),
+            // Retrying cannot fix a key: drop it, as the Go sample controller does.
+            Ok((None, _)) | Err(_) => {
+                warn!(%key, "invalid resource key: expected namespace/name");
+                return Ok(());
+            }
+        };
         let Some(foo) = self.foos.namespaced(namespace).get(name) else {
             // Deleted since it was queued: its finalizer already cleaned up.
             debug!(%key, "Foo no longer exists");

@@ -66,16 +66,20 @@ impl Default for Options {
     }
 }
 
-fn ident(name: &str) -> Ident {
+/// An identifier (no raw-identifier handling: names come from [`super::names`]).
+pub fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-fn lit(s: &str) -> LitStr {
+/// A string literal.
+pub fn lit(s: &str) -> LitStr {
     LitStr::new(s, Span::call_site())
 }
 
-fn docs(lines: &[String]) -> TokenStream {
+/// `#[doc = "…"]` lines (each gets a leading space; empty stays empty).
+pub fn docs<S: AsRef<str>>(lines: &[S]) -> TokenStream {
     let attrs = lines.iter().map(|l| {
+        let l = l.as_ref();
         let text = if l.is_empty() {
             String::new()
         } else {
@@ -87,7 +91,8 @@ fn docs(lines: &[String]) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
-fn path(s: &str) -> Result<TokenStream> {
+/// A path (`k8s_api::core::v1::Pod`) as tokens.
+pub fn path(s: &str) -> Result<TokenStream> {
     s.parse::<TokenStream>()
         .map_err(|e| anyhow::anyhow!("bad path {s}: {e}"))
 }

@@ -17,17 +17,21 @@
 //!
 //! Pipeline: documents ([`spec`]) → merged schemas + REST resources from the paths
 //! ([`resources`]) + Go field order ([`goorder`]) → [`model`] → tokens ([`emit`]) → prettyplease →
-//! rustfmt (so that `cargo fmt --check` agrees) → files. From the same model, [`clientset`]
-//! renders k8s-client's typed clientset (`client/src/generated/`) and k8s-informers' typed
-//! factory accessors (`informers/src/generated/`).
+//! rustfmt (so that `cargo fmt --check` agrees) → files. From the same model, [`served`] finds the
+//! served group/versions and renders k8s-client's typed clientset ([`clientset`],
+//! `client/src/generated/`), k8s-informers' factory accessors ([`informers`]) and listers'
+//! namespace accessors ([`listers`], both `informers/src/generated/`).
 
 mod clientset;
 mod crd;
 mod emit;
 mod goorder;
+mod informers;
+mod listers;
 mod model;
 mod names;
 mod resources;
+mod served;
 mod spec;
 
 use std::collections::BTreeMap;
@@ -182,7 +186,7 @@ pub async fn run(args: &[&str]) -> Result<()> {
     )];
     // The clientset and the informer accessors go with the workspace's own k8s-api only.
     if args.out.is_none() {
-        let rendered = clientset::render(&model, &opts)?;
+        let rendered = served::render(&model, &opts)?;
         let root = workspace_root();
         outputs.push((
             root.join("client/src/generated"),
@@ -540,8 +544,8 @@ mod tests {
         // The clientset and the informer accessors of the same model.
         let model = build_model(&docs, None, false).unwrap();
         let opts = emit::Options::default();
-        let cs = format_all(clientset::render(&model, &opts).unwrap().client).unwrap();
-        let again = format_all(clientset::render(&model, &opts).unwrap().client).unwrap();
+        let cs = format_all(served::render(&model, &opts).unwrap().client).unwrap();
+        let again = format_all(served::render(&model, &opts).unwrap().client).unwrap();
         assert_eq!(cs, again);
         let text = &cs["clientset.rs"];
         assert!(text.starts_with(emit::HEADER), "{text}");
@@ -552,7 +556,7 @@ mod tests {
             ),
             "{text}"
         );
-        let informers = format_all(clientset::render(&model, &opts).unwrap().informers).unwrap();
+        let informers = format_all(served::render(&model, &opts).unwrap().informers).unwrap();
         // Widgets can't be watched: no informer, so no group either.
         assert!(!informers["factory.rs"].contains("example_v1"));
     }
@@ -561,13 +565,13 @@ mod tests {
     #[test]
     fn crd_fixture_is_up_to_date() {
         let root = workspace_root();
-        let yaml = std::fs::read_to_string(root.join("api/tests/crd/widget.yaml")).unwrap();
+        let yaml = std::fs::read_to_string(root.join("tests/tests/crd/widget.yaml")).unwrap();
         let crds = crd::parse_crds(&yaml).unwrap();
-        let text = generate_crds(&crds, "api/tests/crd/widget.yaml").unwrap();
-        let committed = std::fs::read_to_string(root.join("api/tests/crd/widget.rs")).unwrap();
+        let text = generate_crds(&crds, "tests/tests/crd/widget.yaml").unwrap();
+        let committed = std::fs::read_to_string(root.join("tests/tests/crd/widget.rs")).unwrap();
         assert!(
             text == committed,
-            "api/tests/crd/widget.rs is stale: cargo xtask codegen --crd api/tests/crd/widget.yaml --out api/tests/crd/widget.rs"
+            "tests/tests/crd/widget.rs is stale: cargo xtask codegen --crd tests/tests/crd/widget.yaml --out tests/tests/crd/widget.rs"
         );
     }
 }
