@@ -22,7 +22,7 @@
 //! response came (the connection failed). Each attempt is counted, retries included; the latency
 //! of an attempt runs from sending the request to receiving the response head.
 //!
-//! With the cargo feature `prometheus`, [`PrometheusRequestMetrics`] registers these metrics in a
+//! With the cargo feature `prometheus`, `PrometheusRequestMetrics` registers these metrics in a
 //! `prometheus::Registry` under client-go's names, so dashboards built for Go controllers work.
 //!
 //! ```

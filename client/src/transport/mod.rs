@@ -67,7 +67,7 @@
 //!
 //! ## Errors
 //!
-//! A failed exchange is [`Error::Http`](crate::Error::Http) with its cause kept; ask it what
+//! A failed exchange is [`Error::Http`] with its cause kept; ask it what
 //! happened with [`Error::is_connect`](crate::Error::is_connect), `is_timeout`,
 //! `is_connection_reset`, `is_tls` and `is_decode`. Dropping the future of a request cancels
 //! it.

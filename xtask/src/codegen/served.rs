@@ -1,7 +1,6 @@
 //! The served group/versions of a model and their client-go names, which the typed clientset
-//! ([`clientset`](super::clientset)), the informer factory's accessors
-//! ([`informers`](super::informers)) and the listers' namespace accessors
-//! ([`listers`](super::listers)) are rendered from; and [`render`], which writes those files.
+//! ([`super::clientset`]), the informer factory's accessors ([`super::informers`]) and the
+//! listers' namespace accessors ([`super::listers`]) are rendered from; and [`render`], which writes those files.
 //!
 //! ```text
 //! client/src/generated/clientset.rs     impl Clientset { fn core_v1() -> CoreV1Client }
@@ -210,7 +209,7 @@ impl GroupVersion {
 }
 
 impl KindAccessor {
-    /// "[`Pod`](k8s_api::core::v1::Pod)"
+    /// A doc link to the kind, e.g. ``[`Pod`](k8s_api::core::v1::Pod)``.
     pub fn link(&self) -> String {
         format!("[`{}`]({})", self.kind, self.type_path)
     }
