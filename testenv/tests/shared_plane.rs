@@ -46,10 +46,18 @@ async fn crds_from_a_folder_are_served_when_install_returns() {
     let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crds");
     let names = env.install_crds(crds).await.unwrap();
     assert_eq!(names, ["gizmos.testenv.k8s-rs.test"]);
-    // Served at once: kubectl finds the resource through discovery.
+    // Served at once: kubectl finds the resource through discovery. (Named with its group:
+    // other tests on the shared plane serve resources called `gizmos` too.)
     let got = kubectl(
         &env,
-        &["get", "gizmos", "-n", env.namespace(), "-o", "name"],
+        &[
+            "get",
+            "gizmos.testenv.k8s-rs.test",
+            "-n",
+            env.namespace(),
+            "-o",
+            "name",
+        ],
     );
     assert_eq!(got.trim(), "");
     // A second install (another test, the next run) updates in place.
