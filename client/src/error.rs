@@ -166,6 +166,30 @@ pub enum Error {
         /// What was started.
         what: &'static str,
     },
+    /// The client-side rate limiter's next token would come after the request's timeout
+    /// ([`Config::timeout`](crate::Config::timeout) or the request's own), so the request failed
+    /// at once, unsent, instead of sleeping past its deadline (client-go: "client rate limiter
+    /// Wait returned an error: rate: Wait(n=1) would exceed context deadline").
+    /// [`is_timeout`](Error::is_timeout) is true.
+    #[error(
+        "{method} {url}: not sent: waiting for the client-side rate limiter would take {wait}, longer than the request's timeout of {timeout} (limit {qps} requests/s, burst {burst}; raise Config.qps and Config.burst, or set Config.qps to -1 to turn the limiter off)",
+        wait = round_ms(*wait),
+        timeout = round_ms(*timeout)
+    )]
+    RateLimiterTimeout {
+        /// HTTP method.
+        method: String,
+        /// The URL (never has credentials in it).
+        url: String,
+        /// How long the request would have waited for its token.
+        wait: std::time::Duration,
+        /// The request's timeout.
+        timeout: std::time::Duration,
+        /// The limiter's rate, defaults applied.
+        qps: f32,
+        /// The limiter's burst, defaults applied.
+        burst: u32,
+    },
     /// A wait gave up (client-go `wait.ErrWaitTimeout`: "timed out waiting for the condition").
     #[error("timed out after {after:?} waiting for {what}")]
     Timeout {
@@ -243,11 +267,13 @@ impl Error {
     }
 
     /// A request got no (complete) answer in time — the request's or the config's timeout, a
-    /// timeout layer of the transport, a connect timeout — or a wait timed out (client-go
-    /// `wait.Interrupted`).
+    /// timeout layer of the transport, a connect timeout, a client-side rate limiter that would
+    /// have made it wait past its timeout — or a wait timed out (client-go `wait.Interrupted`).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
-            || self.transport_kind() == Some(TransportErrorKind::Timeout)
+        matches!(
+            self,
+            Error::Timeout { .. } | Error::RateLimiterTimeout { .. }
+        ) || self.transport_kind() == Some(TransportErrorKind::Timeout)
     }
 
     /// No connection could be made to the server: refused, unreachable, name not resolved.
@@ -339,4 +365,13 @@ pub(crate) fn chain(err: &dyn std::error::Error) -> String {
         cur = e.source();
     }
     s
+}
+
+/// A duration rounded up to whole milliseconds, for messages (`1.8s`, not `1.799999999s`).
+fn round_ms(d: std::time::Duration) -> String {
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    format!(
+        "{:?}",
+        std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    )
 }

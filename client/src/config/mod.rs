@@ -40,9 +40,10 @@ use crate::secret::{SecretBytes, SecretString};
 use crate::transport::service::Wrappers;
 use crate::transport::{TracePropagator, Transport, WarningHandler};
 
-/// client-go's default client-side rate limit: 5 requests per second…
+/// client-go's default client-side rate limit (`rest.DefaultQPS`): 5 requests per second…
+/// Used when [`Config::qps`] is `0.0`.
 pub const DEFAULT_QPS: f32 = 5.0;
-/// …with bursts of 10.
+/// …with bursts of 10 (`rest.DefaultBurst`). Used when [`Config::burst`] is `0`.
 pub const DEFAULT_BURST: u32 = 10;
 
 /// Everything needed to talk to one apiserver as one user (client-go `rest.Config`).
@@ -64,11 +65,30 @@ pub struct Config {
     /// environment variable, which is honoured too). HTTP/2 is the default: one connection
     /// multiplexes every request and watch.
     pub disable_http2: bool,
-    /// Client-side rate limit in requests per second; negative disables the limiter.
+    /// Client-side rate limit in requests per second (client-go `rest.Config.QPS`), shared by
+    /// every client built from one [`HttpClient`](crate::HttpClient): each request, each retry
+    /// included, takes a token from a bucket that refills at `qps` per second up to
+    /// [`burst`](Config::burst).
+    ///
+    /// As in client-go's `rest.RESTClientFor`: `0.0` means the default, [`DEFAULT_QPS`] (5); a
+    /// negative value (e.g. `-1.0`) turns the limiter off (rely on the server's API Priority and
+    /// Fairness instead). [`Config::new`] and the loaders start at [`DEFAULT_QPS`].
+    ///
+    /// A request waits for its token before it is sent, and [`timeout`](Config::timeout)
+    /// covers that wait: when the token would come after the timeout, the request fails at once,
+    /// unsent, with [`Error::RateLimiterTimeout`](crate::Error::RateLimiterTimeout)
+    /// (`is_timeout()`). Dropping a request's future while it waits gives its token back.
     pub qps: f32,
-    /// Burst of the client-side rate limiter.
+    /// Burst of the client-side rate limiter (client-go `rest.Config.Burst`): how many requests
+    /// may go at once before [`qps`](Config::qps) paces them. `0` means the default,
+    /// [`DEFAULT_BURST`] (10), whatever `qps` is; ignored when `qps` is negative.
     pub burst: u32,
-    /// Timeout of each request (not of watches, which the server times out).
+    /// Timeout of each request (not of watches, which the server times out): the wait for a
+    /// client-side rate limiter token ([`qps`](Config::qps)) and the exchange together, each
+    /// attempt (a retry after `Retry-After` starts a new one). Unlike client-go, whose
+    /// `Config.Timeout` is the `http.Client`'s and only a context deadline bounds the wait for
+    /// a token, one timeout covers both here: dropping the future is the other way to stop
+    /// waiting. `None`: no client-side timeout.
     pub timeout: Option<Duration>,
     /// `User-Agent`; default `k8s-rs/<version> (<os>/<arch>)`.
     pub user_agent: Option<String>,

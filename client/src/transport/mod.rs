@@ -11,7 +11,8 @@
 //!      │  transport::Request (method, path?query, headers, in-memory body, timeout)
 //!      ▼
 //!  HttpClient ─┬─ 1. span `k8s_client::request` (method, path template, status, retries, bytes)
-//!              ├─ 2. rate limiter: wait for a token (QPS 5, burst 10 by default)
+//!              ├─ 2. rate limiter: wait for a token (QPS 5, burst 10 by default; the timeout
+//!              │     covers the wait, dropping the future gives the token back)
 //!              ├─ 3. credentials: token / token file / basic / exec plugin / OIDC,
 //!              │     impersonation, user agent, Accept, Accept-Encoding: gzip, traceparent
 //!              ├─ 4. ─────────── the seam: Transport (tower::Service) ───────────────┐
@@ -378,14 +379,29 @@ impl HttpClient {
         let mut retries = 0u32;
         let mut reauthenticated = false;
         loop {
+            // The timeout bounds the wait for a token and the exchange together, as a context
+            // deadline does in client-go: a token that would come too late fails the request at
+            // once (x/time/rate's "would exceed context deadline"), unsent.
+            let attempt_start = tokio::time::Instant::now();
+            let deadline = timeout.map(|t| attempt_start + t);
+            let mut throttled = Duration::ZERO;
             if let Some(limiter) = &inner.limiter {
-                match metrics {
-                    Some(m) => {
-                        let start = tokio::time::Instant::now();
-                        limiter.acquire().await;
-                        m.rate_limiter_latency(verb, &inner.host, start.elapsed());
+                let acquired = limiter.acquire_before(deadline).await;
+                if let Some(m) = metrics {
+                    m.rate_limiter_latency(verb, &inner.host, attempt_start.elapsed());
+                }
+                match acquired {
+                    Ok(waited) => throttled = waited,
+                    Err(wait) => {
+                        return Err(Error::RateLimiterTimeout {
+                            method: verb.to_string(),
+                            url: uri.to_string(),
+                            wait,
+                            timeout: timeout.unwrap_or_default(),
+                            qps: limiter.qps(),
+                            burst: limiter.burst(),
+                        });
                     }
-                    None => limiter.acquire().await,
                 }
             }
             let cred = inner.auth.credential().await?;
@@ -409,17 +425,13 @@ impl HttpClient {
             }
             inner.requests.fetch_add(1, Ordering::Relaxed);
             let start = tokio::time::Instant::now();
-            let deadline = timeout.map(|t| start + t);
             let sent = match deadline {
                 Some(deadline) => {
                     match tokio::time::timeout_at(deadline, inner.transport.send(outgoing)).await {
                         Ok(r) => r,
                         Err(_) => Err(Box::new(TransportError::new(
                             TransportErrorKind::Timeout,
-                            format!(
-                                "no response within {}",
-                                humanize(timeout.unwrap_or_default())
-                            ),
+                            no_response_within(timeout.unwrap_or_default(), throttled),
                         )) as BoxError),
                     }
                 }
@@ -561,6 +573,20 @@ fn humanize(d: Duration) -> String {
     format!("{d:?}")
 }
 
+/// The message of a request that timed out, saying how much of its time went to the
+/// client-side rate limiter when some did.
+fn no_response_within(timeout: Duration, throttled: Duration) -> String {
+    if throttled.is_zero() {
+        format!("no response within {}", humanize(timeout))
+    } else {
+        format!(
+            "no response within {} ({} of it waiting for the client-side rate limiter)",
+            humanize(timeout),
+            humanize(throttled)
+        )
+    }
+}
+
 /// HTTP/1.1 only: [`Config::disable_http2`], or a non-empty `DISABLE_HTTP2` in the environment
 /// (read when the transport is built, as client-go's `SetTransportDefaults` does).
 fn http2_disabled(config: &Config) -> bool {
@@ -640,6 +666,109 @@ mod tests {
         let ua = default_user_agent();
         assert!(ua.starts_with("k8s-rs/0."), "{ua}");
         assert!(ua.contains(std::env::consts::OS));
+    }
+
+    /// A client whose every request is answered `{}` after `delay` (paused time in the tests).
+    fn answering_after(
+        delay: Duration,
+        qps: f32,
+        burst: u32,
+        timeout: Option<Duration>,
+    ) -> HttpClient {
+        let svc = tower::service_fn(move |_req: HttpRequest| async move {
+            tokio::time::sleep(delay).await;
+            http::Response::builder()
+                .status(200)
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+        });
+        let mut config = Config::new("http://fake.invalid");
+        config.qps = qps;
+        config.burst = burst;
+        config.timeout = timeout;
+        HttpClient::with_transport(config, Transport::new(svc)).unwrap()
+    }
+
+    async fn get(client: &HttpClient) -> Result<serde_json::Value, Error> {
+        client.send_json(Request::get("/api/v1/pods")).await
+    }
+
+    /// client-go: `QPS: 0` and `Burst: 0` are the defaults 5 and 10, not "never refill".
+    #[tokio::test(start_paused = true)]
+    async fn qps_and_burst_zero_mean_the_defaults() {
+        let client = answering_after(Duration::ZERO, 0.0, 0, None);
+        let start = tokio::time::Instant::now();
+        for _ in 0..15 {
+            get(&client).await.unwrap();
+        }
+        // 10 at once, 5 more at 5 per second.
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timeout_bounds_the_limiter_wait() {
+        let client = answering_after(Duration::ZERO, 1.0, 1, Some(Duration::from_millis(500)));
+        get(&client).await.unwrap();
+        let start = tokio::time::Instant::now();
+        // The next token is 1 s away, past the 500 ms timeout: fail at once, unsent.
+        let err = get(&client).await.unwrap_err();
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert!(err.is_timeout(), "{err:?}");
+        assert!(
+            matches!(err, Error::RateLimiterTimeout { wait, qps: 1.0, burst: 1, .. } if wait == Duration::from_secs(1)),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "GET http://fake.invalid/api/v1/pods: not sent: waiting for the client-side rate \
+             limiter would take 1s, longer than the request's timeout of 500ms (limit 1 \
+             requests/s, burst 1; raise Config.qps and Config.burst, or set Config.qps to -1 to \
+             turn the limiter off)"
+        );
+        assert_eq!(client.requests_sent(), 1);
+        // The refused request took no token: a request with a longer timeout of its own waits
+        // 1 s, not 2.
+        let slow = Request::get("/api/v1/pods").timeout(Duration::from_secs(2));
+        client.send_json::<serde_json::Value>(slow).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timeout_covers_the_limiter_wait_and_the_exchange_together() {
+        // Answers take 600 ms; the second request waits 500 ms for its token, leaving 500 ms.
+        let client = answering_after(
+            Duration::from_millis(600),
+            2.0,
+            1,
+            Some(Duration::from_secs(1)),
+        );
+        let (first, second) = tokio::join!(get(&client), get(&client));
+        first.unwrap();
+        let err = second.unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert!(
+            err.to_string().ends_with(
+                "no response within 1s (500ms of it waiting for the client-side rate limiter)"
+            ),
+            "{err}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_a_request_waiting_for_a_token_frees_its_place() {
+        let client = answering_after(Duration::ZERO, 5.0, 1, None);
+        get(&client).await.unwrap();
+        let start = tokio::time::Instant::now();
+        // Waits for the token 200 ms away; dropped after 100 ms.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), get(&client))
+                .await
+                .is_err()
+        );
+        assert_eq!(client.requests_sent(), 1);
+        // The next request gets that token at 200 ms, not 400 ms.
+        get(&client).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_millis(200));
     }
 
     #[test]
