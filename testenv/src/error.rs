@@ -46,8 +46,14 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Certificates or keys could not be generated or loaded.
-    #[error("PKI: {0}")]
-    Pki(String),
+    #[error("PKI: {what}: {}", chain(source.as_ref()))]
+    Pki {
+        /// What was being done, naming the file where there is one.
+        what: String,
+        /// The cause.
+        #[source]
+        source: BoxError,
+    },
     /// A process could not be started.
     #[error("start: {0}")]
     Start(String),
@@ -72,12 +78,13 @@ pub enum Error {
         last: String,
     },
     /// A request to the plane failed or was refused.
-    #[error("{what}: {message}")]
+    #[error("{what}: {}", chain(source.as_ref()))]
     Request {
         /// The request, e.g. `create namespace smoke-x1y2z3`.
         what: String,
         /// The transport error, or the status and body of the answer.
-        message: String,
+        #[source]
+        source: BoxError,
     },
     /// A CRD manifest could not be read.
     #[error("{path}: {message}", path = path.display())]
@@ -113,13 +120,62 @@ impl Error {
         }
     }
 
-    pub(crate) fn request(what: impl Into<String>, message: impl std::fmt::Display) -> Self {
+    /// A failed request: `source` is the transport's error, or a message (`String`/`&str`)
+    /// saying what was wrong with the answer.
+    pub(crate) fn request(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::Request {
             what: what.into(),
-            message: message.to_string(),
+            source: source.into(),
+        }
+    }
+
+    /// A PKI failure while doing `what`, because of `source`.
+    pub(crate) fn pki(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Pki {
+            what: what.into(),
+            source: source.into(),
         }
     }
 }
 
+/// A boxed cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `error: cause: cause…`: the whole chain in one line (reqwest's own message names only its
+/// outermost step).
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = e.source();
+    }
+    out
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer step")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn causes_are_kept_and_shown_whole() {
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err = Error::request("create namespace x", Outer(inner));
+        assert_eq!(err.to_string(), "create namespace x: outer step: refused");
+        let source = std::error::Error::source(&err).expect("the cause is kept");
+        assert!(source.downcast_ref::<Outer>().is_some());
+        let err = Error::pki("ca.crt", "no certificate");
+        assert_eq!(err.to_string(), "PKI: ca.crt: no certificate");
+    }
+}

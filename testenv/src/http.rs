@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::{Error, Pki};
+use crate::{BoxError, Error, Pki};
 
 /// A reqwest client for plain-HTTP endpoints (etcd's client URL).
 pub(crate) fn plain_http() -> Result<reqwest::Client, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Pki(format!("TLS versions: {e}")))?
+        .map_err(|e| Error::pki("TLS versions", e))?
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
     reqwest::Client::builder()
@@ -28,29 +28,29 @@ pub(crate) fn plain_http() -> Result<reqwest::Client, Error> {
 
 /// A reqwest client trusting the plane's CA and presenting its admin client certificate.
 pub(crate) fn admin_http(pki: &Pki) -> Result<reqwest::Client, Error> {
-    let tls =
-        |path: &Path, e: &dyn std::fmt::Display| Error::Pki(format!("{}: {e}", path.display()));
+    let tls = |path: &Path, e: BoxError| Error::pki(path.display().to_string(), e);
     let mut roots = rustls::RootCertStore::empty();
     let ca_pem = fs::read(&pki.ca_cert).map_err(|e| Error::io(&pki.ca_cert, e))?;
     for cert in rustls_pemfile::certs(&mut ca_pem.as_slice()) {
-        let cert = cert.map_err(|e| tls(&pki.ca_cert, &e))?;
-        roots.add(cert).map_err(|e| tls(&pki.ca_cert, &e))?;
+        let cert = cert.map_err(|e| tls(&pki.ca_cert, e.into()))?;
+        roots.add(cert).map_err(|e| tls(&pki.ca_cert, e.into()))?;
     }
     let cert_pem = fs::read(&pki.admin_cert).map_err(|e| Error::io(&pki.admin_cert, e))?;
     let certs = rustls_pemfile::certs(&mut cert_pem.as_slice())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| tls(&pki.admin_cert, &e))?;
+        .map_err(|e| tls(&pki.admin_cert, e.into()))?;
     let key_pem = fs::read(&pki.admin_key).map_err(|e| Error::io(&pki.admin_key, e))?;
     let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
-        .map_err(|e| tls(&pki.admin_key, &e))?
-        .ok_or_else(|| tls(&pki.admin_key, &"no private key in file"))?;
+        // The parser's message could quote bytes of the key: keep it out.
+        .map_err(|_| tls(&pki.admin_key, "malformed PEM private key".into()))?
+        .ok_or_else(|| tls(&pki.admin_key, "no private key in file".into()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Pki(format!("TLS versions: {e}")))?
+        .map_err(|e| Error::pki("TLS versions", e))?
         .with_root_certificates(roots)
         .with_client_auth_cert(certs, key)
-        .map_err(|e| tls(&pki.admin_key, &e))?;
+        .map_err(|e| tls(&pki.admin_key, e.into()))?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .build()
@@ -72,5 +72,5 @@ pub(crate) async fn send_json(req: reqwest::RequestBuilder, what: &str) -> Resul
         return Ok(Value::Null);
     }
     serde_json::from_slice(&body)
-        .map_err(|e| Error::request(what, format!("answer is not JSON: {e}")))
+        .map_err(|e| Error::request(format!("{what}: answer is not JSON"), e))
 }

@@ -80,7 +80,7 @@ pub mod binaries;
 
 pub use binaries::{Binaries, ETCD_VERSION, KUBERNETES_VERSION};
 pub use env::TestEnv;
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, Result};
 pub use info::PlaneInfo;
 pub use pki::{Pki, TOKEN_ADMIN_USER, TOKEN_PLAIN_USER};
 pub use plane::ControlPlane;

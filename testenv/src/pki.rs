@@ -62,7 +62,7 @@ pub const TOKEN_ADMIN_USER: &str = "k8s-rs-token-admin";
 pub const TOKEN_PLAIN_USER: &str = "k8s-rs-token-user";
 
 fn cert_err(what: &str, e: rcgen::Error) -> Error {
-    Error::Pki(format!("{what}: {e}"))
+    Error::pki(what, e)
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), Error> {
@@ -187,10 +187,10 @@ impl Pki {
                 .and_then(|l| l.split(',').next())
                 .map(str::to_string)
                 .ok_or_else(|| {
-                    Error::Pki(format!(
-                        "{}: no token for user {user}",
-                        token_file.display()
-                    ))
+                    Error::pki(
+                        token_file.display().to_string(),
+                        format!("no token for user {user}"),
+                    )
                 })
         };
         Ok(Pki {
@@ -251,7 +251,7 @@ impl Pki {
             "preferences": {}
         });
         let yaml = serde_yaml::to_string(&config)
-            .map_err(|e| Error::Pki(format!("kubeconfig serialization: {e}")))?;
+            .map_err(|e| Error::pki("kubeconfig serialization", e))?;
         write_private(path, &yaml)
     }
 }
