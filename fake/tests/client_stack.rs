@@ -477,3 +477,53 @@ async fn pods_on_a_node_are_deleted_gracefully() {
             .is_not_found()
     );
 }
+
+#[tokio::test]
+async fn a_paged_list_whose_token_expires_is_one_consistent_state() {
+    let fake = FakeApiServer::new();
+    let api = cms(&fake);
+    for i in 0..5 {
+        api.create(&cm(&format!("c{i}"), &[]), &CreateOptions::default())
+            .await
+            .unwrap();
+    }
+    // Before the second page: c0 (already listed) goes, and history is compacted, so the
+    // continue token expires and the pager falls back to a full list.
+    let hook = fake.clone();
+    let lists = std::sync::atomic::AtomicUsize::new(0);
+    fake.prepend_reactor("list", "configmaps", move |_| {
+        if lists.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            hook.tracker().modify(
+                &(String::new(), "configmaps".into()),
+                &("default".into(), "c0".into()),
+                |_| k8s_fake::Outcome::Remove(None, ()),
+            );
+            hook.tracker().compact();
+        }
+        Reaction::Pass
+    });
+    let all = api
+        .list_paged(&ListOptions {
+            limit: Some(2),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let names: Vec<_> = all
+        .items
+        .iter()
+        .map(|c| c.metadata.name.clone().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["c1", "c2", "c3", "c4"],
+        "no page from before the expiry"
+    );
+    let lists: Vec<_> = fake
+        .actions()
+        .into_iter()
+        .filter(|a| a.verb == "list")
+        .map(|a| (a.query("limit").is_some(), a.query("continue").is_some()))
+        .collect();
+    assert_eq!(lists, [(true, false), (true, true), (false, false)]);
+}

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, StreamExt};
 use k8s_apimachinery::wait::ExponentialBackoffManager;
 use k8s_apimachinery::{HasMetadata, ListOptions, ResourceVersionMatch, WatchEvent};
 use k8s_client::Api;
@@ -339,14 +339,15 @@ where
         let mut options = self.base_options();
         options.resource_version = Some(self.relist_rv());
         options.limit = Some(self.options.page_size);
-        let pages = self.api.list_pages(&options);
-        futures::pin_mut!(pages);
-        let mut items = Vec::new();
-        let mut rv = None;
-        while let Some(page) = pages.try_next().await? {
-            rv = page.metadata.resource_version.clone();
-            items.extend(page.items.into_iter().map(|o| self.relisted(sink, o)));
-        }
+        // One consistent state: when the continue token expires mid-way, the pages read so far
+        // are dropped for one full list (client-go's `ListPager.List`).
+        let list = self.api.list_paged(&options).await?;
+        let rv = list.metadata.resource_version.clone();
+        let items = list
+            .items
+            .into_iter()
+            .map(|o| self.relisted(sink, o))
+            .collect();
         sink.apply(Delta::Replace(items));
         self.last_rv = rv;
         self.rv_unavailable = false;

@@ -25,11 +25,22 @@ where
 {
     /// Every page of a list, as a stream of pages (page size `options.limit`, default 500).
     /// When the server's continue token expires mid-way, falls back to one full list from the
-    /// start, as client-go's pager does with `FullListIfExpired`.
+    /// start, as client-go's pager does with `FullListIfExpired`: that full list is the last
+    /// page, so objects of the pages before it come again (client-go's `EachListItem` does the
+    /// same). To get one consistent whole, use [`Api::list_paged`] or [`Api::list_all`].
     pub fn list_pages(
         &self,
         options: &ListOptions,
     ) -> impl Stream<Item = Result<List<K>, Error>> + Send + use<K> {
+        self.pages(options).map_ok(|(page, _)| page)
+    }
+
+    /// The pages of a list, each with whether it is the full list that replaced the earlier
+    /// pages after an expired continue token.
+    fn pages(
+        &self,
+        options: &ListOptions,
+    ) -> impl Stream<Item = Result<(List<K>, bool), Error>> + Send + use<K> {
         let mut options = options.clone();
         if options.limit.is_none_or(|l| l <= 0) {
             options.limit = Some(DEFAULT_PAGE_SIZE);
@@ -67,7 +78,7 @@ where
                     Some(token) if !state.full_list => state.options.continue_token = Some(token),
                     _ => state.done = true,
                 }
-                Ok(Some((page, state)))
+                Ok(Some(((page, state.full_list), state)))
             }
         })
     }
@@ -82,8 +93,29 @@ where
             .try_flatten()
     }
 
-    /// Every object of a list, fetched page by page, collected.
+    /// Every object of a list, fetched page by page, collected (see [`Api::list_paged`]).
     pub async fn list_all(&self, options: &ListOptions) -> Result<Vec<K>, Error> {
-        self.list_all_stream(options).try_collect().await
+        Ok(self.list_paged(options).await?.items)
+    }
+
+    /// Every page of a list joined into one list whose metadata (resourceVersion) is the last
+    /// page's, as client-go's `ListPager.List`: when the continue token expires mid-way, the
+    /// pages read so far are dropped and one full list replaces them, so the result is always
+    /// one consistent state of the collection.
+    pub async fn list_paged(&self, options: &ListOptions) -> Result<List<K>, Error> {
+        let pages = self.pages(options);
+        futures::pin_mut!(pages);
+        let mut whole: Option<List<K>> = None;
+        while let Some((page, replaces_earlier)) = pages.try_next().await? {
+            whole = Some(match whole {
+                Some(mut acc) if !replaces_earlier => {
+                    acc.items.extend(page.items);
+                    acc.metadata = page.metadata;
+                    acc
+                }
+                _ => page,
+            });
+        }
+        Ok(whole.unwrap_or_default())
     }
 }
