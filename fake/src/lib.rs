@@ -49,6 +49,7 @@ mod action;
 mod clientset;
 mod error;
 mod faults;
+mod fieldset;
 mod handlers;
 mod meta;
 mod reactor;

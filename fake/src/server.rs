@@ -415,6 +415,12 @@ impl FakeApiServer {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let user_agent = parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         if action.verb == "patch" {
             action.patch_type = Some(content_type.clone());
         }
@@ -460,6 +466,7 @@ impl FakeApiServer {
                             raw: &bytes,
                             content_type: &content_type,
                             accept: &accept,
+                            user_agent: &user_agent,
                             plan: &plan,
                         };
                         handlers::dispatch(ctx).await

@@ -13,3 +13,9 @@ pub(crate) fn apply(info: &ResourceInfo, _old: &Value, _patch: &Value) -> Result
         info.qualified()
     )))
 }
+
+/// The list type of the list at `path` (field names from the root) of `info`'s objects.
+pub(crate) fn list_type(_info: &ResourceInfo, _path: &[&str]) -> crate::fieldset::ListType {
+    // Until k8s-api's patch metadata is wired in, lists without known metadata are atomic.
+    crate::fieldset::ListType::Atomic
+}

@@ -527,3 +527,102 @@ async fn a_paged_list_whose_token_expires_is_one_consistent_state() {
         .collect();
     assert_eq!(lists, [(true, false), (true, true), (false, false)]);
 }
+
+#[tokio::test]
+async fn server_side_apply_owns_fields_and_reports_conflicts() {
+    let fake = FakeApiServer::new();
+    let api = cms(&fake);
+    let config = |data: serde_json::Value| {
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "ssa", "namespace": "default"}, "data": data})
+    };
+    // Create by apply: one Apply entry owning data.a and data.b.
+    let created = api
+        .apply(
+            "ssa",
+            &config(serde_json::json!({"a": "1", "b": "2"})),
+            "alice",
+            false,
+        )
+        .await
+        .unwrap();
+    let mf = created.metadata.managed_fields.clone().unwrap();
+    assert_eq!(mf.len(), 1);
+    assert_eq!(
+        (mf[0].manager.as_deref(), mf[0].operation.as_deref()),
+        (Some("alice"), Some("Apply"))
+    );
+    // Another manager changing data.a conflicts, naming the field and its owner.
+    let err = api
+        .apply("ssa", &config(serde_json::json!({"a": "9"})), "bob", false)
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Apply failed with 1 conflict: conflict with \"alice\" using v1: .data.a"),
+        "{err}"
+    );
+    // The same value is shared ownership, not a conflict.
+    api.apply(
+        "ssa",
+        &config(serde_json::json!({"a": "1"})),
+        "carol",
+        false,
+    )
+    .await
+    .unwrap();
+    // Forced, bob takes data.a over.
+    let forced = api
+        .apply("ssa", &config(serde_json::json!({"a": "9"})), "bob", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        forced.data.as_ref().unwrap().get("a").map(|s| s.as_str()),
+        Some("9")
+    );
+    // alice no longer applies data.b: it goes (nobody else owns it).
+    let after = api
+        .apply("ssa", &config(serde_json::json!({})), "alice", false)
+        .await
+        .unwrap();
+    let data = after.data.clone().unwrap_or_default();
+    assert!(
+        data.get("b").is_none() && data.get("a").map(|s| s.as_str()) == Some("9"),
+        "{data:?}"
+    );
+    // An update by a manager of its own is recorded as an Update entry.
+    let mut changed = after.clone();
+    changed
+        .data
+        .get_or_insert_with(Default::default)
+        .insert("c".into(), "3".into());
+    let updated = api
+        .update(
+            "ssa",
+            &changed,
+            &UpdateOptions::default().field_manager("dave"),
+        )
+        .await
+        .unwrap();
+    let managers: Vec<(String, String)> = updated
+        .metadata
+        .managed_fields
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            (
+                e.manager.unwrap_or_default().to_string(),
+                e.operation.unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        managers.contains(&("dave".into(), "Update".into())),
+        "{managers:?}"
+    );
+    assert!(
+        managers.contains(&("bob".into(), "Apply".into())),
+        "{managers:?}"
+    );
+}

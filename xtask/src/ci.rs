@@ -29,6 +29,7 @@ pub const LIBRARY_CRATES: &[&str] = &[
     "k8s-informers",
     "k8s-workqueue",
     "k8s-testenv",
+    "k8s-fake",
 ];
 
 /// clippy with `-D warnings` on the workspace (default features, then all features) and on

@@ -31,6 +31,7 @@ pub(crate) struct Ctx<'a> {
     pub raw: &'a Bytes,
     pub content_type: &'a str,
     pub accept: &'a str,
+    pub user_agent: &'a str,
     pub plan: &'a Plan,
 }
 
@@ -55,6 +56,13 @@ impl Ctx<'_> {
 
     pub(crate) fn dry_run(&self) -> bool {
         self.action.is_dry_run()
+    }
+
+    /// Whether this is a server-side apply (it records field ownership itself).
+    pub(crate) fn is_apply(&self) -> bool {
+        self.action.verb == "patch"
+            && patch::PatchType::from_content_type(self.content_type)
+                == Some(patch::PatchType::Apply)
     }
 }
 

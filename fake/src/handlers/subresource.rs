@@ -226,6 +226,7 @@ fn evict(ctx: &Ctx<'_>, info: &Arc<ResourceInfo>) -> Reply {
         raw: ctx.raw,
         content_type: ctx.content_type,
         accept: ctx.accept,
+        user_agent: ctx.user_agent,
         plan: ctx.plan,
     };
     match delete::delete(&del_ctx, info) {

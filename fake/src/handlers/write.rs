@@ -170,7 +170,8 @@ pub(crate) fn create(ctx: &Ctx<'_>, info: &Arc<ResourceInfo>) -> Reply {
 
 fn create_inner(ctx: &Ctx<'_>, info: &Arc<ResourceInfo>) -> Result<Reply, Failure> {
     let obj = decode(info, body_object(ctx, info)?)?;
-    let stored = prepare_create(ctx.server, info, ctx.namespace(), obj)?;
+    let mut stored = prepare_create(ctx.server, info, ctx.namespace(), obj)?;
+    crate::ssa::track_update(ctx, info, Target::Main, None, &mut stored);
     if !info.is_stored() {
         // Virtual resources (reviews) answer with what they were sent.
         return Ok(Reply::json(201, &stored));
@@ -409,7 +410,10 @@ pub(crate) fn write_with(
         let mut obj = change(None)?;
         meta::set(&mut obj, "name", Some(Value::String(name.clone())));
         meta::set(&mut obj, "resourceVersion", None);
-        let obj = prepare_create(server, info, ctx.namespace(), obj)?;
+        let mut obj = prepare_create(server, info, ctx.namespace(), obj)?;
+        if !ctx.is_apply() {
+            crate::ssa::track_update(ctx, info, Target::Main, None, &mut obj);
+        }
         return insert(server, info, obj, dry_run).map(|o| (201, o));
     };
     // Compute outside the lock (patches may be costly), then store only if nothing changed
@@ -426,7 +430,10 @@ pub(crate) fn write_with(
             return Err(status::modified(info, &name));
         }
         let proposed = change(Some(&old))?;
-        let new = merge_update(info, target, &old, proposed)?;
+        let mut new = merge_update(info, target, &old, proposed)?;
+        if !ctx.is_apply() {
+            crate::ssa::track_update(ctx, info, target, Some(&old), &mut new);
+        }
         if dry_run {
             return Ok((200, Arc::new(new)));
         }
