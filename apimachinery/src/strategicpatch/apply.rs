@@ -261,7 +261,7 @@ fn merge_set_element_order<S: LookupPatchMeta>(
             return Err(bad_arg_type(SLICE_TYPE, &order_value));
         };
         let list_key = strip_directive_prefix(&key, SET_ELEMENT_ORDER_PREFIX)?.to_string();
-        let original_list = match original.get(&list_key) {
+        let mut original_list = match original.get(&list_key) {
             None => None,
             Some(Value::Array(l)) => Some(l.clone()),
             Some(other) => return Err(bad_arg_type(SLICE_TYPE, other)),
@@ -285,15 +285,16 @@ fn merge_set_element_order<S: LookupPatchMeta>(
                 Some(Value::Array(l)) => l,
                 _ => continue,
             },
-            (Some(o), Some(p)) => merge_slice_with_strategy(
-                o.clone(),
-                p.clone(),
-                &sub,
-                meta.strategy,
-                merge_key,
-                false,
-                options,
-            )?,
+            (Some(o), Some(p)) if meta.strategy == PatchStrategy::Merge => {
+                let (merged, seen) =
+                    merge_slice(o.clone(), p.clone(), &sub, merge_key, options, false, true)?;
+                // Go goes on with the original list as the merge left it in memory.
+                if let Some(seen) = seen {
+                    original_list = Some(seen);
+                }
+                merged
+            }
+            (Some(_), Some(p)) => p.clone(),
             (None, None) => continue,
         };
 
@@ -401,7 +402,16 @@ fn merge_slice_with_strategy<S: LookupPatchMeta>(
     options: MergeOptions,
 ) -> Result<Vec<Value>> {
     if strategy == PatchStrategy::Merge || delete_list {
-        merge_slice(original, patch, schema, merge_key, options, delete_list)
+        Ok(merge_slice(
+            original,
+            patch,
+            schema,
+            merge_key,
+            options,
+            delete_list,
+            false,
+        )?
+        .0)
     } else {
         Ok(patch)
     }
@@ -409,6 +419,9 @@ fn merge_slice_with_strategy<S: LookupPatchMeta>(
 
 /// Go's `mergeSlice`: a list of scalars as a set, a list of objects by merge key; then the
 /// patch's order, with the original's other elements in between.
+///
+/// With `track`, also returns what Go's caller then sees in the memory of the original list,
+/// when the merge wrote into it (see [`Tracked`]).
 fn merge_slice<S: LookupPatchMeta>(
     original: Vec<Value>,
     patch: Vec<Value>,
@@ -416,34 +429,86 @@ fn merge_slice<S: LookupPatchMeta>(
     merge_key: &str,
     options: MergeOptions,
     delete_list: bool,
-) -> Result<Vec<Value>> {
+    track: bool,
+) -> Result<(Vec<Value>, Option<Vec<Value>>)> {
     if original.is_empty() && patch.is_empty() {
-        return Ok(original);
+        return Ok((original, None));
     }
     let kind = slice_element_type(&[&original, &patch])?;
-    let (merged, original, patch) = if kind != GoType::Map {
+    let (merged, original, patch, seen) = if kind != GoType::Map {
         if options.merge_parallel_list && delete_list {
-            return delete_from_slice(original, &patch);
+            return Ok((delete_from_slice(original, &patch)?, None));
         }
         let mut both = original.clone();
         both.extend(patch.iter().cloned());
-        (deduplicate_scalars(both)?, original, patch)
+        (deduplicate_scalars(both)?, original, patch, None)
     } else {
         if merge_key.is_empty() {
             return Err(StrategicMergeError::NoMergeKeyForList {
                 type_name: schema.name().into_owned(),
             });
         }
-        let (original, patch) = merge_special_elements(original, patch, merge_key)?;
-        let merged = merge_elements(original.clone(), &patch, merge_key, schema, options)?;
-        (merged, original, patch)
+        let mut tracked = track.then(|| Tracked {
+            memory: original.clone(),
+            replaced: false,
+        });
+        let (original, patch) =
+            merge_special_elements(original, patch, merge_key, tracked.as_mut())?;
+        let merged = merge_elements(
+            original.clone(),
+            &patch,
+            merge_key,
+            schema,
+            options,
+            tracked.as_mut(),
+        )?;
+        (merged, original, patch, tracked.map(|t| t.memory))
     };
     let (patch_items, server_only) = if merge_key.is_empty() {
         partition_primitives(merged, &patch)?
     } else {
         partition_maps(merged, &patch, merge_key)?
     };
-    normalize_element_order(patch_items, server_only, &patch, &original, merge_key, kind)
+    let result =
+        normalize_element_order(patch_items, server_only, &patch, &original, merge_key, kind)?;
+    Ok((result, seen))
+}
+
+/// The memory of a Go slice while `mergeSlice` works on it.
+///
+/// Go removes a deleted element by shifting the later ones down in place (the last slot keeps
+/// its old value) and appends new elements into the freed slots; its caller
+/// (`mergePatchIntoOriginal`) then orders the result by that memory, not by the list it
+/// started from. The merge keys in that memory are all that matter for the order (merged
+/// elements keep their key), so only shifts and appends are tracked.
+struct Tracked {
+    /// The slots of the original slice (its length never changes).
+    memory: Vec<Value>,
+    /// `$patch: replace` gave the merge another slice: nothing more is written here.
+    replaced: bool,
+}
+
+impl Tracked {
+    /// Go's `append(s[:i], s[i+1:]...)` on a slice of length `len` in this memory.
+    fn remove(&mut self, i: usize, len: usize) {
+        if self.replaced {
+            return;
+        }
+        let end = len.min(self.memory.len());
+        for k in i..end.saturating_sub(1) {
+            self.memory[k] = self.memory[k + 1].clone();
+        }
+    }
+
+    /// Go's `append(s, v)` on a slice of length `len` in this memory (slots past the
+    /// original length are not seen by the caller).
+    fn append(&mut self, len: usize, v: &Value) {
+        if !self.replaced
+            && let Some(slot) = self.memory.get_mut(len)
+        {
+            *slot = v.clone();
+        }
+    }
 }
 
 /// Go's `mergeSliceWithSpecialElements`: applies the `$patch` elements of a patch list
@@ -453,6 +518,7 @@ fn merge_special_elements(
     mut original: Vec<Value>,
     patch: Vec<Value>,
     merge_key: &str,
+    mut tracked: Option<&mut Tracked>,
 ) -> Result<(Vec<Value>, Vec<Value>)> {
     let mut plain = Vec::new();
     let mut replace = false;
@@ -470,6 +536,9 @@ fn merge_special_elements(
                     return Err(no_merge_key(m, merge_key));
                 };
                 while let Some(i) = find_map_by_key(&original, merge_key, key_value)? {
+                    if let Some(t) = tracked.as_deref_mut() {
+                        t.remove(i, original.len());
+                    }
                     original.remove(i);
                 }
             }
@@ -484,6 +553,9 @@ fn merge_special_elements(
         }
     }
     if replace {
+        if let Some(t) = tracked {
+            t.replaced = true;
+        }
         Ok((plain, Vec::new()))
     } else {
         Ok((original, plain))
@@ -498,6 +570,7 @@ fn merge_elements<S: LookupPatchMeta>(
     merge_key: &str,
     schema: &S,
     options: MergeOptions,
+    mut tracked: Option<&mut Tracked>,
 ) -> Result<Vec<Value>> {
     for v in patch {
         let Value::Object(m) = v else {
@@ -514,7 +587,12 @@ fn merge_elements<S: LookupPatchMeta>(
                 };
                 original[i] = Value::Object(merge_map(o, m.clone(), schema, options)?);
             }
-            None => original.push(v.clone()),
+            None => {
+                if let Some(t) = tracked.as_deref_mut() {
+                    t.append(original.len(), v);
+                }
+                original.push(v.clone());
+            }
         }
     }
     Ok(original)

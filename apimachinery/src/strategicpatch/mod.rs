@@ -74,14 +74,24 @@
 //! ## Fidelity
 //!
 //! The algorithm follows Go's `StrategicMergePatch` step by step, including its ordering rules
-//! (`$setElementOrder`, then the patch's order, then the original's) and its quirks (a new list
-//! element keeps the `null`s it carries; a list without `merge` strategy is taken from the
-//! patch as it is). It is tested against Go's own implementation on a seeded corpus (k8s-api's
-//! `strategicpatch_go` test). Where Go's result depends on Go's random map iteration order (a
-//! list and `$deleteFromPrimitiveList` of the same field with overlapping values), keys are
-//! processed in sorted order. Where Go panics (a list element that is `null`, a merge key
-//! whose value is an object), the function returns an error. Numbers compare as Go's `float64`s
-//! do (`80` equals `80.0`).
+//! (`$setElementOrder`, then the patch's order, then the original's; Go's `sort.SliceStable`),
+//! its quirks (a new list element keeps the `null`s it carries; a list without `merge`
+//! strategy is taken from the patch as it is; `$patch: replace` keeps the other directives of
+//! the object) and even the effect of Go's in-place slice edits on the order of a
+//! `$setElementOrder` list. It is tested against Go's own implementation on a seeded corpus
+//! (k8s-api's `strategicpatch_go` test), results and error texts. Where it differs:
+//!
+//! - Go's result may depend on its random map iteration order (a list and its
+//!   `$deleteFromPrimitiveList` with values in common): keys are processed in sorted order
+//!   here, which gives one of Go's results.
+//! - Where Go panics (a list element that is `null`, a merge key whose value is an object), the
+//!   function returns [`StrategicMergeError::NullListElement`] or
+//!   [`StrategicMergeError::Uncomparable`].
+//! - Numbers compare as `float64`s, as `StrategicMergePatch` decodes them (`80` equals
+//!   `80.0`). The apiserver decodes integers as `int64`, for which `80` and `80.0` differ.
+//! - Merging a list of scalars into an original with duplicate values: Go may reorder the
+//!   original's memory while deduplicating, depending on the slice's spare capacity; this
+//!   follows the apiserver's case (objects converted to maps have none: no effect).
 
 mod apply;
 mod error;

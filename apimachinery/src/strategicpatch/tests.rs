@@ -380,6 +380,20 @@ fn set_element_order() {
 }
 
 #[test]
+fn set_element_order_sees_the_original_list_as_go_left_it_in_memory() {
+    // Go deletes "a" by shifting "b" into its slot and appends "c" into the freed one; an empty
+    // order list then keeps the order of that memory ([b, c]), not of the original ([a, b]).
+    check(
+        json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}}),
+        json!({"spec": {
+            "$setElementOrder/containers": [],
+            "containers": [{"name": "a", "$patch": "delete"}, {"name": "b", "image": "x"}, {"name": "c"}]
+        }}),
+        json!({"spec": {"containers": [{"name": "b", "image": "x"}, {"name": "c"}]}}),
+    );
+}
+
+#[test]
 fn retain_keys() {
     check(
         json!({"spec": {"volumes": [{"name": "v", "configMap": {"name": "c"}, "other": 1}]}}),
