@@ -10,10 +10,9 @@
 //! - [`lookup`] finds the [`PatchSchema`] of a kind by `apiVersion` and `kind`;
 //! - [`PatchSchema::field`] gives a field's [`FieldMeta`]: strategy, merge key, list type, list
 //!   map keys, map type, and the schema of its value (or of its elements);
-//! - [`PatchSchema`] implements k8s-apimachinery's
-//!   [`LookupPatchMeta`](k8s_apimachinery::strategicpatch::LookupPatchMeta), so it can drive
-//!   [`apply_strategic_merge_patch`](k8s_apimachinery::strategicpatch::apply_strategic_merge_patch);
-//!   [`strategic_merge`] does both steps for a kind.
+//! - [`PatchSchema`] implements k8s-apimachinery's [`LookupPatchMeta`], so it can drive
+//!   [`apply_strategic_merge_patch`]; [`strategic_merge`] does both steps for a kind, and
+//!   [`create_two_way_merge_patch`] creates the patch between two objects of a kind.
 //!
 //! Only fields that hold an object, a list or a map have entries (and scalar fields that carry
 //! a patch extension, if any): a merge needs metadata only where both sides hold an object or
@@ -228,6 +227,38 @@ pub fn strategic_merge(
         kind: kind.to_string(),
     })?;
     apply_strategic_merge_patch(original, patch, &schema)
+}
+
+/// Creates the strategic merge patch that turns `original` into `modified`, objects of a
+/// built-in kind (Go's `strategicpatch.CreateTwoWayMergePatch` with the kind's Go type).
+///
+/// Fails with [`StrategicMergeError::Unsupported`] when the table has no such kind.
+///
+/// ```
+/// use k8s_api::patch_meta;
+/// use serde_json::json;
+///
+/// let original = json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.28"}, {"name": "log"}]}});
+/// let modified = json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.29"}]}});
+/// let patch = patch_meta::create_two_way_merge_patch("v1", "Pod", &original, &modified)?;
+/// assert_eq!(patch, json!({"spec": {
+///     "$setElementOrder/containers": [{"name": "web"}],
+///     "containers": [{"name": "web", "image": "nginx:1.29"}, {"name": "log", "$patch": "delete"}]
+/// }}));
+/// assert_eq!(patch_meta::strategic_merge("v1", "Pod", &original, &patch)?, modified);
+/// # Ok::<(), k8s_apimachinery::strategicpatch::StrategicMergeError>(())
+/// ```
+pub fn create_two_way_merge_patch(
+    api_version: &str,
+    kind: &str,
+    original: &Value,
+    modified: &Value,
+) -> Result<Value, StrategicMergeError> {
+    let schema = lookup(api_version, kind).ok_or_else(|| StrategicMergeError::Unsupported {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+    })?;
+    k8s_apimachinery::strategicpatch::create_two_way_merge_patch(original, modified, &schema)
 }
 
 impl PatchSchema {

@@ -6,6 +6,8 @@
 //!   result object (or both an error, with the same message where Go's is one text).
 //! - `directive_examples`: hand-written cases with their expected result, checked against Go
 //!   and against ours.
+//! - `two_way_patches_match_go`: `create_two_way_merge_patch` against Go's
+//!   `CreateTwoWayMergePatch` on pairs from the corpus.
 //! - `patch_metadata_matches_go_struct_tags`: the table generated from the OpenAPI extensions
 //!   has exactly the `patchStrategy`/`patchMergeKey` tags of the Go structs.
 //!
@@ -202,6 +204,245 @@ fn seeded_corpus_matches_go() {
         "{} of {cases_n} cases disagree with Go",
         results.len()
     );
+}
+
+/// Two-way patches (`CreateTwoWayMergePatch`) between an original of the corpus and a
+/// modified object: the original patched by a corpus patch, or another original of the kind.
+#[test]
+fn two_way_patches_match_go() {
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = env("SMP_CORPUS_SEED").unwrap_or(SEED) ^ 0x2_7A7;
+    #[allow(non_snake_case)]
+    let PAIRS = env("SMP_CORPUS_CASES").map_or(3000, |n| n as usize / 2);
+    let mut rng = corpus::Rng::new(seed);
+    let mut pairs = Vec::with_capacity(PAIRS);
+    while pairs.len() < PAIRS {
+        let (api_version, kind, original) = corpus::original(&mut rng);
+        let modified = if rng.chance(20) {
+            loop {
+                let (v, k, other) = corpus::original(&mut rng);
+                if (v, k) == (api_version, kind) {
+                    break other;
+                }
+            }
+        } else {
+            let schema = patch_meta::lookup(api_version, kind).expect("kind in the table");
+            let patch = corpus::patch(&mut rng, &original, schema);
+            match patch_meta::strategic_merge(api_version, kind, &original, &patch) {
+                Ok(modified) => modified,
+                Err(_) => continue,
+            }
+        };
+        pairs.push((api_version, kind, original, modified));
+    }
+    let ours: Vec<Result<Value, String>> = pairs
+        .iter()
+        .map(|(v, k, o, m)| {
+            patch_meta::create_two_way_merge_patch(v, k, o, m)
+                .map(|p| normalize(&p))
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    // Applying our patch to the original gives the modified object (up to the `null`s a
+    // patch can't carry into a result).
+    let mut round_trips = 0;
+    for ((v, k, o, m), p) in pairs.iter().zip(&ours) {
+        if let Ok(p) = p
+            && ours_apply(v, k, o, p).is_ok_and(|r| r == normalize(&without_nulls(m)))
+        {
+            round_trips += 1;
+        }
+    }
+    let errors = ours.iter().filter(|r| r.is_err()).count();
+    eprintln!(
+        "{PAIRS} two-way patches: {errors} errors, {round_trips} round trips to the modified object"
+    );
+    assert!(round_trips * 10 >= PAIRS * 9, "{round_trips} round trips");
+
+    let Some(bin) = oracle::binary() else {
+        return;
+    };
+    let cases: Vec<oracle::Case<'_>> = pairs
+        .iter()
+        .map(|(api_version, kind, original, modified)| oracle::Case {
+            api_version,
+            kind,
+            original,
+            patch: modified,
+        })
+        .collect();
+    let go = oracle::diff_all(bin, &cases, RUNS);
+    // As for applying: a second chance with many Go runs where Go's map order may matter
+    // (a modified object with a key such as `$setElementOrder/x` next to a list `x`).
+    let suspects: Vec<usize> = (0..PAIRS)
+        .filter(|i| !agrees(&ours[*i], &go[*i], true))
+        .collect();
+    let retry: Vec<oracle::Case<'_>> = suspects
+        .iter()
+        .map(|i| oracle::Case { ..cases[*i] })
+        .collect();
+    let retried = oracle::diff_all(bin, &retry, 200);
+    let disagreements: Vec<usize> = suspects
+        .iter()
+        .zip(&retried)
+        .filter(|(i, go)| !agrees(&ours[**i], go, true))
+        .map(|(i, _)| *i)
+        .collect();
+    for i in disagreements.iter().take(5) {
+        let (v, k, o, m) = &pairs[*i];
+        eprintln!(
+            "pair {i} ({v} {k}):\noriginal: {o}\nmodified: {m}\nours:     {:?}\ngo:       {:?}\n",
+            ours[*i], go[*i]
+        );
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {PAIRS} two-way patches disagree with Go",
+        disagreements.len()
+    );
+}
+
+/// The cases of k8s-apimachinery's two-way unit tests, on the real kinds, against Go.
+#[test]
+fn two_way_examples() {
+    let examples: Vec<Example> = vec![
+        (
+            "v1",
+            "Pod",
+            json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "x": 1}),
+            json!({"metadata": {"labels": {"a": "1", "c": "3"}}}),
+            Ok(json!({"metadata": {"labels": {"b": null, "c": "3"}}, "x": null})),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"spec": {"containers": [{"name": "a", "image": "a1"}, {"name": "b"}]}}),
+            json!({"spec": {"containers": [{"name": "b", "image": "b2"}, {"name": "c"}]}}),
+            Ok(json!({"spec": {
+                "$setElementOrder/containers": [{"name": "b"}, {"name": "c"}],
+                "containers": [{"image": "b2", "name": "b"}, {"name": "c"}, {"$patch": "delete", "name": "a"}]
+            }})),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"metadata": {"finalizers": ["a", "b"]}}),
+            json!({"metadata": {"finalizers": ["c", "a"]}}),
+            Ok(json!({"metadata": {
+                "$deleteFromPrimitiveList/finalizers": ["b"],
+                "$setElementOrder/finalizers": ["c", "a"],
+                "finalizers": ["c"]
+            }})),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"metadata": {"finalizers": ["b", "a"]}}),
+            json!({"metadata": {"finalizers": ["b", "a"]}}),
+            Ok(json!({"metadata": {"$setElementOrder/finalizers": ["b", "a"]}})),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"spec": {"volumes": [{"name": "v", "configMap": {"name": "c"}}]}}),
+            json!({"spec": {"volumes": [{"name": "v", "secret": {"secretName": "s"}}]}}),
+            Ok(json!({"spec": {
+                "$setElementOrder/volumes": [{"name": "v"}],
+                "volumes": [{"$retainKeys": ["name", "secret"], "configMap": null, "name": "v", "secret": {"secretName": "s"}}]
+            }})),
+        ),
+        (
+            "apps/v1",
+            "Deployment",
+            json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}),
+            json!({"spec": {"strategy": {"type": "Recreate"}}}),
+            Ok(
+                json!({"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": null, "type": "Recreate"}}}),
+            ),
+        ),
+        (
+            "policy/v1",
+            "PodDisruptionBudget",
+            json!({"spec": {"selector": {"matchLabels": {"a": "1"}}}}),
+            json!({"spec": {"selector": {"matchLabels": {"b": "2"}}}}),
+            Ok(json!({"spec": {"selector": {"matchLabels": {"b": "2"}}}})),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"spec": {"tolerations": [{"key": "a"}, {"key": "b"}]}}),
+            json!({"spec": {"tolerations": [{"key": "b"}]}}),
+            Ok(json!({"spec": {"tolerations": [{"key": "b"}]}})),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.28"}, {"name": "log"}]}}),
+            json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.29"}]}}),
+            Ok(json!({"spec": {
+                "$setElementOrder/containers": [{"name": "web"}],
+                "containers": [{"name": "web", "image": "nginx:1.29"}, {"name": "log", "$patch": "delete"}]
+            }})),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"$patch": 1}),
+            json!({"$patch": 2}),
+            Err("invalid value for special key: $patch"),
+        ),
+        (
+            "v1",
+            "Pod",
+            json!({"spec": {"bogus": {"a": 1}}}),
+            json!({"spec": {"bogus": {"a": 2}}}),
+            Err("unable to find api field in struct PodSpec for the json field \"bogus\""),
+        ),
+    ];
+    for (v, k, original, modified, want) in &examples {
+        let got = patch_meta::create_two_way_merge_patch(v, k, original, modified)
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            got,
+            want.clone().map_err(str::to_string),
+            "ours, {modified}"
+        );
+    }
+    let Some(bin) = oracle::binary() else {
+        return;
+    };
+    let cases: Vec<oracle::Case<'_>> = examples
+        .iter()
+        .map(|(api_version, kind, original, modified, _)| oracle::Case {
+            api_version,
+            kind,
+            original,
+            patch: modified,
+        })
+        .collect();
+    for ((_, _, _, modified, want), go) in examples.iter().zip(oracle::diff_all(bin, &cases, 1)) {
+        let want = want.clone().map(|v| normalize(&v)).map_err(str::to_string);
+        let go = go.into_iter().next().expect("one outcome");
+        assert_eq!(go.map(|v| normalize(&v)), want, "Go, {modified}");
+    }
+}
+
+fn ours_apply(v: &str, k: &str, original: &Value, patch: &Value) -> Result<Value, String> {
+    ours(v, k, original, patch)
+}
+
+/// The value without `null` members of objects.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(l) => Value::Array(l.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
 }
 
 /// (apiVersion, kind, original, patch, expected result or error text).

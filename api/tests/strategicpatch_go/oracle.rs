@@ -98,22 +98,32 @@ pub struct Case<'a> {
 /// `Err(message)`).
 pub type Outcomes = Vec<Result<Value, String>>;
 
-/// Applies every case in Go, `runs` times each.
+/// Applies every case in Go (`StrategicMergePatch`), `runs` times each.
 pub fn apply_all(bin: &Path, cases: &[Case<'_>], runs: u32) -> Vec<Outcomes> {
+    run_all(bin, "apply", "patch", cases, runs)
+}
+
+/// Creates the patch of every case in Go (`CreateTwoWayMergePatch(original, modified)`, with
+/// the case's `patch` as the modified object), `runs` times each.
+pub fn diff_all(bin: &Path, cases: &[Case<'_>], runs: u32) -> Vec<Outcomes> {
+    run_all(bin, "diff", "modified", cases, runs)
+}
+
+fn run_all(bin: &Path, mode: &str, second: &str, cases: &[Case<'_>], runs: u32) -> Vec<Outcomes> {
     let mut input = Vec::new();
     for c in cases {
         serde_json::to_writer(
             &mut input,
             &json!({
                 "apiVersion": c.api_version, "kind": c.kind,
-                "original": c.original, "patch": c.patch, "runs": runs,
+                "original": c.original, second: c.patch, "runs": runs,
             }),
         )
         .unwrap();
         input.push(b'\n');
     }
     let mut child = Command::new(bin)
-        .arg("apply")
+        .arg(mode)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

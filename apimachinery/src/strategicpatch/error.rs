@@ -123,6 +123,9 @@ pub enum StrategicMergeError {
         /// The kind of the type holding the field (Go prints the parent's kind, `struct`).
         kind: String,
     },
+    /// `$patch` in an object being diffed is not a string on both sides.
+    #[error("invalid value for special key: $patch")]
+    InvalidSpecialKey,
     /// A list of lists in the schema.
     #[error("unexpected slice of slice")]
     SliceOfSlices,

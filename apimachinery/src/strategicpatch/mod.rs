@@ -1,4 +1,5 @@
-//! Strategic merge patch, as `k8s.io/apimachinery/pkg/util/strategicpatch` applies it.
+//! Strategic merge patch, as `k8s.io/apimachinery/pkg/util/strategicpatch` applies and
+//! creates it.
 //!
 //! A strategic merge patch is a JSON merge patch (RFC 7386: objects merge key by key, `null`
 //! deletes) that knows the schema of the object it patches. The schema says, per field:
@@ -22,6 +23,10 @@
 //! | `"$deleteFromPrimitiveList/<field>": [..]` | beside a merged list of scalars | those values go |
 //! | `"$setElementOrder/<field>": [..]` | beside a merged list | the order of the result |
 //! | `"$retainKeys": [..]` | in an object | keys not listed are cleared from the original |
+//!
+//! [`apply_strategic_merge_patch`] applies a patch (what the apiserver does with a PATCH);
+//! [`create_two_way_merge_patch`] creates the patch from an original and a modified object
+//! (what kubectl and controllers send).
 //!
 //! The schema comes through the [`LookupPatchMeta`] trait, Go's interface of the same name:
 //! k8s-api implements it for the metadata generated from the Kubernetes OpenAPI documents
@@ -94,6 +99,7 @@
 //!   follows the apiserver's case (objects converted to maps have none: no effect).
 
 mod apply;
+mod diff;
 mod error;
 mod golang;
 mod order;
@@ -103,6 +109,7 @@ mod tests;
 use std::borrow::Cow;
 
 pub use apply::apply_strategic_merge_patch;
+pub use diff::create_two_way_merge_patch;
 pub use error::StrategicMergeError;
 
 /// The key of the `$patch` directive.

@@ -105,7 +105,7 @@ pub(crate) fn normalize_element_order(
 
 /// Go's `normalizeSliceOrder`: `to_sort` stably sorted by the positions in `order`; for lists
 /// of objects, the elements marked `$patch: delete` go last.
-fn normalize_slice_order(
+pub(crate) fn normalize_slice_order(
     to_sort: Vec<Value>,
     order: &[Value],
     merge_key: &str,

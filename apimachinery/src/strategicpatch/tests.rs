@@ -505,3 +505,133 @@ fn patch_meta_parses_go_strategies() {
     assert!(PatchMeta::parse("retainKeys,retainKeys,merge", None).is_err());
     assert!(PatchMeta::parse("concat", None).is_err());
 }
+
+// Creating patches (Go's CreateTwoWayMergePatch); k8s-api's `strategicpatch_go` test checks
+// the same cases against Go.
+
+#[track_caller]
+fn check_diff(original: Value, modified: Value, want: Value) {
+    let patch = create_two_way_merge_patch(&original, &modified, &pod()).unwrap();
+    assert_eq!(patch, want);
+}
+
+#[test]
+fn two_way_objects_and_deletions() {
+    check_diff(
+        json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "x": 1}),
+        json!({"metadata": {"labels": {"a": "1", "c": "3"}}}),
+        json!({"metadata": {"labels": {"b": null, "c": "3"}}, "x": null}),
+    );
+    check_diff(
+        json!({"a": [1], "b": {"c": 1}}),
+        json!({"a": [1], "b": {"c": 1}}),
+        json!({}),
+    );
+}
+
+#[test]
+fn two_way_merge_lists_by_key() {
+    check_diff(
+        json!({"spec": {"containers": [{"name": "a", "image": "a1"}, {"name": "b"}]}}),
+        json!({"spec": {"containers": [{"name": "b", "image": "b2"}, {"name": "c"}]}}),
+        json!({"spec": {
+            "$setElementOrder/containers": [{"name": "b"}, {"name": "c"}],
+            "containers": [{"image": "b2", "name": "b"}, {"name": "c"}, {"$patch": "delete", "name": "a"}]
+        }}),
+    );
+}
+
+#[test]
+fn two_way_primitive_lists() {
+    check_diff(
+        json!({"metadata": {"finalizers": ["a", "b"]}}),
+        json!({"metadata": {"finalizers": ["c", "a"]}}),
+        json!({"metadata": {
+            "$deleteFromPrimitiveList/finalizers": ["b"],
+            "$setElementOrder/finalizers": ["c", "a"],
+            "finalizers": ["c"]
+        }}),
+    );
+    // Go compares the modified list with the original sorted in place: an unsorted list that
+    // did not change still gets an order list.
+    check_diff(
+        json!({"metadata": {"finalizers": ["b", "a"]}}),
+        json!({"metadata": {"finalizers": ["b", "a"]}}),
+        json!({"metadata": {"$setElementOrder/finalizers": ["b", "a"]}}),
+    );
+}
+
+#[test]
+fn two_way_strategies() {
+    // merge,retainKeys: each changed element lists its keys.
+    check_diff(
+        json!({"spec": {"volumes": [{"name": "v", "configMap": {"name": "c"}}]}}),
+        json!({"spec": {"volumes": [{"name": "v", "secret": {"secretName": "s"}}]}}),
+        json!({"spec": {
+            "$setElementOrder/volumes": [{"name": "v"}],
+            "volumes": [{"$retainKeys": ["name", "secret"], "configMap": null, "name": "v", "secret": {"secretName": "s"}}]
+        }}),
+    );
+    check_diff(
+        json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}),
+        json!({"spec": {"strategy": {"type": "Recreate"}}}),
+        json!({"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": null, "type": "Recreate"}}}),
+    );
+    // replace: the whole object.
+    check_diff(
+        json!({"spec": {"selector": {"matchLabels": {"a": "1"}}}}),
+        json!({"spec": {"selector": {"matchLabels": {"b": "2"}}}}),
+        json!({"spec": {"selector": {"matchLabels": {"b": "2"}}}}),
+    );
+    // No strategy: the whole list.
+    check_diff(
+        json!({"spec": {"tolerations": [{"key": "a"}, {"key": "b"}]}}),
+        json!({"spec": {"tolerations": [{"key": "b"}]}}),
+        json!({"spec": {"tolerations": [{"key": "b"}]}}),
+    );
+}
+
+#[test]
+fn two_way_errors() {
+    assert_eq!(
+        create_two_way_merge_patch(&json!({"$patch": 1}), &json!({"$patch": 2}), &pod())
+            .unwrap_err()
+            .to_string(),
+        "invalid value for special key: $patch"
+    );
+    assert_eq!(
+        create_two_way_merge_patch(&json!("x"), &json!({}), &pod()).unwrap_err(),
+        StrategicMergeError::InvalidJsonDocument
+    );
+    // Fields without metadata may differ only when they are scalars.
+    assert_eq!(
+        create_two_way_merge_patch(
+            &json!({"spec": {"bogus": {"a": 1}}}),
+            &json!({"spec": {"bogus": {"a": 2}}}),
+            &pod()
+        )
+        .unwrap_err()
+        .to_string(),
+        "unable to find api field in struct Test for the json field \"bogus\""
+    );
+}
+
+#[test]
+fn two_way_patches_apply_back() {
+    let original = json!({
+        "metadata": {"finalizers": ["a", "b"], "labels": {"x": "1"}},
+        "spec": {"containers": [
+            {"name": "a", "ports": [{"containerPort": 80}], "env": [{"name": "E", "value": "1"}]},
+            {"name": "b"}
+        ]}
+    });
+    let modified = json!({
+        "metadata": {"finalizers": ["b", "c"]},
+        "spec": {"containers": [
+            {"name": "c"},
+            {"name": "a", "ports": [{"containerPort": 443}, {"containerPort": 80}], "env": []}
+        ]}
+    });
+    let patch = create_two_way_merge_patch(&original, &modified, &pod()).unwrap();
+    assert_eq!(apply(original, patch).unwrap(), modified);
+}

@@ -2,11 +2,12 @@
 // (k8s.io/apimachinery/pkg/util/strategicpatch) with the Go types of k8s.io/api.
 //
 //	strategicpatch-oracle apply < cases.jsonl   one result line per case line
+//	strategicpatch-oracle diff < cases.jsonl    CreateTwoWayMergePatch(original, modified)
 //	strategicpatch-oracle meta                  the patchStrategy/patchMergeKey tags of every
 //	                                            struct reachable from a registered kind
 //
-// A case is {"apiVersion", "kind", "original", "patch", "runs"}. The patch is applied "runs"
-// times (Go iterates maps in random order, and a few patches depend on that order); the
+// A case is {"apiVersion", "kind", "original", "patch" (or "modified"), "runs"}. The patch is
+// applied (or created) "runs" times (Go iterates maps in random order, and a few patches depend on that order); the
 // answer lists the distinct outcomes: {"results": [{"ok": <object>} | {"err": "<message>"}]}.
 // A panic in Go's code is an error outcome "panic: <value>".
 package main
@@ -33,6 +34,7 @@ type testCase struct {
 	Kind       string          `json:"kind"`
 	Original   json.RawMessage `json:"original"`
 	Patch      json.RawMessage `json:"patch"`
+	Modified   json.RawMessage `json:"modified"`
 	Runs       int             `json:"runs"`
 }
 
@@ -51,14 +53,20 @@ func newScheme() *runtime.Scheme {
 	return s
 }
 
-func applyOnce(obj runtime.Object, original, patch []byte) (out outcome) {
+func once(diff bool, obj runtime.Object, c *testCase) (out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg := fmt.Sprintf("panic: %v", r)
 			out = outcome{Err: &msg}
 		}
 	}()
-	result, err := strategicpatch.StrategicMergePatch(original, patch, obj)
+	var result []byte
+	var err error
+	if diff {
+		result, err = strategicpatch.CreateTwoWayMergePatch(c.Original, c.Modified, obj)
+	} else {
+		result, err = strategicpatch.StrategicMergePatch(c.Original, c.Patch, obj)
+	}
 	if err != nil {
 		msg := err.Error()
 		return outcome{Err: &msg}
@@ -66,7 +74,7 @@ func applyOnce(obj runtime.Object, original, patch []byte) (out outcome) {
 	return outcome{Ok: result}
 }
 
-func apply(s *runtime.Scheme) {
+func run(s *runtime.Scheme, diff bool) {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<26)
 	out := bufio.NewWriter(os.Stdout)
@@ -94,7 +102,7 @@ func apply(s *runtime.Scheme) {
 		var results []outcome
 		seen := map[string]bool{}
 		for i := 0; i < c.Runs; i++ {
-			o := applyOnce(obj, c.Original, c.Patch)
+			o := once(diff, obj, &c)
 			key, _ := json.Marshal(o)
 			if !seen[string(key)] {
 				seen[string(key)] = true
@@ -202,11 +210,13 @@ func main() {
 	s := newScheme()
 	switch {
 	case len(os.Args) == 2 && os.Args[1] == "apply":
-		apply(s)
+		run(s, false)
+	case len(os.Args) == 2 && os.Args[1] == "diff":
+		run(s, true)
 	case len(os.Args) == 2 && os.Args[1] == "meta":
 		meta(s)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: strategicpatch-oracle apply|meta")
+		fmt.Fprintln(os.Stderr, "usage: strategicpatch-oracle apply|diff|meta")
 		os.Exit(2)
 	}
 }
