@@ -37,7 +37,9 @@
 //!
 //! Alpha and beta versions are behind the cargo features `alpha` and `beta` (an alpha module
 //! that a stable type uses is always compiled). [`registry`] lists every compiled kind for
-//! code that picks the type at run time.
+//! code that picks the type at run time. [`patch_meta`] has the strategic-merge-patch metadata
+//! of every served kind (patch strategies, merge keys, list and map types) and applies such
+//! patches.
 //!
 //! ## Example
 //!
@@ -73,6 +75,7 @@
 
 mod bytes;
 mod generated;
+pub mod patch_meta;
 pub mod registry;
 #[doc(hidden)]
 pub mod serde_helpers;

@@ -77,6 +77,9 @@ pub enum Error {
     /// typed object).
     #[error("JSON conversion failed: {0}")]
     Json(String),
+    /// A strategic merge patch could not be applied.
+    #[error(transparent)]
+    StrategicMerge(#[from] crate::strategicpatch::StrategicMergeError),
 }
 
 impl From<serde_json::Error> for Error {

@@ -13,6 +13,7 @@
 //! - [`selector`]: label and field selectors; [`Quantity`], [`IntOrString`], [`Time`].
 //! - [`options`]: `ListOptions`, `PatchOptions`, … as query strings; [`ApiError`] and
 //!   [`StatusReason`] for what the server refused.
+//! - [`strategicpatch`]: applying strategic merge patches with a schema's patch metadata.
 //! - [`wait`]: back-off ([`wait::Backoff`], [`wait::ExponentialBackoffManager`], jitter).
 //!
 //! ```
@@ -57,6 +58,7 @@ mod resource;
 mod runtime;
 pub mod selector;
 mod serde_util;
+pub mod strategicpatch;
 mod time;
 pub mod validation;
 pub mod wait;

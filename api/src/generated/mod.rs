@@ -38,6 +38,8 @@ pub mod lifecycle;
 pub mod networking;
 /// The API group `node.k8s.io`.
 pub mod node;
+/// Strategic-merge-patch metadata, read through `crate::patch_meta`.
+pub(crate) mod patch_meta;
 /// The API group `policy`.
 pub mod policy;
 /// The API group `rbac.authorization.k8s.io`.

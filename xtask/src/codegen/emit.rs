@@ -595,9 +595,20 @@ pub fn render(model: &Model, opts: &Options) -> Result<BTreeMap<String, String>>
             out.extend(#g::#v::KINDS);
         });
     }
+    // k8s-api's strategic-merge-patch table (`patchmeta`), read by the hand-written
+    // `crate::patch_meta`.
+    let patch_meta = if opts.registry {
+        quote! {
+            /// Strategic-merge-patch metadata, read through `crate::patch_meta`.
+            pub(crate) mod patch_meta;
+        }
+    } else {
+        quote!()
+    };
     let tokens = quote! {
         #![doc = " The generated API groups; re-exported at the crate root."]
         #(#root_items)*
+        #patch_meta
         /// Every served kind compiled in. `#[inline]`: the serde code of every kind is
         /// instantiated only in crates that use the registry, not in k8s-api itself.
         #[inline]

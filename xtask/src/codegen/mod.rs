@@ -17,7 +17,10 @@
 //!
 //! Pipeline: documents ([`spec`]) → merged schemas + REST resources from the paths
 //! ([`resources`]) + Go field order ([`goorder`]) → [`model`] → tokens ([`emit`]) → prettyplease →
-//! rustfmt (so that `cargo fmt --check` agrees) → files. From the same model, [`served`] finds the
+//! rustfmt (so that `cargo fmt --check` agrees) → files. From the schemas and paths alone,
+//! [`patchmeta`] writes k8s-api's strategic-merge-patch table (`patch_meta.rs`: patch strategies,
+//! merge keys, list and map types of every type a served kind reaches). From the same model,
+//! [`served`] finds the
 //! served group/versions and renders k8s-client's typed clientset ([`clientset`],
 //! `client/src/generated/`), k8s-informers' factory accessors ([`informers`]) and listers'
 //! namespace accessors ([`listers`], both `informers/src/generated/`).
@@ -30,6 +33,7 @@ mod informers;
 mod listers;
 mod model;
 mod names;
+mod patchmeta;
 mod resources;
 mod served;
 mod spec;
@@ -173,7 +177,7 @@ pub async fn run(args: &[&str]) -> Result<()> {
         gate_prerelease: !args.no_gate,
         ..emit::Options::default()
     };
-    let files = render_api(&model, &opts)?;
+    let files = render_api(&model, &docs, &opts)?;
     let types: usize = files
         .values()
         .map(|f| f.matches("\npub struct ").count())
@@ -288,12 +292,25 @@ fn generate(
         gate_prerelease: gate,
         ..emit::Options::default()
     };
-    render_api(&model, &opts)
+    render_api(&model, docs, &opts)
 }
 
-/// The model → k8s-api's formatted files (relative path → content).
-fn render_api(model: &model::Model, opts: &emit::Options) -> Result<BTreeMap<String, String>> {
-    format_all(emit::render(model, opts)?)
+/// The model → k8s-api's formatted files (relative path → content); with the registry (k8s-api
+/// itself), also the patch metadata table of the documents' schemas.
+fn render_api(
+    model: &model::Model,
+    docs: &BTreeMap<String, Document>,
+    opts: &emit::Options,
+) -> Result<BTreeMap<String, String>> {
+    let mut files = emit::render(model, opts)?;
+    if opts.registry {
+        let ops: Vec<_> = docs.values().flat_map(Document::operations).collect();
+        files.insert(
+            "patch_meta.rs".to_string(),
+            patchmeta::render(&merge_schemas(docs)?, &ops)?,
+        );
+    }
+    format_all(files)
 }
 
 /// Formats every file with rustfmt.

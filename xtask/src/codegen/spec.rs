@@ -46,6 +46,22 @@ pub struct Schema {
     pub preserve_unknown_fields: Option<bool>,
     #[serde(default, rename = "x-kubernetes-embedded-resource")]
     pub embedded_resource: bool,
+    /// `x-kubernetes-patch-strategy` (Go's `patchStrategy` tag): `merge`, `replace`,
+    /// `retainKeys` or `merge,retainKeys`.
+    #[serde(default, rename = "x-kubernetes-patch-strategy")]
+    pub patch_strategy: Option<String>,
+    /// `x-kubernetes-patch-merge-key` (Go's `patchMergeKey` tag).
+    #[serde(default, rename = "x-kubernetes-patch-merge-key")]
+    pub patch_merge_key: Option<String>,
+    /// `x-kubernetes-list-type`: `atomic`, `set` or `map`.
+    #[serde(default, rename = "x-kubernetes-list-type")]
+    pub list_type: Option<String>,
+    /// `x-kubernetes-list-map-keys` (with `list-type: map`).
+    #[serde(default, rename = "x-kubernetes-list-map-keys")]
+    pub list_map_keys: Vec<String>,
+    /// `x-kubernetes-map-type`: `atomic` or `granular`.
+    #[serde(default, rename = "x-kubernetes-map-type")]
+    pub map_type: Option<String>,
 }
 
 /// `additionalProperties`: `true`/`false` or a schema.
