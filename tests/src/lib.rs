@@ -14,6 +14,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod conformance;
+
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;

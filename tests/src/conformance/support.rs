@@ -1,0 +1,682 @@
+//! What the scenarios share: assertions that say what was expected and what came back, error
+//! expectations (status code, reason, message shape, details), object builders, raw requests,
+//! bounded watches and the CustomResourceDefinition fixture.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use futures::StreamExt;
+use http::Method;
+use k8s_apimachinery::{ApiError, ApiResource, ListOptions, Resource, Time, WatchEvent};
+use k8s_client::transport::Request;
+use k8s_client::{Api, Clientset, Error};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{Ctx, Failure};
+
+/// What a scenario returns.
+pub(crate) type Outcome = Result<(), Failure>;
+
+/// Fails the scenario with a formatted message unless the condition holds.
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err($crate::conformance::Failure::failed(format!($($arg)+)));
+        }
+    };
+}
+
+/// Fails the scenario unless `got == want`, saying what was compared, what was expected and
+/// what came back.
+macro_rules! ensure_eq {
+    ($got:expr, $want:expr, $($arg:tt)+) => {{
+        let (got, want) = (&$got, &$want);
+        if got != want {
+            return Err($crate::conformance::Failure::failed(format!(
+                "{}: expected {:?}, got {:?}",
+                format!($($arg)+),
+                want,
+                got
+            )));
+        }
+    }};
+}
+
+pub(crate) use {ensure, ensure_eq};
+
+/// Whether `text` has the shape `pattern`, where each `*` of the pattern stands for any run of
+/// characters (possibly empty) and everything else must match exactly.
+pub(crate) fn shape_matches(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// A short rendering of what came back, for failure messages.
+pub(crate) fn brief(value: &impl Debug) -> String {
+    let text = format!("{value:?}");
+    if text.len() > 600 {
+        let mut end = 600;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &text[..end])
+    } else {
+        text
+    }
+}
+
+/// An API error in one line: `409 AlreadyExists "configmaps \"a\" already exists"`.
+pub(crate) fn describe(e: &ApiError) -> String {
+    format!(
+        "{} {} {:?}",
+        e.code(),
+        e.status.reason.as_deref().unwrap_or("(no reason)"),
+        e.message()
+    )
+}
+
+/// Expects `result` to be the API error `code`/`reason` with a message of shape `message`
+/// (see [`shape_matches`]); returns it for further checks. `reason` `""` means the server
+/// sends none.
+pub(crate) fn expect_error<T: Debug>(
+    what: &str,
+    result: Result<T, Error>,
+    code: u16,
+    reason: &str,
+    message: &str,
+) -> Result<ApiError, Failure> {
+    let expected = format!("{code} {reason} {message:?}");
+    let err = match result {
+        Ok(v) => {
+            return Err(Failure::failed(format!(
+                "{what}: expected {expected}, got success: {}",
+                brief(&v)
+            )));
+        }
+        Err(e) => e,
+    };
+    let Some(api) = err.api_error() else {
+        return Err(Failure::failed(format!(
+            "{what}: expected {expected}, got a non-API error: {err}"
+        )));
+    };
+    let got_reason = api.status.reason.as_deref().unwrap_or("");
+    if err.status_code() != Some(code)
+        || api.code() != i32::from(code)
+        || got_reason != reason
+        || !shape_matches(message, api.message())
+    {
+        return Err(Failure::failed(format!(
+            "{what}: expected {expected}, got {} (HTTP {})",
+            describe(api),
+            err.status_code().unwrap_or(0)
+        )));
+    }
+    Ok(api.clone())
+}
+
+/// Expects the details of an API error to name `name`, `group` and `kind` (`None`: absent).
+pub(crate) fn expect_details(
+    what: &str,
+    err: &ApiError,
+    name: Option<&str>,
+    group: Option<&str>,
+    kind: Option<&str>,
+) -> Outcome {
+    let details = err.details();
+    let got = (
+        details.and_then(|d| d.name.as_deref()),
+        details
+            .and_then(|d| d.group.as_deref())
+            .filter(|g| !g.is_empty()),
+        details.and_then(|d| d.kind.as_deref()),
+    );
+    ensure_eq!(
+        got,
+        (name, group, kind),
+        "{what}: details (name, group, kind)"
+    );
+    Ok(())
+}
+
+/// Expects the error's details to carry exactly the causes `(reason, field, message shape)`.
+pub(crate) fn expect_causes(what: &str, err: &ApiError, causes: &[(&str, &str, &str)]) -> Outcome {
+    let got: Vec<(String, String, String)> = err
+        .details()
+        .and_then(|d| d.causes.as_ref())
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    (
+                        c.reason.clone().unwrap_or_default(),
+                        c.field.clone().unwrap_or_default(),
+                        c.message.clone().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let matches = got.len() == causes.len()
+        && got
+            .iter()
+            .zip(causes)
+            .all(|(g, w)| g.0 == w.0 && g.1 == w.1 && shape_matches(w.2, &g.2));
+    ensure!(
+        matches,
+        "{what}: expected causes (reason, field, message) {causes:?}, got {got:?}"
+    );
+    Ok(())
+}
+
+/// The string at a JSON pointer, or a failure naming the pointer and the object.
+pub(crate) fn text<'a>(v: &'a Value, pointer: &str) -> Result<&'a str, Failure> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .ok_or_else(|| Failure::failed(format!("expected a string at {pointer} in {}", brief(v))))
+}
+
+/// `metadata.resourceVersion` as a number (the real server's are etcd revisions, and both
+/// targets must hand them out in increasing order).
+pub(crate) fn rv(v: &Value) -> Result<u64, Failure> {
+    let s = text(v, "/metadata/resourceVersion")?;
+    s.parse().map_err(|_| {
+        Failure::failed(format!(
+            "metadata.resourceVersion {s:?} is not a decimal number"
+        ))
+    })
+}
+
+/// `metadata.resourceVersion` as it is.
+pub(crate) fn rv_text(v: &Value) -> Result<String, Failure> {
+    Ok(text(v, "/metadata/resourceVersion")?.to_string())
+}
+
+/// A timestamp at `pointer`, in seconds since the epoch.
+pub(crate) fn seconds(v: &Value, pointer: &str) -> Result<i64, Failure> {
+    let s = text(v, pointer)?;
+    serde_json::from_value::<Time>(Value::String(s.to_string()))
+        .map(|t| t.as_second())
+        .map_err(|e| Failure::failed(format!("{pointer} = {s:?} is not a timestamp: {e}")))
+}
+
+/// The names of a list's items, in the order the server gave them.
+pub(crate) fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Converts a JSON value into a typed object (for the typed clients).
+pub(crate) fn typed<K: DeserializeOwned>(v: Value) -> Result<K, Failure> {
+    serde_json::from_value(v).map_err(|e| Failure::failed(format!("building an object: {e}")))
+}
+
+/// A ConfigMap named `name` with `data` and `labels` (JSON objects; empty ones are left out, as
+/// a Go client leaves them out).
+pub(crate) fn config_map(name: &str, data: Value, labels: Value) -> Value {
+    let mut cm = json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": { "name": name },
+    });
+    if labels.as_object().is_some_and(|l| !l.is_empty()) {
+        cm["metadata"]["labels"] = labels;
+    }
+    if data.as_object().is_some_and(|d| !d.is_empty()) {
+        cm["data"] = data;
+    }
+    cm
+}
+
+/// A Deployment of `replicas` with two containers, `c` (busybox) and `d` (nginx), selecting
+/// `app=<name>`.
+pub(crate) fn deployment(name: &str, replicas: i32) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": { "name": name, "labels": { "app": name } },
+        "spec": {
+            "replicas": replicas,
+            "selector": { "matchLabels": { "app": name } },
+            "template": {
+                "metadata": { "labels": { "app": name } },
+                "spec": { "containers": [
+                    { "name": "c", "image": "busybox" },
+                    { "name": "d", "image": "nginx" },
+                ] },
+            },
+        },
+    })
+}
+
+/// A Pod with one container, bound to `node` when given (no kubelet runs on a test plane, so a
+/// bound Pod never terminates by itself).
+pub(crate) fn pod(name: &str, node: Option<&str>) -> Value {
+    let mut p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": name },
+        "spec": { "containers": [ { "name": "c", "image": "busybox" } ] },
+    });
+    if let Some(node) = node {
+        p["spec"]["nodeName"] = json!(node);
+    }
+    p
+}
+
+/// The container names and images of a Deployment, in order.
+pub(crate) fn containers(d: &Value) -> Vec<(String, String)> {
+    d["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    (
+                        c["name"].as_str().unwrap_or_default().to_string(),
+                        c["image"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `(manager, operation)` pairs of an object's managedFields, in order.
+pub(crate) fn managers(v: &Value) -> Vec<(String, String)> {
+    v["metadata"]["managedFields"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    (
+                        e["manager"].as_str().unwrap_or_default().to_string(),
+                        e["operation"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `fieldsV1` of `manager`'s managedFields entry.
+pub(crate) fn fields_of(v: &Value, manager: &str) -> Value {
+    v["metadata"]["managedFields"]
+        .as_array()
+        .and_then(|entries| entries.iter().find(|e| e["manager"] == manager))
+        .map(|e| e["fieldsV1"].clone())
+        .unwrap_or(Value::Null)
+}
+
+impl Ctx {
+    /// The typed clientset over the target's client.
+    pub fn clientset(&self) -> Clientset {
+        Clientset::from_client(self.client.clone())
+    }
+
+    /// A typed `K` client in the scenario's namespace.
+    pub fn api<K: Resource>(&self) -> Api<K> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    /// A dynamic client (objects as JSON) for `K` in the scenario's namespace.
+    pub fn json<K: Resource>(&self) -> Api<Value> {
+        Api::namespaced_with(
+            self.client.clone(),
+            &self.namespace,
+            &ApiResource::erase::<K>(),
+        )
+    }
+
+    /// A dynamic client (objects as JSON) for `resource` in `namespace` (`None`: all
+    /// namespaces, or a cluster-scoped resource).
+    pub fn json_in(&self, resource: &ApiResource, namespace: Option<&str>) -> Api<Value> {
+        match namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, resource),
+            None => Api::all_with(self.client.clone(), resource),
+        }
+    }
+
+    /// The path of `K`'s collection in the scenario's namespace, `/api/v1/namespaces/ns/pods`.
+    pub fn path<K: Resource>(&self) -> String {
+        let prefix = if K::GROUP.is_empty() {
+            format!("/api/{}", K::VERSION)
+        } else {
+            format!("/apis/{}/{}", K::GROUP, K::VERSION)
+        };
+        format!("{prefix}/namespaces/{}/{}", self.namespace, K::PLURAL)
+    }
+
+    /// Sends a raw request with an optional body and decodes the JSON answer. Non-2xx answers
+    /// are `Error::Api` with the server's `Status`.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+    ) -> Result<Value, Error> {
+        let mut req = Request::new(method, path);
+        if let Some((content_type, bytes)) = body {
+            req = req.body(bytes, content_type);
+        }
+        self.client.send_json(req).await
+    }
+
+    /// Creates a second namespace for scenarios that need two (its name starts with
+    /// `<scenario namespace>-`); [`run`](super::run) deletes it with the scenario's own.
+    pub async fn extra_namespace(&self) -> Result<String, Failure> {
+        let ns = super::create_namespace(&self.client, &format!("{}-", self.namespace), self.name)
+            .await?;
+        if let Ok(mut extra) = self.extra.lock() {
+            extra.push(ns.clone());
+        }
+        Ok(ns)
+    }
+}
+
+/// Events of a watch, and whether the server ended it.
+#[derive(Debug)]
+pub(crate) struct Watched {
+    /// The events, in the order they came.
+    pub events: Vec<WatchEvent<Value>>,
+    /// The server closed the stream (rather than the collector stopping early or timing out).
+    pub ended: bool,
+}
+
+impl Watched {
+    /// `TYPE name` for each event (`BOOKMARK` with its resourceVersion): for failure messages
+    /// and comparisons.
+    pub fn summary(&self) -> Vec<String> {
+        self.events.iter().map(summarize).collect()
+    }
+}
+
+/// `ADDED a`, `BOOKMARK 17`, `ERROR 410 Expired`.
+pub(crate) fn summarize(e: &WatchEvent<Value>) -> String {
+    match e {
+        WatchEvent::Bookmark(b) => format!("BOOKMARK {}", b.metadata.resource_version),
+        WatchEvent::Error(s) => format!(
+            "ERROR {} {}",
+            s.code.unwrap_or(0),
+            s.reason.as_deref().unwrap_or("")
+        ),
+        other => format!(
+            "{} {}",
+            other.event_type(),
+            other
+                .object()
+                .and_then(|o| o["metadata"]["name"].as_str())
+                .unwrap_or("?")
+        ),
+    }
+}
+
+/// Opens a watch with `options` (which should carry `timeoutSeconds`) and collects events
+/// until `done` says enough, the server ends the stream, or `limit` passes.
+pub(crate) async fn watch(
+    api: &Api<Value>,
+    options: &ListOptions,
+    limit: Duration,
+    mut done: impl FnMut(&[WatchEvent<Value>]) -> bool,
+) -> Result<Watched, Failure> {
+    let stream = api.watch(options).await?;
+    let mut stream = std::pin::pin!(stream);
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut events = Vec::new();
+    loop {
+        if done(&events) {
+            return Ok(Watched {
+                events,
+                ended: false,
+            });
+        }
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Err(_) => {
+                return Ok(Watched {
+                    events,
+                    ended: false,
+                });
+            }
+            Ok(None) => {
+                return Ok(Watched {
+                    events,
+                    ended: true,
+                });
+            }
+            Ok(Some(event)) => events.push(event?),
+        }
+    }
+}
+
+/// A predicate for [`watch`]: at least `n` events that are not bookmarks.
+pub(crate) fn objects(n: usize) -> impl FnMut(&[WatchEvent<Value>]) -> bool {
+    move |events| {
+        events
+            .iter()
+            .filter(|e| !matches!(e, WatchEvent::Bookmark(_)))
+            .count()
+            >= n
+    }
+}
+
+/// The Widget CustomResourceDefinition fixture of the repository (`tests/tests/crd/`).
+const WIDGET_CRD: &str = include_str!("../../tests/crd/widget.yaml");
+
+/// How a scenario wants its Widget CRD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Widgets {
+    /// As in the fixture: namespaced, one version `v1` with status and scale subresources.
+    Namespaced,
+    /// Cluster-scoped.
+    Cluster,
+    /// Namespaced, with a second served version `v2` (same schema, no conversion webhook).
+    TwoVersions,
+}
+
+/// A Widget CRD of the scenario's own, installed and ready to use.
+#[derive(Debug, Clone)]
+pub(crate) struct WidgetCrd {
+    /// `widgets.<group>`.
+    pub name: String,
+    /// The scenario's own API group, `<namespace>.conformance.k8s-rs.test`.
+    pub group: String,
+    /// The resource in version `v1`.
+    pub v1: ApiResource,
+}
+
+impl WidgetCrd {
+    /// The resource in `version`.
+    pub fn version(&self, version: &str) -> ApiResource {
+        ApiResource {
+            version: version.into(),
+            api_version: format!("{}/{version}", self.group),
+            ..self.v1.clone()
+        }
+    }
+
+    /// A Widget object of `size` (`replicas` when given), in API version `v1`.
+    pub fn widget(&self, name: &str, size: i64, replicas: Option<i64>) -> Value {
+        let mut w = json!({
+            "apiVersion": format!("{}/v1", self.group), "kind": "Widget",
+            "metadata": { "name": name },
+            "spec": { "size": size },
+        });
+        if let Some(r) = replicas {
+            w["spec"]["replicas"] = json!(r);
+        }
+        w
+    }
+}
+
+/// Installs the Widget CRD fixture under a group of the scenario's own (so scenarios never
+/// share a CRD), waits until it is served, runs `body`, then deletes the CRD whatever `body`
+/// returned.
+pub(crate) async fn with_widgets<F, Fut>(ctx: Ctx, shape: Widgets, body: F) -> Outcome
+where
+    F: FnOnce(Ctx, WidgetCrd) -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    let crd = install_widgets(&ctx, shape).await?;
+    let name = crd.name.clone();
+    let result = body(ctx.clone(), crd).await;
+    let crds = Api::<Value>::all_with(ctx.client.clone(), &crd_resource());
+    // Best effort: a CRD left behind only costs the plane a little memory.
+    let _ = crds
+        .delete(&name, &k8s_apimachinery::DeleteOptions::default())
+        .await;
+    result
+}
+
+fn crd_resource() -> ApiResource {
+    ApiResource::erase::<k8s_api::apiextensions::v1::CustomResourceDefinition>()
+}
+
+async fn install_widgets(ctx: &Ctx, shape: Widgets) -> Result<WidgetCrd, Failure> {
+    let mut crd: Value = serde_yaml::from_str(WIDGET_CRD)
+        .map_err(|e| Failure::failed(format!("the Widget CRD fixture does not parse: {e}")))?;
+    let group = format!("{}.conformance.k8s-rs.test", ctx.namespace);
+    let name = format!("widgets.{group}");
+    crd["metadata"]["name"] = json!(name);
+    crd["spec"]["group"] = json!(group);
+    if let Some(names) = crd["spec"]["names"].as_object_mut() {
+        names.remove("shortNames");
+    }
+    if shape == Widgets::Cluster {
+        crd["spec"]["scope"] = json!("Cluster");
+    }
+    if shape == Widgets::TwoVersions {
+        let mut v2 = crd["spec"]["versions"][0].clone();
+        v2["name"] = json!("v2");
+        v2["storage"] = json!(false);
+        if let Some(versions) = crd["spec"]["versions"].as_array_mut() {
+            versions.push(v2);
+        }
+    }
+    let typed_crd: k8s_api::apiextensions::v1::CustomResourceDefinition = typed(crd)?;
+    let crds = ctx
+        .clientset()
+        .apiextensions_v1()
+        .custom_resource_definitions();
+    crds.create(&typed_crd, &Default::default()).await?;
+    let v1 = ApiResource {
+        group: group.clone(),
+        version: "v1".into(),
+        api_version: format!("{group}/v1"),
+        kind: "Widget".into(),
+        plural: "widgets".into(),
+        scope: if shape == Widgets::Cluster {
+            k8s_apimachinery::Scope::Cluster
+        } else {
+            k8s_apimachinery::Scope::Namespaced
+        },
+    };
+    let probe = match shape {
+        Widgets::Cluster => ctx.json_in(&v1, None),
+        _ => ctx.json_in(&v1, Some(&ctx.namespace)),
+    };
+    // Established, then listable: a new resource answers 404 and then 429 ("storage is
+    // (re)initializing") for a moment on the real server. Poll both, for at most 30 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = Api::<Value>::all_with(ctx.client.clone(), &crd_resource())
+            .get(&name, &Default::default())
+            .await?;
+        let established = got["status"]["conditions"].as_array().is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "Established" && c["status"] == "True")
+        });
+        if established && probe.list(&ListOptions::default().limit(1)).await.is_ok() {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Failure::failed(format!(
+                "CRD {name} not served 30 s after its creation; conditions {}",
+                got["status"]["conditions"]
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(WidgetCrd { name, group, v1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_match_with_wildcards() {
+        assert!(shape_matches("abc", "abc"));
+        assert!(!shape_matches("abc", "abcd"));
+        assert!(!shape_matches("abc", "xabc"));
+        assert!(shape_matches(
+            "too old resource version: 1 (*)",
+            "too old resource version: 1 (812)"
+        ));
+        assert!(!shape_matches(
+            "too old resource version: 1 (*)",
+            "too old resource version: 2 (812)"
+        ));
+        assert!(shape_matches("a*c*e", "abcde"));
+        assert!(shape_matches("a*c*e", "ace"));
+        assert!(!shape_matches("a*c*e", "abde"));
+        assert!(shape_matches("*", ""));
+        assert!(shape_matches("ab*ba", "aba") == false);
+        assert!(shape_matches("ab*ba", "abba"));
+    }
+
+    #[test]
+    fn errors_are_compared_on_code_reason_and_message() {
+        let err = || -> Result<(), Error> {
+            let status = k8s_apimachinery::Status::failure(
+                409,
+                "AlreadyExists",
+                "configmaps \"a\" already exists",
+            );
+            Err(Error::Api {
+                method: "POST".into(),
+                url: "https://x/api/v1/namespaces/n/configmaps".into(),
+                error: Box::new(ApiError::from_status(status)),
+            })
+        };
+        assert!(
+            expect_error(
+                "c",
+                err(),
+                409,
+                "AlreadyExists",
+                "configmaps \"*\" already exists"
+            )
+            .is_ok()
+        );
+        let wrong = expect_error("c", err(), 409, "Conflict", "*").unwrap_err();
+        assert_eq!(
+            wrong,
+            Failure::failed(
+                "c: expected 409 Conflict \"*\", got 409 AlreadyExists \"configmaps \\\"a\\\" already exists\" (HTTP 409)"
+            )
+        );
+        let ok: Result<u8, Error> = Ok(7);
+        let Failure::Failed(msg) = expect_error("c", ok, 404, "NotFound", "x").unwrap_err() else {
+            panic!("not a failure")
+        };
+        assert!(msg.contains("got success: 7"), "{msg}");
+    }
+}
