@@ -86,6 +86,90 @@
 //! | read | `list_from_compacted_history_is_expired` | get/list |
 //! | read | `list_metadata_only` | get/list |
 //! | read | `list_across_namespaces` | get/list |
+//! | update | `update_with_current_resource_version` | update |
+//! | update | `update_with_stale_resource_version_conflicts` | update |
+//! | update | `update_without_resource_version_is_unconditional` | update |
+//! | update | `update_that_changes_nothing_keeps_the_resource_version` | update |
+//! | update | `update_of_missing_object_is_not_found` | update |
+//! | update | `update_with_another_name_is_bad_request` | update |
+//! | update | `update_with_another_uid_conflicts` | update |
+//! | update | `generation_moves_with_the_spec_only` | update |
+//! | update | `main_endpoint_ignores_status` | update |
+//! | update | `status_endpoint_ignores_spec_and_metadata` | update |
+//! | update | `scale_subresource_reads_and_writes_replicas` | update |
+//! | update | `scale_subresource_conflicts_on_stale_resource_version` | update |
+//! | update | `subresources_only_where_the_kind_has_them` | update |
+//! | patch | `json_patch_add_replace_remove_test` | patch |
+//! | patch | `json_patch_failed_test_is_invalid` | patch |
+//! | patch | `json_patch_missing_paths` | patch |
+//! | patch | `merge_patch_sets_and_deletes_keys` | patch |
+//! | patch | `merge_patch_replaces_lists` | patch |
+//! | patch | `strategic_merge_patch_merges_lists_by_key` | patch |
+//! | patch | `strategic_merge_patch_delete_directive` | patch |
+//! | patch | `strategic_merge_patch_replace_directive` | patch |
+//! | patch | `strategic_merge_patch_set_element_order` | patch |
+//! | patch | `strategic_merge_patch_primitive_lists` | patch |
+//! | patch | `strategic_merge_patch_retain_keys` | patch |
+//! | patch | `patch_with_stale_resource_version_conflicts` | patch |
+//! | patch | `patch_of_missing_object_is_not_found` | patch |
+//! | patch | `apply_creates_with_managed_fields` | patch |
+//! | patch | `apply_merges_the_fields_of_two_managers` | patch |
+//! | patch | `apply_conflicts_with_another_manager` | patch |
+//! | patch | `apply_force_takes_ownership` | patch |
+//! | patch | `apply_removes_fields_the_manager_dropped` | patch |
+//! | patch | `apply_conflicts_with_an_update_manager` | patch |
+//! | patch | `apply_requires_a_field_manager` | patch |
+//! | delete | `delete_answers_a_status_for_configmaps` | delete |
+//! | delete | `delete_of_missing_object_is_not_found` | delete |
+//! | delete | `finalizers_keep_the_object_until_the_last_goes` | delete |
+//! | delete | `unscheduled_pod_is_deleted_at_once` | delete |
+//! | delete | `bound_pod_waits_for_its_grace_period` | delete |
+//! | delete | `grace_period_is_ignored_by_kinds_without_graceful_deletion` | delete |
+//! | delete | `delete_precondition_uid` | delete |
+//! | delete | `delete_precondition_resource_version` | delete |
+//! | delete | `delete_collection_with_selectors` | delete |
+//! | delete | `delete_dry_run_keeps_the_object` | delete |
+//! | delete | `propagation_foreground_records_a_finalizer` | delete |
+//! | delete | `propagation_orphan_records_a_finalizer` | delete |
+//! | delete | `propagation_background_deletes_at_once` | delete |
+//! | delete | `propagation_policy_unknown_is_invalid` | delete |
+//! | watch | `watch_from_resource_version_replays_changes_in_order` | watch |
+//! | watch | `watch_without_resource_version_starts_with_the_current_state` | watch |
+//! | watch | `watch_from_resource_version_zero_starts_with_the_current_state` | watch |
+//! | watch | `watch_bookmarks_only_when_asked` | watch |
+//! | watch | `watch_send_initial_events_ends_with_a_bookmark` | watch |
+//! | watch | `watch_send_initial_events_requires_not_older_than` | watch |
+//! | watch | `watch_label_selector_filters_and_follows_transitions` | watch |
+//! | watch | `watch_field_selector_on_name` | watch |
+//! | watch | `watch_sees_only_its_namespace` | watch |
+//! | watch | `watch_ends_when_its_timeout_passes` | watch |
+//! | watch | `watch_too_old_resource_version_is_expired` | watch |
+//! | errors | `unknown_resource_is_not_found` | bad input |
+//! | errors | `unknown_group_is_not_found` | bad input |
+//! | errors | `malformed_json_body_is_bad_request` | bad input |
+//! | errors | `wrong_kind_in_body_is_bad_request` | bad input |
+//! | errors | `missing_kind_in_body_is_taken_from_the_url` | bad input |
+//! | errors | `malformed_merge_patch_is_bad_request` | bad input |
+//! | errors | `malformed_json_patch_is_bad_request` | bad input |
+//! | errors | `unsupported_patch_content_type` | bad input |
+//! | errors | `invalid_name_is_invalid` | bad input |
+//! | errors | `missing_name_is_invalid` | bad input |
+//! | errors | `method_not_allowed` | bad input |
+//! | errors | `invalid_label_selector_is_bad_request` | bad input |
+//! | errors | `unknown_field_selector_is_bad_request` | bad input |
+//! | errors | `resource_version_match_without_resource_version_is_invalid` | bad input |
+//! | errors | `invalid_resource_version_is_bad_request` | bad input |
+//! | crd | `crd_is_served_with_its_subresources_in_discovery` | registry: CRDs |
+//! | crd | `crd_create_sets_generation_prunes_and_drops_status` | registry: CRDs |
+//! | crd | `crd_schema_validation` | registry: CRDs |
+//! | crd | `crd_status_subresource` | registry: CRDs |
+//! | crd | `crd_scale_subresource` | registry: CRDs |
+//! | crd | `crd_update_requires_resource_version` | registry: CRDs |
+//! | crd | `crd_rejects_strategic_merge_patch` | registry: CRDs |
+//! | crd | `crd_wrong_kind_is_invalid` | registry: CRDs |
+//! | crd | `crd_cluster_scoped` | registry: CRDs |
+//! | crd | `crd_served_versions_share_storage` | registry: CRDs |
+//! | crd | `crd_apply_and_merge_patch` | registry: CRDs |
 //!
 //! (`suite_is_documented` checks that this table names every scenario.)
 
