@@ -60,116 +60,117 @@
 //!
 //! | area | scenario | bullet |
 //! |---|---|---|
-//! | create | `create_fills_server_fields` | create |
-//! | create | `create_replaces_client_set_identity` | create |
-//! | create | `create_gives_each_object_its_own_uid_and_a_later_resource_version` | create |
-//! | create | `create_with_generate_name` | create |
-//! | create | `create_name_wins_over_generate_name` | create |
-//! | create | `create_existing_name_is_already_exists` | create |
-//! | create | `create_in_missing_namespace_is_not_found` | create |
-//! | create | `create_in_terminating_namespace_is_forbidden` | create |
-//! | create | `create_dry_run_persists_nothing` | create |
-//! | create | `create_with_resource_version_is_refused` | create |
-//! | create | `create_namespace_mismatch_is_bad_request` | create |
-//! | create | `create_namespace_defaults` | create |
-//! | read | `get_returns_what_create_returned` | get/list |
-//! | read | `get_missing_is_not_found` | get/list |
-//! | read | `list_is_sorted_by_name_and_versioned` | get/list |
-//! | read | `list_with_label_selectors` | get/list |
-//! | read | `list_with_field_selectors` | get/list |
-//! | read | `list_pages_with_limit_and_continue` | get/list |
-//! | read | `list_continue_reads_a_snapshot` | get/list |
-//! | read | `list_resource_version_unset_is_the_latest` | get/list |
-//! | read | `list_resource_version_zero_is_any` | get/list |
-//! | read | `list_resource_version_not_older_than` | get/list |
-//! | read | `list_resource_version_exact` | get/list |
-//! | read | `list_from_compacted_history_is_expired` | get/list |
-//! | read | `list_metadata_only` | get/list |
+//! | create | `create_fills_server_fields` | create: uid, creationTimestamp, resourceVersion, generation 1 |
+//! | create | `create_replaces_client_set_identity` | create: uid, creationTimestamp |
+//! | create | `create_gives_each_object_its_own_uid_and_a_later_resource_version` | create: uid, resourceVersion |
+//! | create | `create_with_generate_name` | create: `generateName` |
+//! | create | `create_name_wins_over_generate_name` | create: `generateName` |
+//! | create | `create_existing_name_is_already_exists` | create: `AlreadyExists` 409 |
+//! | create | `create_in_missing_namespace_is_not_found` | create: namespace must exist (NamespaceLifecycle) |
+//! | create | `create_in_terminating_namespace_is_forbidden` | create: namespace must exist (NamespaceLifecycle) |
+//! | create | `create_dry_run_persists_nothing` | create: dry-run |
+//! | create | `create_with_resource_version_is_refused` | create; bad input |
+//! | create | `create_namespace_mismatch_is_bad_request` | create; bad input |
+//! | create | `create_namespace_defaults` | registry: built-in scope; NamespaceLifecycle |
+//! | read | `discovery_describes_built_in_resources` | registry: built-in scope, verbs, subresources, kinds |
+//! | read | `get_returns_what_create_returned` | get |
+//! | read | `get_missing_is_not_found` | get; `NotFound` |
+//! | read | `list_is_sorted_by_name_and_versioned` | list |
+//! | read | `list_with_label_selectors` | get/list: label selectors |
+//! | read | `list_with_field_selectors` | get/list: field selectors |
+//! | read | `list_pages_with_limit_and_continue` | get/list: `limit`/`continue` paging |
+//! | read | `list_continue_reads_a_snapshot` | get/list: `limit`/`continue` paging |
+//! | read | `list_resource_version_unset_is_the_latest` | get/list: resourceVersion `""` |
+//! | read | `list_resource_version_zero_is_any` | get/list: resourceVersion `"0"` |
+//! | read | `list_resource_version_not_older_than` | get/list: resourceVersion with `resourceVersionMatch=NotOlderThan` |
+//! | read | `list_resource_version_exact` | get/list: exact resourceVersion with `resourceVersionMatch` |
+//! | read | `list_from_compacted_history_is_expired` | get/list: `410 Expired` for an expired continue token |
+//! | read | `list_metadata_only` | get/list (metadata client) |
 //! | read | `list_across_namespaces` | get/list |
-//! | update | `update_with_current_resource_version` | update |
-//! | update | `update_with_stale_resource_version_conflicts` | update |
-//! | update | `update_without_resource_version_is_unconditional` | update |
+//! | update | `update_with_current_resource_version` | update: optimistic concurrency |
+//! | update | `update_with_stale_resource_version_conflicts` | update: 409 Conflict on a stale resourceVersion |
+//! | update | `update_without_resource_version_is_unconditional` | update: optimistic concurrency |
 //! | update | `update_that_changes_nothing_keeps_the_resource_version` | update |
-//! | update | `update_of_missing_object_is_not_found` | update |
-//! | update | `update_with_another_name_is_bad_request` | update |
-//! | update | `update_with_another_uid_conflicts` | update |
-//! | update | `generation_moves_with_the_spec_only` | update |
-//! | update | `main_endpoint_ignores_status` | update |
-//! | update | `status_endpoint_ignores_spec_and_metadata` | update |
-//! | update | `scale_subresource_reads_and_writes_replicas` | update |
-//! | update | `scale_subresource_conflicts_on_stale_resource_version` | update |
-//! | update | `subresources_only_where_the_kind_has_them` | update |
-//! | patch | `json_patch_add_replace_remove_test` | patch |
-//! | patch | `json_patch_failed_test_is_invalid` | patch |
-//! | patch | `json_patch_missing_paths` | patch |
-//! | patch | `merge_patch_sets_and_deletes_keys` | patch |
-//! | patch | `merge_patch_replaces_lists` | patch |
-//! | patch | `strategic_merge_patch_merges_lists_by_key` | patch |
-//! | patch | `strategic_merge_patch_delete_directive` | patch |
-//! | patch | `strategic_merge_patch_replace_directive` | patch |
-//! | patch | `strategic_merge_patch_set_element_order` | patch |
-//! | patch | `strategic_merge_patch_primitive_lists` | patch |
-//! | patch | `strategic_merge_patch_retain_keys` | patch |
-//! | patch | `patch_with_stale_resource_version_conflicts` | patch |
-//! | patch | `patch_of_missing_object_is_not_found` | patch |
-//! | patch | `apply_creates_with_managed_fields` | patch |
-//! | patch | `apply_merges_the_fields_of_two_managers` | patch |
-//! | patch | `apply_conflicts_with_another_manager` | patch |
-//! | patch | `apply_force_takes_ownership` | patch |
-//! | patch | `apply_removes_fields_the_manager_dropped` | patch |
-//! | patch | `apply_conflicts_with_an_update_manager` | patch |
-//! | patch | `apply_requires_a_field_manager` | patch |
+//! | update | `update_of_missing_object_is_not_found` | update; `NotFound` |
+//! | update | `update_with_another_name_is_bad_request` | update; bad input |
+//! | update | `update_with_another_uid_conflicts` | update: optimistic concurrency (uid) |
+//! | update | `generation_moves_with_the_spec_only` | update: generation bumped on spec changes only |
+//! | update | `main_endpoint_ignores_status` | update: status subresource rules (main endpoint ignores status) |
+//! | update | `status_endpoint_ignores_spec_and_metadata` | update: status subresource rules (`/status` ignores the rest) |
+//! | update | `scale_subresource_reads_and_writes_replicas` | update: `/scale` |
+//! | update | `scale_subresource_conflicts_on_stale_resource_version` | update: `/scale`; Conflict |
+//! | update | `subresources_only_where_the_kind_has_them` | registry: subresources; update |
+//! | patch | `json_patch_add_replace_remove_test` | patch: JSON patch |
+//! | patch | `json_patch_failed_test_is_invalid` | patch: JSON patch |
+//! | patch | `json_patch_missing_paths` | patch: JSON patch |
+//! | patch | `merge_patch_sets_and_deletes_keys` | patch: merge patch |
+//! | patch | `merge_patch_replaces_lists` | patch: merge patch |
+//! | patch | `strategic_merge_patch_merges_lists_by_key` | patch: strategic merge patch (merge keys) |
+//! | patch | `strategic_merge_patch_delete_directive` | patch: strategic merge patch (`$patch: delete`) |
+//! | patch | `strategic_merge_patch_replace_directive` | patch: strategic merge patch (`$patch: replace`) |
+//! | patch | `strategic_merge_patch_set_element_order` | patch: strategic merge patch (`$setElementOrder`) |
+//! | patch | `strategic_merge_patch_primitive_lists` | patch: strategic merge patch (merge strategy, `$deleteFromPrimitiveList`) |
+//! | patch | `strategic_merge_patch_retain_keys` | patch: strategic merge patch (`retainKeys` strategy) |
+//! | patch | `patch_with_stale_resource_version_conflicts` | patch; update: optimistic concurrency |
+//! | patch | `patch_of_missing_object_is_not_found` | patch; `NotFound` |
+//! | patch | `apply_creates_with_managed_fields` | patch: server-side apply, create-or-merge, managedFields |
+//! | patch | `apply_merges_the_fields_of_two_managers` | patch: server-side apply, create-or-merge, managedFields |
+//! | patch | `apply_conflicts_with_another_manager` | patch: server-side apply, conflicts on fields another manager owns |
+//! | patch | `apply_force_takes_ownership` | patch: server-side apply, force |
+//! | patch | `apply_removes_fields_the_manager_dropped` | patch: server-side apply, managedFields |
+//! | patch | `apply_conflicts_with_an_update_manager` | patch: server-side apply, conflicts (with an `Update` manager) |
+//! | patch | `apply_requires_a_field_manager` | patch: server-side apply; bad input |
 //! | delete | `delete_answers_a_status_for_configmaps` | delete |
-//! | delete | `delete_of_missing_object_is_not_found` | delete |
-//! | delete | `finalizers_keep_the_object_until_the_last_goes` | delete |
-//! | delete | `unscheduled_pod_is_deleted_at_once` | delete |
-//! | delete | `bound_pod_waits_for_its_grace_period` | delete |
-//! | delete | `grace_period_is_ignored_by_kinds_without_graceful_deletion` | delete |
-//! | delete | `delete_precondition_uid` | delete |
-//! | delete | `delete_precondition_resource_version` | delete |
-//! | delete | `delete_collection_with_selectors` | delete |
-//! | delete | `delete_dry_run_keeps_the_object` | delete |
-//! | delete | `propagation_foreground_records_a_finalizer` | delete |
-//! | delete | `propagation_orphan_records_a_finalizer` | delete |
-//! | delete | `propagation_background_deletes_at_once` | delete |
-//! | delete | `propagation_policy_unknown_is_invalid` | delete |
-//! | watch | `watch_from_resource_version_replays_changes_in_order` | watch |
+//! | delete | `delete_of_missing_object_is_not_found` | delete; `NotFound` |
+//! | delete | `finalizers_keep_the_object_until_the_last_goes` | delete: finalizers (deletionTimestamp set, kept until the last goes) |
+//! | delete | `unscheduled_pod_is_deleted_at_once` | delete: `gracePeriodSeconds` |
+//! | delete | `bound_pod_waits_for_its_grace_period` | delete: `gracePeriodSeconds` |
+//! | delete | `grace_period_is_ignored_by_kinds_without_graceful_deletion` | delete: `gracePeriodSeconds` |
+//! | delete | `delete_precondition_uid` | delete: preconditions (uid) |
+//! | delete | `delete_precondition_resource_version` | delete: preconditions (resourceVersion) |
+//! | delete | `delete_collection_with_selectors` | delete: `deletecollection` |
+//! | delete | `delete_dry_run_keeps_the_object` | delete; dry-run |
+//! | delete | `propagation_foreground_records_a_finalizer` | delete: propagation policy recorded (no garbage collector) |
+//! | delete | `propagation_orphan_records_a_finalizer` | delete: propagation policy recorded (no garbage collector) |
+//! | delete | `propagation_background_deletes_at_once` | delete: propagation policy |
+//! | delete | `propagation_policy_unknown_is_invalid` | delete: propagation policy; bad input |
+//! | watch | `watch_from_resource_version_replays_changes_in_order` | watch: from a resourceVersion; events in resourceVersion order |
 //! | watch | `watch_without_resource_version_starts_with_the_current_state` | watch |
 //! | watch | `watch_from_resource_version_zero_starts_with_the_current_state` | watch |
-//! | watch | `watch_bookmarks_only_when_asked` | watch |
-//! | watch | `watch_send_initial_events_ends_with_a_bookmark` | watch |
-//! | watch | `watch_send_initial_events_requires_not_older_than` | watch |
-//! | watch | `watch_label_selector_filters_and_follows_transitions` | watch |
-//! | watch | `watch_field_selector_on_name` | watch |
+//! | watch | `watch_bookmarks_only_when_asked` | watch: bookmarks when asked |
+//! | watch | `watch_send_initial_events_ends_with_a_bookmark` | watch: `sendInitialEvents` with the initial-events-end bookmark |
+//! | watch | `watch_send_initial_events_requires_not_older_than` | watch: `sendInitialEvents`; bad input |
+//! | watch | `watch_label_selector_filters_and_follows_transitions` | watch: selectors applied |
+//! | watch | `watch_field_selector_on_name` | watch: selectors applied |
 //! | watch | `watch_sees_only_its_namespace` | watch |
 //! | watch | `watch_ends_when_its_timeout_passes` | watch |
-//! | watch | `watch_too_old_resource_version_is_expired` | watch |
-//! | errors | `unknown_resource_is_not_found` | bad input |
-//! | errors | `unknown_group_is_not_found` | bad input |
+//! | watch | `watch_too_old_resource_version_is_expired` | watch: `410` for a resourceVersion older than the history window |
+//! | errors | `unknown_resource_is_not_found` | bad input: unknown resource |
+//! | errors | `unknown_group_is_not_found` | bad input: unknown resource |
 //! | errors | `malformed_json_body_is_bad_request` | bad input |
-//! | errors | `wrong_kind_in_body_is_bad_request` | bad input |
-//! | errors | `missing_kind_in_body_is_taken_from_the_url` | bad input |
-//! | errors | `malformed_merge_patch_is_bad_request` | bad input |
-//! | errors | `malformed_json_patch_is_bad_request` | bad input |
-//! | errors | `unsupported_patch_content_type` | bad input |
-//! | errors | `invalid_name_is_invalid` | bad input |
-//! | errors | `missing_name_is_invalid` | bad input |
-//! | errors | `method_not_allowed` | bad input |
-//! | errors | `invalid_label_selector_is_bad_request` | bad input |
-//! | errors | `unknown_field_selector_is_bad_request` | bad input |
-//! | errors | `resource_version_match_without_resource_version_is_invalid` | bad input |
-//! | errors | `invalid_resource_version_is_bad_request` | bad input |
-//! | crd | `crd_is_served_with_its_subresources_in_discovery` | registry: CRDs |
-//! | crd | `crd_create_sets_generation_prunes_and_drops_status` | registry: CRDs |
-//! | crd | `crd_schema_validation` | registry: CRDs |
-//! | crd | `crd_status_subresource` | registry: CRDs |
-//! | crd | `crd_scale_subresource` | registry: CRDs |
-//! | crd | `crd_update_requires_resource_version` | registry: CRDs |
-//! | crd | `crd_rejects_strategic_merge_patch` | registry: CRDs |
-//! | crd | `crd_wrong_kind_is_invalid` | registry: CRDs |
-//! | crd | `crd_cluster_scoped` | registry: CRDs |
-//! | crd | `crd_served_versions_share_storage` | registry: CRDs |
-//! | crd | `crd_apply_and_merge_patch` | registry: CRDs |
+//! | errors | `wrong_kind_in_body_is_bad_request` | bad input: wrong kind in body |
+//! | errors | `missing_kind_in_body_is_taken_from_the_url` | bad input: kind in body |
+//! | errors | `malformed_merge_patch_is_bad_request` | bad input: malformed patch |
+//! | errors | `malformed_json_patch_is_bad_request` | bad input: malformed patch |
+//! | errors | `unsupported_patch_content_type` | bad input: malformed patch |
+//! | errors | `invalid_name_is_invalid` | bad input: invalid name |
+//! | errors | `missing_name_is_invalid` | bad input: invalid name |
+//! | errors | `method_not_allowed` | bad input; registry: verbs |
+//! | errors | `invalid_label_selector_is_bad_request` | bad input; get/list: label selectors |
+//! | errors | `unknown_field_selector_is_bad_request` | bad input; get/list: field selectors |
+//! | errors | `resource_version_match_without_resource_version_is_invalid` | bad input; get/list: resourceVersion semantics |
+//! | errors | `invalid_resource_version_is_bad_request` | bad input; get/list: resourceVersion semantics |
+//! | crd | `crd_is_served_with_its_subresources_in_discovery` | registry: CRDs (scope, versions, status/scale subresources) |
+//! | crd | `crd_create_sets_generation_prunes_and_drops_status` | registry: CRDs; create: generation 1 |
+//! | crd | `crd_schema_validation` | registry: CRDs; bad input |
+//! | crd | `crd_status_subresource` | registry: CRDs (status subresource); update: generation on spec only |
+//! | crd | `crd_scale_subresource` | registry: CRDs (scale subresource); update: `/scale` |
+//! | crd | `crd_update_requires_resource_version` | registry: CRDs; update: optimistic concurrency |
+//! | crd | `crd_rejects_strategic_merge_patch` | registry: CRDs; patch: strategic merge patch for built-in kinds only |
+//! | crd | `crd_wrong_kind_is_invalid` | registry: CRDs; bad input: wrong kind in body |
+//! | crd | `crd_cluster_scoped` | registry: CRDs (scope) |
+//! | crd | `crd_served_versions_share_storage` | registry: CRDs (versions) |
+//! | crd | `crd_apply_and_merge_patch` | registry: CRDs; patch: server-side apply, merge patch |
 //!
 //! (`suite_is_documented` checks that this table names every scenario.)
 

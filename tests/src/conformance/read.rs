@@ -15,6 +15,7 @@ use super::{Ctx, Failure, Scenario, register};
 
 pub(super) fn scenarios() -> Vec<Scenario> {
     register!("read":
+        discovery_describes_built_in_resources,
         get_returns_what_create_returned,
         get_missing_is_not_found,
         list_is_sorted_by_name_and_versioned,
@@ -52,6 +53,119 @@ async fn create_all(ctx: &Ctx, objects: &[(&str, Value)]) -> Result<Vec<Value>, 
         );
     }
     Ok(created)
+}
+
+/// Legacy discovery (`/api/v1`, `/apis/apps/v1`): scope, kind, verbs, short names and
+/// subresources of built-in resources, as the generated registry knows them.
+async fn discovery_describes_built_in_resources(ctx: Ctx) -> Outcome {
+    let all = [
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+        "watch",
+    ];
+    let no_collection_delete = [
+        "create", "delete", "get", "list", "patch", "update", "watch",
+    ];
+    let sub = ["get", "patch", "update"];
+    type Row<'a> = (
+        &'a str,
+        bool,
+        &'a str,
+        &'a [&'a str],
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let core: Vec<Row> = vec![
+        ("configmaps", true, "ConfigMap", &all, Some("cm"), None),
+        (
+            "namespaces",
+            false,
+            "Namespace",
+            &no_collection_delete,
+            Some("ns"),
+            None,
+        ),
+        ("namespaces/status", false, "Namespace", &sub, None, None),
+        ("pods", true, "Pod", &all, Some("po"), None),
+        ("pods/status", true, "Pod", &sub, None, None),
+        (
+            "pods/eviction",
+            true,
+            "Eviction",
+            &["create"],
+            None,
+            Some("policy/v1"),
+        ),
+    ];
+    let apps: Vec<Row> = vec![
+        (
+            "deployments",
+            true,
+            "Deployment",
+            &all,
+            Some("deploy"),
+            None,
+        ),
+        ("deployments/status", true, "Deployment", &sub, None, None),
+        (
+            "deployments/scale",
+            true,
+            "Scale",
+            &sub,
+            None,
+            Some("autoscaling/v1"),
+        ),
+    ];
+    for (path, group_version, rows) in [("/api/v1", "v1", core), ("/apis/apps/v1", "apps/v1", apps)]
+    {
+        let list = ctx.raw(http::Method::GET, path, None).await?;
+        ensure_eq!(list["kind"], json!("APIResourceList"), "{path}: kind");
+        ensure_eq!(
+            list["groupVersion"],
+            json!(group_version),
+            "{path}: groupVersion"
+        );
+        for (name, namespaced, kind, verbs, short, other) in rows {
+            let Some(r) = list["resources"]
+                .as_array()
+                .and_then(|rs| rs.iter().find(|r| r["name"] == name))
+            else {
+                return Err(Failure::failed(format!("{path} does not list {name}")));
+            };
+            let mut got_verbs: Vec<&str> = r["verbs"]
+                .as_array()
+                .map(|vs| vs.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            got_verbs.sort_unstable();
+            ensure_eq!(
+                (&r["namespaced"], &r["kind"], got_verbs.as_slice()),
+                (&json!(namespaced), &json!(kind), verbs),
+                "{path} {name}: namespaced, kind, verbs"
+            );
+            if let Some(short) = short {
+                let has = r["shortNames"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|n| n == short));
+                ensure!(
+                    has,
+                    "{path} {name}: short name {short} missing: {}",
+                    r["shortNames"]
+                );
+            }
+            let gv = other.map(|gv| gv.split_once('/').unwrap_or(("", gv)));
+            ensure_eq!(
+                (r["group"].as_str(), r["version"].as_str()),
+                (gv.map(|g| g.0), gv.map(|g| g.1)),
+                "{path} {name}: group and version of another group's kind"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A get returns the object as the create returned it.
