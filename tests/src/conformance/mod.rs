@@ -78,6 +78,8 @@
 //! | read | `list_is_sorted_by_name_and_versioned` | list |
 //! | read | `list_with_label_selectors` | get/list: label selectors |
 //! | read | `list_with_field_selectors` | get/list: field selectors |
+//! | read | `list_metadata_only` | get/list (metadata client) |
+//! | read | `list_across_namespaces` | get/list |
 //! | read | `list_pages_with_limit_and_continue` | get/list: `limit`/`continue` paging |
 //! | read | `list_continue_reads_a_snapshot` | get/list: `limit`/`continue` paging |
 //! | read | `list_resource_version_unset_is_the_latest` | get/list: resourceVersion `""` |
@@ -85,8 +87,6 @@
 //! | read | `list_resource_version_not_older_than` | get/list: resourceVersion with `resourceVersionMatch=NotOlderThan` |
 //! | read | `list_resource_version_exact` | get/list: exact resourceVersion with `resourceVersionMatch` |
 //! | read | `list_from_compacted_history_is_expired` | get/list: `410 Expired` for an expired continue token |
-//! | read | `list_metadata_only` | get/list (metadata client) |
-//! | read | `list_across_namespaces` | get/list |
 //! | update | `update_with_current_resource_version` | update: optimistic concurrency |
 //! | update | `update_with_stale_resource_version_conflicts` | update: 409 Conflict on a stale resourceVersion |
 //! | update | `update_without_resource_version_is_unconditional` | update: optimistic concurrency |
@@ -174,16 +174,19 @@
 //!
 //! (`suite_is_documented` checks that this table names every scenario.)
 
+mod apply;
 mod crd;
 mod create;
 mod delete;
 mod errors;
+mod paging;
 mod patch;
 mod read;
 mod report;
 mod support;
 mod update;
 mod watch;
+mod widgets;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -301,8 +304,10 @@ pub fn scenarios() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(create::scenarios());
     all.extend(read::scenarios());
+    all.extend(paging::scenarios());
     all.extend(update::scenarios());
     all.extend(patch::scenarios());
+    all.extend(apply::scenarios());
     all.extend(delete::scenarios());
     all.extend(watch::scenarios());
     all.extend(errors::scenarios());
