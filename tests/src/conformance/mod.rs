@@ -201,7 +201,7 @@ use serde_json::json;
 pub use report::{Report, ScenarioResult, Verdict};
 
 /// How many scenarios run at once.
-pub const CONCURRENCY: usize = 4;
+pub const CONCURRENCY: usize = 8;
 
 /// How long one scenario may take, its namespace's setup included.
 pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(60);
