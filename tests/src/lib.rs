@@ -3,7 +3,9 @@
 //! Integration tests of k8s-rs against a real kube-apiserver v1.37.2 + etcd. The control plane
 //! comes from [`k8s_testenv`], used as any user would; this library adds what only these tests
 //! need: raw HTTP clients (reqwest) built from the paths of a plane's PKI, for tests that compare
-//! our client with the bytes the apiserver sends.
+//! our client with the bytes the apiserver sends; and the [`conformance`] suite, scenarios
+//! written against the client only that run unchanged against the real apiserver
+//! (`tests/conformance_real.rs`) and the in-process fake API server.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -13,6 +15,8 @@
 //! assert!(readyz.status().is_success());
 //! # Ok(()) }
 //! ```
+
+pub mod conformance;
 
 use std::fs;
 use std::path::Path;
