@@ -37,6 +37,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::Error;
+use crate::failure::{ListWatchError, ListWatchTarget, NotSynced};
 use crate::handler::{DeletedObject, EventHandler, HandlerRegistration, Listener, Notification};
 use crate::lister::Lister;
 use crate::reflector::{
@@ -82,6 +83,9 @@ impl<K> std::fmt::Debug for InformerOptions<K> {
 struct Shared<K> {
     indexer: Indexer<K>,
     api: Api<K>,
+    target: Arc<ListWatchTarget>,
+    last_error: Arc<Mutex<Option<ListWatchError>>>,
+    stopped_tx: watch::Sender<bool>,
     options: Mutex<Option<InformerOptions<K>>>,
     stats: Mutex<Option<Arc<ReflectorCounters>>>,
     listeners: Mutex<Vec<Listener<K>>>,
@@ -122,9 +126,13 @@ where
     /// [`start`](Self::start).
     pub fn new(api: Api<K>, options: InformerOptions<K>) -> Self {
         let (synced_tx, _) = watch::channel(false);
+        let (stopped_tx, _) = watch::channel(false);
         SharedIndexInformer {
             shared: Arc::new(Shared {
                 indexer: Indexer::new(),
+                target: Arc::new(ListWatchTarget::new(&api, &options.reflector.list_options)),
+                last_error: Arc::new(Mutex::new(None)),
+                stopped_tx,
                 api,
                 options: Mutex::new(Some(options)),
                 stats: Mutex::new(None),
@@ -184,8 +192,39 @@ where
         lock(&self.shared.listeners).retain(|l| l.id != registration.id);
     }
 
+    /// What this informer lists and watches (resource, namespace, selectors), as its failures
+    /// name it.
+    pub fn target(&self) -> &ListWatchTarget {
+        &self.shared.target
+    }
+
+    /// Replaces the handler of list/watch failures (client-go `SetWatchErrorHandler`); the
+    /// default is [`default_watch_error_handler`](crate::default_watch_error_handler), which
+    /// writes each distinct failure to stderr when no `tracing` subscriber records it. `|_|
+    /// {}` silences failures (they are still logged through `tracing` and returned by the sync
+    /// waits). The handler runs on the reflector's task, before each back-off: keep it short.
+    ///
+    /// Only before [`start`](Self::start) ([`Error::AlreadyStarted`] after).
+    pub fn set_watch_error_handler(
+        &self,
+        handler: impl Fn(&ListWatchError) + Send + Sync + 'static,
+    ) -> Result<(), Error> {
+        match lock(&self.shared.options).as_mut() {
+            Some(options) => {
+                options.reflector.watch_error_handler = Some(Arc::new(handler));
+                Ok(())
+            }
+            None => Err(Error::AlreadyStarted),
+        }
+    }
+
+    /// The last list/watch failure of the reflector (`None`: none so far).
+    pub fn last_list_watch_error(&self) -> Option<ListWatchError> {
+        lock(&self.shared.last_error).clone()
+    }
+
     /// Starts the reflector (and the resync timer) on the current tokio runtime. Calling it
-    /// again does nothing.
+    /// again, or after [`shutdown`](Self::shutdown), does nothing.
     pub fn start(&self) {
         if self.shared.started.swap(true, Ordering::AcqRel) {
             return;
@@ -193,7 +232,12 @@ where
         let Some(options) = lock(&self.shared.options).take() else {
             return;
         };
-        let reflector = Reflector::new(self.shared.api.clone(), options.reflector);
+        let reflector = Reflector::new(
+            self.shared.api.clone(),
+            options.reflector,
+            self.shared.target.clone(),
+            self.shared.last_error.clone(),
+        );
         *lock(&self.shared.stats) = Some(reflector.stats.clone());
         let sink: Arc<dyn DeltaSink<K>> = self.shared.clone();
         let mut tasks = vec![tokio::spawn(reflector.run(sink))];
@@ -219,22 +263,62 @@ where
         *self.shared.synced_tx.borrow()
     }
 
+    /// Waits until the store holds the first complete list (client-go
+    /// `cache.WaitForCacheSync` on this informer).
+    ///
+    /// `timeout` is a choice, because client-go has none: its wait ends only when the stop
+    /// channel closes, however long the reflector keeps failing. Pass a bound (a
+    /// `Duration`) to turn a failure that does not heal — missing RBAC, a resource the server
+    /// does not serve, a wrong selector — into [`Error::SyncTimeout`] carrying the last
+    /// list/watch failure with the resource, namespace and selectors; or `None` for client-go's
+    /// behaviour (wait until synced or [`shutdown`](Self::shutdown)). Either way each failure
+    /// is reported as it happens, through the watch-error handler
+    /// ([`set_watch_error_handler`](Self::set_watch_error_handler)). A bound of a minute or
+    /// two suits most controllers: the reflector retries with a back-off of up to 30 s, so
+    /// a shorter bound may give up while a transient failure (an apiserver restarting) would
+    /// have healed, and the process restarting is how a controller usually recovers.
+    ///
+    /// [`Error::Stopped`] when the informer is shut down before it syncs.
+    pub async fn wait_for_sync(&self, timeout: impl Into<Option<Duration>>) -> Result<(), Error> {
+        let timeout = timeout.into();
+        let mut synced = self.shared.synced_tx.subscribe();
+        let mut stopped = self.shared.stopped_tx.subscribe();
+        let wait = async {
+            tokio::select! {
+                biased;
+                r = synced.wait_for(|synced| *synced) => r.map(|_| ()).map_err(|_| Error::Stopped),
+                _ = stopped.wait_for(|stopped| *stopped) => Err(Error::Stopped),
+            }
+        };
+        match timeout {
+            None => wait.await,
+            Some(after) => match tokio::time::timeout(after, wait).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::SyncTimeout {
+                    after,
+                    pending: vec![self.not_synced()],
+                }),
+            },
+        }
+    }
+
+    /// Why the informer has not synced yet, for [`Error::SyncTimeout`].
+    pub(crate) fn not_synced(&self) -> NotSynced {
+        NotSynced {
+            target: (*self.shared.target).clone(),
+            started: self.shared.started.load(Ordering::Acquire),
+            last_error: self.last_list_watch_error(),
+        }
+    }
+
     /// A receiver of the synced flag (the factory waits on all of its informers' at once).
     pub(crate) fn synced_receiver(&self) -> watch::Receiver<bool> {
         self.shared.synced_tx.subscribe()
     }
 
-    /// Waits until the store holds the first complete list, at most `timeout`.
-    pub async fn wait_for_sync(&self, timeout: Duration) -> Result<(), Error> {
-        let mut rx = self.shared.synced_tx.subscribe();
-        tokio::time::timeout(timeout, rx.wait_for(|synced| *synced))
-            .await
-            .map_err(|_| Error::SyncTimeout {
-                what: format!("{:?}", self.shared.api),
-                after: timeout,
-            })?
-            .map(|_| ())
-            .map_err(|_| Error::Stopped)
+    /// A receiver of the stopped flag.
+    pub(crate) fn stopped_receiver(&self) -> watch::Receiver<bool> {
+        self.shared.stopped_tx.subscribe()
     }
 
     /// A snapshot of the reflector's counters (`None` before [`start`](Self::start)).
@@ -242,12 +326,16 @@ where
         lock(&self.shared.stats).as_ref().map(|c| c.snapshot())
     }
 
-    /// Stops the reflector, the resync timer and the handlers' tasks.
+    /// Stops the reflector, the resync timer and the handlers' tasks; sync waits return
+    /// [`Error::Stopped`].
     pub fn shutdown(&self) {
+        self.shared.started.store(true, Ordering::Release);
+        lock(&self.shared.options).take();
         lock(&self.shared.listeners).clear();
         for task in lock(&self.shared.tasks).drain(..) {
             task.abort();
         }
+        self.shared.stopped_tx.send_replace(true);
     }
 }
 

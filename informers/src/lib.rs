@@ -57,6 +57,7 @@
 //! ```
 
 mod factory;
+mod failure;
 mod generated;
 mod handler;
 mod informer;
@@ -68,10 +69,14 @@ pub mod typed;
 use std::time::Duration;
 
 pub use factory::SharedInformerFactory;
+pub use failure::{
+    ListWatchError, ListWatchOp, ListWatchTarget, NotSynced, WatchErrorHandler,
+    default_watch_error_handler,
+};
 pub use handler::{DeletedObject, EventHandler, EventHandlerFuncs, HandlerRegistration};
 pub use informer::{InformerOptions, SharedIndexInformer};
 pub use lister::{Lister, NamespaceLister};
-pub use reflector::{ReflectorOptions, ReflectorStats, SyncMode, Transform, WatchErrorHandler};
+pub use reflector::{ReflectorOptions, ReflectorStats, SyncMode, Transform};
 pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, Store, object_key, split_meta_namespace_key};
 pub use typed::TypedInformer;
 
@@ -85,14 +90,19 @@ pub enum Error {
     /// `add_indexer` named an index that already exists.
     #[error("index {0:?} already exists")]
     IndexExists(String),
-    /// The cache did not sync in time.
-    #[error("{what}: not synced after {after:?}")]
+    /// The cache did not sync in time: each informer still waiting, with its last list/watch
+    /// failure when it had one — `not synced after 30s: v1/configmaps in namespace "x"
+    /// (labels: a=b): list failed: 403 Forbidden: configmaps is forbidden: …`.
+    #[error("not synced after {after:?}: {}", failure::join(pending))]
     SyncTimeout {
-        /// Which informer(s).
-        what: String,
         /// How long we waited.
         after: Duration,
+        /// The informers that had not synced, and why as far as known.
+        pending: Vec<NotSynced>,
     },
+    /// The informer was already started (a watch-error handler is set before `start`).
+    #[error("the informer has already started")]
+    AlreadyStarted,
     /// A store key is not `namespace/name` or `name` ([`split_meta_namespace_key`]).
     #[error("unexpected key format {0:?}: expected namespace/name or name")]
     InvalidKey(String),
