@@ -81,7 +81,10 @@ pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, Store, object_key, split_me
 pub use typed::TypedInformer;
 
 /// Errors of k8s-informers.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the `Display` line (what `fn main() -> Result<(), Box<dyn Error>>` shows is
+/// then a sentence, not a struct dump); match on the variant for the structure.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// `by_index` and friends named an index that was never added.
@@ -109,6 +112,12 @@ pub enum Error {
     /// The informer was shut down.
     #[error("the informer was shut down")]
     Stopped,
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// A transform that drops `metadata.managedFields` (large, and rarely read by controllers)

@@ -32,8 +32,16 @@
 //! The user and cluster are then validated (client-go `ConfirmUsable`: one authentication
 //! method, a key with a certificate, a valid exec plugin, a server, a proxy URL with scheme
 //! http, https or socks5 …), every referenced file is read — a missing one is reported as
-//! [`Error::ReadFile`] naming the field and the file — and PEM data is checked. As in client-go,
-//! credentials and TLS settings are only used for `https://` servers.
+//! [`Error::ReadFile`] naming the field and the file — and PEM data is checked: a CA bundle
+//! must hold X.509 certificates, or the error names the setting as written
+//! (`certificate-authority-data` or `certificate-authority`), the cluster and the file; the
+//! same words name the CA when a server's certificate is signed by another one. As in
+//! client-go, credentials and TLS settings are only used for `https://` servers.
+//!
+//! Where client-go's messages mislead, ours differ: a `current-context` naming no context is
+//! one error naming the file and the contexts there are (client-go adds "cluster has no
+//! server defined"); no kubeconfig at all names the files tried and says whether `KUBECONFIG`
+//! chose them (client-go suggests the `KUBERNETES_MASTER` variable, which only kubectl reads).
 //!
 //! ```no_run
 //! use k8s_client::config::{Config, Kubeconfig, KubeconfigOptions};
