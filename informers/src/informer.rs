@@ -167,6 +167,10 @@ where
 
     /// Registers a handler. One registered after the informer synced first gets an add for
     /// every object in the store (with `is_in_initial_list = true`), then live events.
+    ///
+    /// The handler runs on a blocking-pool thread of its own (`spawn_blocking`): it is plain
+    /// synchronous code and cannot `.await`; queue a key or send on a channel to hand work to
+    /// async code (see [`EventHandler`]).
     pub fn add_event_handler(&self, handler: impl EventHandler<K>) -> HandlerRegistration {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let (listener, task) = Listener::spawn(id, Arc::new(handler));

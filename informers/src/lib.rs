@@ -20,6 +20,26 @@
 //! - [`object_key`] / [`split_meta_namespace_key`]: the store's keys (`namespace/name`, or
 //!   `name` for cluster-scoped objects), as work queue keys.
 //!
+//! # Event handlers are blocking code
+//!
+//! Each handler runs on a blocking-pool thread of its own (`spawn_blocking`), in order, fed by
+//! its own buffer: a handler is a synchronous callback and cannot `.await`. It hands work to
+//! async code by queueing the object's key (a `k8s-workqueue` queue, whose `add` is a plain
+//! call) or sending it on a channel, as below; see [`EventHandler`].
+//!
+//! # Failures, logs and waiting for the first sync
+//!
+//! This crate logs through `tracing` (the reflector under target `k8s_informers::reflector`);
+//! install a subscriber to see it, e.g. `tracing_subscriber::fmt::init()` with `RUST_LOG=warn`.
+//! A failing list or watch is never silent, though: reflectors retry forever, as in
+//! client-go, and each failure goes to the informer's watch-error handler, whose default,
+//! [`default_watch_error_handler`], writes one line per distinct failure to stderr when no
+//! subscriber records it; replace it with [`SharedInformerFactory::watch_error_handler`] or
+//! [`SharedIndexInformer::set_watch_error_handler`]. [`SharedInformerFactory::wait_for_cache_sync`]
+//! takes a bound you choose (client-go has none; `None` waits like client-go) and, when it
+//! runs out, returns [`Error::SyncTimeout`] with each informer's resource, namespace,
+//! selectors and last failure.
+//!
 //! A controller's skeleton: a factory, a handler that queues keys, a lister to read the cache.
 //!
 //! ```no_run
@@ -38,6 +58,7 @@
 //! let (tx, mut keys) = tokio::sync::mpsc::unbounded_channel::<String>();
 //! deployments.informer().add_event_handler(
 //!     EventHandlerFuncs::new()
+//!         // A blocking-pool thread runs this: no .await, hand the key to async code.
 //!         .on_add(move |d: &Arc<Deployment>, _initial| {
 //!             let _ = tx.send(object_key(d.as_ref())); // "namespace/name"
 //!         }),
