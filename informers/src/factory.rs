@@ -40,7 +40,7 @@ trait ErasedInformer: Send + Sync {
     fn synced(&self) -> tokio::sync::watch::Receiver<bool>;
     fn stopped(&self) -> tokio::sync::watch::Receiver<bool>;
     fn not_synced(&self) -> NotSynced;
-    fn shutdown(&self);
+    fn stop(&self) -> Vec<tokio::task::JoinHandle<()>>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -60,8 +60,8 @@ where
     fn not_synced(&self) -> NotSynced {
         SharedIndexInformer::not_synced(self)
     }
-    fn shutdown(&self) {
-        SharedIndexInformer::shutdown(self);
+    fn stop(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        SharedIndexInformer::stop(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -330,10 +330,24 @@ impl SharedInformerFactory {
         }
     }
 
-    /// Stops every informer.
+    /// Stops every informer ([`SharedIndexInformer::shutdown`]): reflectors at once, handlers
+    /// after the notification in hand. Does not wait for the handlers: see
+    /// [`shutdown_within`](Self::shutdown_within).
     pub fn shutdown(&self) {
         for (_, informer) in lock(&self.informers).values() {
-            informer.shutdown();
+            drop(informer.stop());
         }
+    }
+
+    /// Stops every informer and waits, at most `timeout`, until every handler has returned
+    /// from the notification it was running (client-go's `Shutdown` waits without a bound).
+    /// `true` when all had; `false` when a handler was still running at the deadline (it is a
+    /// thread and cannot be cut short; nothing waits for it any more).
+    pub async fn shutdown_within(&self, timeout: Duration) -> bool {
+        let tasks: Vec<_> = lock(&self.informers)
+            .values()
+            .flat_map(|(_, informer)| informer.stop())
+            .collect();
+        crate::informer::wait_all(tasks, timeout).await
     }
 }

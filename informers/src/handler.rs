@@ -198,15 +198,22 @@ impl<K: Send + Sync + 'static> Listener<K> {
     /// Starts the handler's thread. Handlers are plain (synchronous) callbacks, so each runs on
     /// a blocking-pool thread of its own: a slow or blocking handler delays neither the other
     /// handlers nor the runtime's workers (client-go gives each listener its own goroutines).
+    ///
+    /// Once `stop` is set the thread ends after the notification in hand: what is still
+    /// buffered is dropped (client-go's listener drops its pending notifications on stop too).
     pub fn spawn(
         id: u64,
         handler: Arc<dyn EventHandler<K>>,
+        stop: Arc<AtomicBool>,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::unbounded_channel::<Notification<K>>();
         let synced = Arc::new(AtomicBool::new(false));
         let flag = synced.clone();
         let task = tokio::task::spawn_blocking(move || {
             while let Some(n) = rx.blocking_recv() {
+                if stop.load(Ordering::Acquire) {
+                    return;
+                }
                 match n {
                     Notification::Add(o, initial) => handler.on_add(&o, initial),
                     Notification::Update(old, new) => handler.on_update(&old, &new),

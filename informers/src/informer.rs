@@ -92,7 +92,12 @@ struct Shared<K> {
     next_id: AtomicU64,
     synced_tx: watch::Sender<bool>,
     started: AtomicBool,
+    /// The reflector's and the resync timer's tasks.
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The handlers' blocking-pool threads.
+    handler_tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Set at shutdown: handler threads stop after the notification in hand.
+    stop_handlers: Arc<AtomicBool>,
 }
 
 /// One reflector, one store, many handlers. Cheap to clone (clones share everything).
@@ -141,6 +146,8 @@ where
                 synced_tx,
                 started: AtomicBool::new(false),
                 tasks: Mutex::new(Vec::new()),
+                handler_tasks: Mutex::new(Vec::new()),
+                stop_handlers: Arc::new(AtomicBool::new(false)),
             }),
         }
     }
@@ -173,11 +180,16 @@ where
     /// async code (see [`EventHandler`]).
     pub fn add_event_handler(&self, handler: impl EventHandler<K>) -> HandlerRegistration {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (listener, task) = Listener::spawn(id, Arc::new(handler));
+        let (listener, task) =
+            Listener::spawn(id, Arc::new(handler), self.shared.stop_handlers.clone());
         let registration = HandlerRegistration {
             id,
             synced: listener.synced.clone(),
         };
+        if self.shared.stop_handlers.load(Ordering::Acquire) {
+            // Shut down: the listener is dropped, so its thread ends at once.
+            return registration;
+        }
         // Under the dispatch lock: no event can slip between the snapshot and registration.
         let mut listeners = lock(&self.shared.listeners);
         if *self.shared.synced_tx.borrow() {
@@ -187,7 +199,7 @@ where
             listener.send(Notification::Synced);
         }
         listeners.push(listener);
-        lock(&self.shared.tasks).push(task);
+        lock(&self.shared.handler_tasks).push(task);
         registration
     }
 
@@ -330,17 +342,41 @@ where
         lock(&self.shared.stats).as_ref().map(|c| c.snapshot())
     }
 
-    /// Stops the reflector, the resync timer and the handlers' tasks; sync waits return
-    /// [`Error::Stopped`].
+    /// Stops the informer (client-go: closing its stop channel): the reflector and the resync
+    /// timer at once; each handler after the notification it is running, dropping what is
+    /// still buffered for it; sync waits return [`Error::Stopped`]. Does not wait for the
+    /// handlers: see [`shutdown_within`](Self::shutdown_within).
     pub fn shutdown(&self) {
+        drop(self.stop());
+    }
+
+    /// [`shutdown`](Self::shutdown), then waits — at most `timeout` — until every handler has
+    /// returned from the notification it was running. `true` when all had; `false` when one
+    /// was still running at the deadline (a handler is a thread that cannot be cut short: it
+    /// keeps running, but nothing waits for it any more).
+    pub async fn shutdown_within(&self, timeout: Duration) -> bool {
+        wait_all(self.stop(), timeout).await
+    }
+
+    /// Stops everything and hands back the handlers' threads, to wait for.
+    pub(crate) fn stop(&self) -> Vec<JoinHandle<()>> {
         self.shared.started.store(true, Ordering::Release);
+        self.shared.stop_handlers.store(true, Ordering::Release);
         lock(&self.shared.options).take();
         lock(&self.shared.listeners).clear();
         for task in lock(&self.shared.tasks).drain(..) {
             task.abort();
         }
         self.shared.stopped_tx.send_replace(true);
+        lock(&self.shared.handler_tasks).drain(..).collect()
     }
+}
+
+/// Waits until every task in `tasks` has ended, at most `timeout`; whether they all had.
+pub(crate) async fn wait_all(tasks: Vec<JoinHandle<()>>, timeout: Duration) -> bool {
+    tokio::time::timeout(timeout, futures::future::join_all(tasks))
+        .await
+        .is_ok()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

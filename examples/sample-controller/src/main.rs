@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! sample-controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--no-leader-elect]
-//!                   [--lease-namespace NS] [--identity ID]
+//!                   [--lease-namespace NS] [--identity ID] [--drain-timeout SECONDS]
 //! ```
+//! On Ctrl-C the workers get `--drain-timeout` seconds (default 10) to finish the queued keys;
+//! what is left then is abandoned (the next start reconciles every Foo again).
 //! The configuration is the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else
 //! `~/.kube/config`), or the in-cluster one. Logs go to stderr; `RUST_LOG` filters them.
 
@@ -17,7 +19,7 @@ use k8s_client::{Config, HttpClient};
 use sample_controller::{ControllerOptions, Error, LeaderOptions, install_crd};
 
 const USAGE: &str = "usage: sample-controller [--kubeconfig PATH] [--namespace NS] [--workers N] \
-[--no-leader-elect] [--lease-namespace NS] [--identity ID]";
+[--no-leader-elect] [--lease-namespace NS] [--identity ID] [--drain-timeout SECONDS]";
 
 struct Args {
     kubeconfig: Option<String>,
@@ -26,6 +28,7 @@ struct Args {
     leader_elect: bool,
     lease_namespace: String,
     identity: Option<String>,
+    drain_timeout: Duration,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
         leader_elect: true,
         lease_namespace: "default".to_owned(),
         identity: None,
+        drain_timeout: ControllerOptions::default().drain_timeout,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -52,6 +56,14 @@ fn parse_args() -> Result<Args, String> {
             "--no-leader-elect" => args.leader_elect = false,
             "--lease-namespace" => args.lease_namespace = value("--lease-namespace")?,
             "--identity" => args.identity = Some(value("--identity")?),
+            "--drain-timeout" => {
+                let v = value("--drain-timeout")?;
+                let secs: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--drain-timeout: {v:?} is not a number of seconds"))?;
+                args.drain_timeout = Duration::try_from_secs_f64(secs)
+                    .map_err(|_| format!("--drain-timeout: {v:?} is not a duration"))?;
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -96,6 +108,7 @@ async fn run(args: Args) -> Result<(), Error> {
     install_crd(&client, Duration::from_secs(30)).await?;
     let mut options = ControllerOptions {
         namespace: args.namespace,
+        drain_timeout: args.drain_timeout,
         ..ControllerOptions::default()
     };
     if let Some(identity) = &args.identity {
