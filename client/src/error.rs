@@ -54,6 +54,15 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A command-line flag ([`ConfigFlags`](crate::config::ConfigFlags)) has no value or a bad
+    /// one.
+    #[error("flag {flag}: {message}")]
+    InvalidFlag {
+        /// The flag, as `--name`.
+        flag: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// In-cluster configuration is not available or is broken.
     #[error("in-cluster config: {0}")]
     InCluster(String),
@@ -239,6 +248,7 @@ impl Error {
             Error::Kubeconfig { .. } => "Kubeconfig",
             Error::KubeconfigSyntax { .. } => "KubeconfigSyntax",
             Error::ReadFile { .. } => "ReadFile",
+            Error::InvalidFlag { .. } => "InvalidFlag",
             Error::InCluster(_) => "InCluster",
             Error::NoConfig { .. } => "NoConfig",
             Error::Tls { .. } => "Tls",

@@ -22,6 +22,7 @@
 //! appear in `Debug` output or error messages.
 
 mod exec;
+pub mod flags;
 mod incluster;
 pub mod kubeconfig;
 
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use exec::{ExecClusterInfo, ExecConfig, ExecEnvVar, ExecInteractiveMode};
+pub use flags::ConfigFlags;
 pub use incluster::InClusterOptions;
 pub use kubeconfig::{Kubeconfig, KubeconfigOptions};
 

@@ -21,7 +21,8 @@
 //!
 //! [`KubeconfigOptions`] carries kubectl's overrides (`--context`, `--cluster`, `--user`,
 //! `--namespace`, `--server`, `--tls-server-name`, `--insecure-skip-tls-verify`,
-//! `--certificate-authority`), applied like client-go does:
+//! `--certificate-authority`, `--token`; [`ConfigFlags`](crate::config::ConfigFlags) parses them
+//! from a command line), applied like client-go does:
 //!
 //! - a context, cluster or user named by an override must exist (`context "x" does not exist`);
 //! - `--server` clears the file's `tls-server-name` unless `--tls-server-name` is given too;
@@ -129,6 +130,8 @@ pub struct KubeconfigOptions {
     /// `--certificate-authority` (relative to the working directory); replaces the cluster's
     /// CA and turns insecure off.
     pub certificate_authority: Option<PathBuf>,
+    /// `--token`: the bearer token, instead of the user's `token` and `tokenFile`.
+    pub token: Option<crate::SecretString>,
 }
 
 impl KubeconfigOptions {

@@ -76,13 +76,18 @@ impl Kubeconfig {
 
         // getAuthInfo (client-go asks for it first, so its error comes first)
         let user_name = context.user.clone();
-        let user = match self.users.get(&user_name) {
+        let mut user = match self.users.get(&user_name) {
             Some(user) => user.clone(),
             None if given(&options.user).is_some() => {
                 return Err(invalid(format!("auth info {user_name:?} does not exist")));
             }
             None => User::default(),
         };
+        // --token replaces the user's token, and its tokenFile (which would take precedence).
+        if let Some(token) = options.token.as_ref().filter(|t| !t.is_empty()) {
+            user.token = Some(token.clone());
+            user.token_file = None;
+        }
 
         // getContext (after getAuthInfo, as in client-go's ClientConfig)
         if found.is_none() && context_override.is_some() {
