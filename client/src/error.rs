@@ -9,7 +9,19 @@ use k8s_apimachinery::ApiError;
 use crate::transport::{BoxError, TransportError, TransportErrorKind};
 
 /// Errors of k8s-client.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Display` is one line that names what failed and where, with its cause. `Debug` is made
+/// for people too, because that is what `fn main() -> Result<(), Box<dyn Error>>` and
+/// `unwrap()` print: `{:?}` is the `Display` line (plus any cause it does not already say),
+/// `{:#?}` the variant and the cause chain one per line:
+///
+/// ```text
+/// Error: GET https://127.0.0.1:6443/api/v1/namespaces/shop/configmaps: 403 Forbidden: configmaps is forbidden: User "jane" cannot list resource "configmaps" in API group "" in the namespace "shop"
+/// ```
+///
+/// Match on the variant (or ask [`is_forbidden`](Error::is_forbidden),
+/// [`api_error`](Error::api_error), …) for the structure.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A kubeconfig could not be loaded or used (unknown context, missing cluster, bad field…).
@@ -41,6 +53,15 @@ pub enum Error {
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
+    },
+    /// A command-line flag ([`ConfigFlags`](crate::config::ConfigFlags)) has no value or a bad
+    /// one.
+    #[error("flag {flag}: {message}")]
+    InvalidFlag {
+        /// The flag, as `--name`.
+        flag: String,
+        /// What is wrong with it.
+        message: String,
     },
     /// In-cluster configuration is not available or is broken.
     #[error("in-cluster config: {0}")]
@@ -200,7 +221,55 @@ pub enum Error {
     },
 }
 
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !f.alternate() {
+            return f.write_str(&chain(self));
+        }
+        write!(f, "{}: {self}", self.variant())?;
+        let mut cur = std::error::Error::source(self);
+        let mut i = 0;
+        while let Some(e) = cur {
+            if i == 0 {
+                f.write_str("\n\nCaused by:")?;
+            }
+            write!(f, "\n    {i}: {e}")?;
+            i += 1;
+            cur = e.source();
+        }
+        Ok(())
+    }
+}
+
 impl Error {
+    /// The variant's name, for `{:#?}`.
+    fn variant(&self) -> &'static str {
+        match self {
+            Error::Kubeconfig { .. } => "Kubeconfig",
+            Error::KubeconfigSyntax { .. } => "KubeconfigSyntax",
+            Error::ReadFile { .. } => "ReadFile",
+            Error::InvalidFlag { .. } => "InvalidFlag",
+            Error::InCluster(_) => "InCluster",
+            Error::NoConfig { .. } => "NoConfig",
+            Error::Tls { .. } => "Tls",
+            Error::Exec { .. } => "Exec",
+            Error::Auth(_) => "Auth",
+            Error::Encode { .. } => "Encode",
+            Error::InvalidRequest(_) => "InvalidRequest",
+            Error::Http { .. } => "Http",
+            Error::Api { .. } => "Api",
+            Error::Decode { .. } => "Decode",
+            Error::Discovery(_) => "Discovery",
+            Error::NoMatch { .. } => "NoMatch",
+            Error::AmbiguousMatch { .. } => "AmbiguousMatch",
+            Error::WebSocket { .. } => "WebSocket",
+            Error::LeaderElectionConfig(_) => "LeaderElectionConfig",
+            Error::NoRuntime { .. } => "NoRuntime",
+            Error::RateLimiterTimeout { .. } => "RateLimiterTimeout",
+            Error::Timeout { .. } => "Timeout",
+        }
+    }
+
     /// The server's error, when the server answered with one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -374,4 +443,77 @@ fn round_ms(d: std::time::Duration) -> String {
         "{:?}",
         std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{TransportError, TransportErrorKind};
+
+    fn forbidden() -> Error {
+        let status: k8s_apimachinery::Status = serde_json::from_value(serde_json::json!({
+            "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden",
+            "code": 403, "message": "configmaps is forbidden: User \"jane\" cannot list",
+            "details": {"kind": "configmaps"}
+        }))
+        .unwrap();
+        Error::Api {
+            method: "GET".into(),
+            url: "https://h/api/v1/configmaps".into(),
+            error: Box::new(ApiError::from_status(status)),
+        }
+    }
+
+    #[test]
+    fn debug_is_the_readable_line() {
+        let e = forbidden();
+        assert_eq!(
+            format!("{e:?}"),
+            "GET https://h/api/v1/configmaps: 403 Forbidden: configmaps is forbidden: User \"jane\" cannot list"
+        );
+        // What `main() -> Result<(), Box<dyn Error>>` prints.
+        let boxed: Box<dyn std::error::Error> = Box::new(forbidden());
+        assert_eq!(format!("{boxed:?}"), format!("{e}"));
+    }
+
+    #[test]
+    fn alternate_debug_has_the_variant_and_the_causes() {
+        let e = Error::Http {
+            method: "GET".into(),
+            url: "https://h:1/api".into(),
+            source: Box::new(
+                TransportError::new(TransportErrorKind::Connect, "connecting to h:1")
+                    .with_source(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+            ),
+        };
+        assert_eq!(
+            format!("{e:?}"),
+            "GET https://h:1/api: connecting to h:1: connection refused"
+        );
+        assert_eq!(
+            format!("{e:#?}"),
+            "Http: GET https://h:1/api: connecting to h:1: connection refused\n\nCaused by:\n    0: connecting to h:1\n    1: connection refused"
+        );
+        assert_eq!(format!("{:#?}", forbidden()).lines().count(), 1);
+    }
+
+    #[test]
+    fn debug_adds_causes_the_message_does_not_say() {
+        let e = Error::Tls {
+            message: "the CA is bad".into(),
+            source: None,
+        };
+        assert_eq!(format!("{e:?}"), "TLS: the CA is bad");
+        let e = Error::WebSocket {
+            url: "wss://h/x".into(),
+            message: "handshake failed".into(),
+            source: Some(Box::new(std::io::Error::from(
+                std::io::ErrorKind::ConnectionReset,
+            ))),
+        };
+        assert_eq!(
+            format!("{e:?}"),
+            "websocket wss://h/x: handshake failed: connection reset"
+        );
+    }
 }

@@ -22,6 +22,15 @@
 //! - [`events`]: the event recorder (`events.k8s.io/v1`) with series and a spam filter
 //!   ([`events::EventBroadcaster`], [`events::Recorder`]).
 //!
+//! # Logs and errors
+//!
+//! The crate logs through `tracing` and prints nothing: install a subscriber to see its logs,
+//! e.g. `tracing_subscriber::fmt::init();` first in `main`, with `RUST_LOG=warn` (or
+//! `RUST_LOG=k8s_client=debug` for every request). [`Error`] is one readable line under `{}`
+//! and `{:?}` alike — what a `main` returning `Box<dyn Error>` prints — naming what failed and
+//! where (the kubeconfig file, the field as written, the cluster, the URL) with its cause;
+//! `{:#?}` adds the variant and the cause chain.
+//!
 //! Get, list and update through the typed clientset, the way a Go program does (the config
 //! comes from `$KUBECONFIG`/`~/.kube/config`, or the Pod's service account inside a cluster):
 //!

@@ -29,6 +29,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::failure::{ListWatchError, NotSynced, WatchErrorHandler};
 use crate::informer::{InformerOptions, SharedIndexInformer};
 use crate::lister::Lister;
 use crate::reflector::Transform;
@@ -37,7 +38,9 @@ use crate::reflector::Transform;
 trait ErasedInformer: Send + Sync {
     fn start(&self);
     fn synced(&self) -> tokio::sync::watch::Receiver<bool>;
-    fn shutdown(&self);
+    fn stopped(&self) -> tokio::sync::watch::Receiver<bool>;
+    fn not_synced(&self) -> NotSynced;
+    fn stop(&self) -> Vec<tokio::task::JoinHandle<()>>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -51,8 +54,14 @@ where
     fn synced(&self) -> tokio::sync::watch::Receiver<bool> {
         SharedIndexInformer::synced_receiver(self)
     }
-    fn shutdown(&self) {
-        SharedIndexInformer::shutdown(self);
+    fn stopped(&self) -> tokio::sync::watch::Receiver<bool> {
+        SharedIndexInformer::stopped_receiver(self)
+    }
+    fn not_synced(&self) -> NotSynced {
+        SharedIndexInformer::not_synced(self)
+    }
+    fn stop(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        SharedIndexInformer::stop(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -72,6 +81,7 @@ pub struct SharedInformerFactory {
     tweak: Option<TweakFn>,
     strip_managed_fields: bool,
     streaming_list: bool,
+    watch_error_handler: Option<WatchErrorHandler>,
     informers: Arc<Mutex<InformerMap>>,
 }
 
@@ -104,6 +114,7 @@ impl SharedInformerFactory {
             tweak: None,
             strip_managed_fields: true,
             streaming_list: true,
+            watch_error_handler: None,
             informers: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -136,12 +147,36 @@ impl SharedInformerFactory {
         self
     }
 
+    /// The handler of list/watch failures of the informers this factory makes from now on
+    /// (client-go `SetWatchErrorHandler` on each). The default,
+    /// [`default_watch_error_handler`](crate::default_watch_error_handler), writes each
+    /// distinct failure to stderr when no `tracing` subscriber records it; `|_| {}` silences
+    /// failures (they are still logged through `tracing` and returned by
+    /// [`wait_for_cache_sync`](Self::wait_for_cache_sync)).
+    ///
+    /// ```
+    /// # fn demo(client: k8s_client::HttpClient) {
+    /// use k8s_informers::SharedInformerFactory;
+    ///
+    /// let factory = SharedInformerFactory::new(client, None)
+    ///     .watch_error_handler(|e| tracing::error!(error = %e, forbidden = e.error().is_forbidden(), "informer failing"));
+    /// # }
+    /// ```
+    pub fn watch_error_handler(
+        mut self,
+        handler: impl Fn(&ListWatchError) + Send + Sync + 'static,
+    ) -> Self {
+        self.watch_error_handler = Some(Arc::new(handler));
+        self
+    }
+
     fn options<K: k8s_apimachinery::HasMetadata + 'static>(&self) -> InformerOptions<K> {
         let mut options = InformerOptions::<K> {
             resync: self.resync,
             ..InformerOptions::default()
         };
         options.reflector.streaming_list = self.streaming_list;
+        options.reflector.watch_error_handler = self.watch_error_handler.clone();
         if let Some(tweak) = &self.tweak {
             tweak(&mut options.reflector.list_options);
         }
@@ -237,37 +272,82 @@ impl SharedInformerFactory {
         }
     }
 
-    /// Waits until every informer has synced, at most `timeout` (client-go
+    /// Waits until every informer asked for so far has synced (client-go
     /// `WaitForCacheSync`, woken by each informer's sync rather than polling).
-    pub async fn wait_for_cache_sync(&self, timeout: Duration) -> Result<(), Error> {
-        let mut waits: Vec<(String, tokio::sync::watch::Receiver<bool>)> = lock(&self.informers)
+    ///
+    /// `timeout` is a choice, because client-go has none (its wait ends only when the stop
+    /// channel closes, however long a reflector keeps failing): pass a bound (a `Duration`) to
+    /// get, when it runs out, [`Error::SyncTimeout`] listing each informer still waiting with
+    /// its resource, namespace, selectors and last list/watch failure — `not synced after
+    /// 1m: v1/configmaps in namespace "x" (labels: a=b): list failed: 403 Forbidden: …` — or
+    /// `None` to wait like client-go until synced or [`shutdown`](Self::shutdown). Either way
+    /// each failure is reported as it happens through the watch-error handler
+    /// ([`watch_error_handler`](Self::watch_error_handler)). A minute or two suits most
+    /// controllers: reflectors retry with a back-off of up to 30 s, so a shorter bound may
+    /// give up on a failure that would have healed (an apiserver restarting).
+    ///
+    /// [`Error::Stopped`] when the factory is shut down first.
+    pub async fn wait_for_cache_sync(
+        &self,
+        timeout: impl Into<Option<Duration>>,
+    ) -> Result<(), Error> {
+        let timeout = timeout.into();
+        let informers: Vec<Arc<dyn ErasedInformer>> = lock(&self.informers)
             .values()
-            .map(|(name, informer)| (name.clone(), informer.synced()))
+            .map(|(_, informer)| informer.clone())
             .collect();
-        let all = futures::future::join_all(
-            waits
-                .iter_mut()
-                .map(|(_, rx)| async move { rx.wait_for(|synced| *synced).await.is_ok() }),
-        );
-        match tokio::time::timeout(timeout, all).await {
-            Ok(done) if done.iter().all(|ok| *ok) => Ok(()),
-            Ok(_) => Err(Error::Stopped),
-            Err(_) => Err(Error::SyncTimeout {
-                what: waits
-                    .iter()
-                    .filter(|(_, rx)| !*rx.borrow())
-                    .map(|(name, _)| name.clone())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                after: timeout,
-            }),
+        let mut waits: Vec<_> = informers
+            .iter()
+            .map(|i| (i.synced(), i.stopped()))
+            .collect();
+        let all = futures::future::join_all(waits.iter_mut().map(|(synced, stopped)| async move {
+            tokio::select! {
+                biased;
+                r = synced.wait_for(|synced| *synced) => r.is_ok(),
+                _ = stopped.wait_for(|stopped| *stopped) => false,
+            }
+        }));
+        let done = match timeout {
+            None => all.await,
+            Some(after) => match tokio::time::timeout(after, all).await {
+                Ok(done) => done,
+                Err(_) => {
+                    let mut pending: Vec<NotSynced> = informers
+                        .iter()
+                        .filter(|i| !*i.synced().borrow())
+                        .map(|i| i.not_synced())
+                        .collect();
+                    // Failures first, then by name: the line a person reads starts with a cause.
+                    pending.sort_by_key(|p| (p.last_error.is_none(), p.target.to_string()));
+                    return Err(Error::SyncTimeout { after, pending });
+                }
+            },
+        };
+        if done.iter().all(|ok| *ok) {
+            Ok(())
+        } else {
+            Err(Error::Stopped)
         }
     }
 
-    /// Stops every informer.
+    /// Stops every informer ([`SharedIndexInformer::shutdown`]): reflectors at once, handlers
+    /// after the notification in hand. Does not wait for the handlers: see
+    /// [`shutdown_within`](Self::shutdown_within).
     pub fn shutdown(&self) {
         for (_, informer) in lock(&self.informers).values() {
-            informer.shutdown();
+            drop(informer.stop());
         }
+    }
+
+    /// Stops every informer and waits, at most `timeout`, until every handler has returned
+    /// from the notification it was running (client-go's `Shutdown` waits without a bound).
+    /// `true` when all had; `false` when a handler was still running at the deadline (it is a
+    /// thread and cannot be cut short; nothing waits for it any more).
+    pub async fn shutdown_within(&self, timeout: Duration) -> bool {
+        let tasks: Vec<_> = lock(&self.informers)
+            .values()
+            .flat_map(|(_, informer)| informer.stop())
+            .collect();
+        crate::informer::wait_all(tasks, timeout).await
     }
 }

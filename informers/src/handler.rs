@@ -42,7 +42,43 @@ impl<K> DeletedObject<K> {
     }
 }
 
-/// Receives an informer's notifications, in order, on a task of its own.
+/// Receives an informer's notifications, in order (client-go `ResourceEventHandler`).
+///
+/// # Handlers are blocking code
+///
+/// Each registered handler runs on a thread of tokio's blocking pool of its own
+/// (`spawn_blocking`), fed in order from its own unbounded buffer — the Rust spelling of
+/// client-go's goroutine per listener. So a handler is a plain (synchronous) callback: it cannot
+/// `.await`, and it may block without stalling the runtime's workers, the watch or the other
+/// handlers (its own notifications wait in its buffer meanwhile). Each handler holds one
+/// blocking-pool thread for as long as it is registered (tokio's pool allows 512 by default).
+///
+/// To do async work for an event, hand it to async code instead of awaiting in the handler:
+/// queue the object's key (a `k8s-workqueue` queue's `add` is a plain call), or send it down a
+/// channel whose receiver is a task:
+///
+/// ```
+/// use std::sync::Arc;
+/// use k8s_api::core::v1::ConfigMap;
+/// use k8s_informers::{EventHandlerFuncs, object_key};
+///
+/// # async fn demo(informer: k8s_informers::SharedIndexInformer<ConfigMap>) {
+/// let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+/// informer.add_event_handler(EventHandlerFuncs::new().on_add(move |cm: &Arc<ConfigMap>, _| {
+///     let _ = tx.send(object_key(cm.as_ref())); // no .await here: a plain send
+/// }));
+/// tokio::spawn(async move {
+///     while let Some(key) = rx.recv().await {
+///         // async work: API calls, timers…
+///         println!("changed: {key}");
+///     }
+/// });
+/// # }
+/// ```
+///
+/// (Inside a handler, `tokio::runtime::Handle::block_on` would also run a future to the end —
+/// the thread is a blocking-pool thread, not a runtime worker — but it holds up this handler's
+/// later notifications for as long; a queue does not.)
 pub trait EventHandler<K>: Send + Sync + 'static {
     /// A new object (`is_in_initial_list`: part of the first sync, or a synthetic add for a
     /// handler registered after start).
@@ -151,7 +187,7 @@ impl<K> Clone for Notification<K> {
 }
 
 /// The informer's side of a registered handler: an unbounded buffer drained by the handler's
-/// own task.
+/// own blocking-pool thread.
 pub(crate) struct Listener<K> {
     pub id: u64,
     tx: mpsc::UnboundedSender<Notification<K>>,
@@ -162,15 +198,22 @@ impl<K: Send + Sync + 'static> Listener<K> {
     /// Starts the handler's thread. Handlers are plain (synchronous) callbacks, so each runs on
     /// a blocking-pool thread of its own: a slow or blocking handler delays neither the other
     /// handlers nor the runtime's workers (client-go gives each listener its own goroutines).
+    ///
+    /// Once `stop` is set the thread ends after the notification in hand: what is still
+    /// buffered is dropped (client-go's listener drops its pending notifications on stop too).
     pub fn spawn(
         id: u64,
         handler: Arc<dyn EventHandler<K>>,
+        stop: Arc<AtomicBool>,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::unbounded_channel::<Notification<K>>();
         let synced = Arc::new(AtomicBool::new(false));
         let flag = synced.clone();
         let task = tokio::task::spawn_blocking(move || {
             while let Some(n) = rx.blocking_recv() {
+                if stop.load(Ordering::Acquire) {
+                    return;
+                }
                 match n {
                     Notification::Add(o, initial) => handler.on_add(&o, initial),
                     Notification::Update(old, new) => handler.on_update(&old, &new),

@@ -37,6 +37,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::Error;
+use crate::failure::{ListWatchError, ListWatchTarget, NotSynced};
 use crate::handler::{DeletedObject, EventHandler, HandlerRegistration, Listener, Notification};
 use crate::lister::Lister;
 use crate::reflector::{
@@ -82,13 +83,21 @@ impl<K> std::fmt::Debug for InformerOptions<K> {
 struct Shared<K> {
     indexer: Indexer<K>,
     api: Api<K>,
+    target: Arc<ListWatchTarget>,
+    last_error: Arc<Mutex<Option<ListWatchError>>>,
+    stopped_tx: watch::Sender<bool>,
     options: Mutex<Option<InformerOptions<K>>>,
     stats: Mutex<Option<Arc<ReflectorCounters>>>,
     listeners: Mutex<Vec<Listener<K>>>,
     next_id: AtomicU64,
     synced_tx: watch::Sender<bool>,
     started: AtomicBool,
+    /// The reflector's and the resync timer's tasks.
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The handlers' blocking-pool threads.
+    handler_tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Set at shutdown: handler threads stop after the notification in hand.
+    stop_handlers: Arc<AtomicBool>,
 }
 
 /// One reflector, one store, many handlers. Cheap to clone (clones share everything).
@@ -122,9 +131,13 @@ where
     /// [`start`](Self::start).
     pub fn new(api: Api<K>, options: InformerOptions<K>) -> Self {
         let (synced_tx, _) = watch::channel(false);
+        let (stopped_tx, _) = watch::channel(false);
         SharedIndexInformer {
             shared: Arc::new(Shared {
                 indexer: Indexer::new(),
+                target: Arc::new(ListWatchTarget::new(&api, &options.reflector.list_options)),
+                last_error: Arc::new(Mutex::new(None)),
+                stopped_tx,
                 api,
                 options: Mutex::new(Some(options)),
                 stats: Mutex::new(None),
@@ -133,6 +146,8 @@ where
                 synced_tx,
                 started: AtomicBool::new(false),
                 tasks: Mutex::new(Vec::new()),
+                handler_tasks: Mutex::new(Vec::new()),
+                stop_handlers: Arc::new(AtomicBool::new(false)),
             }),
         }
     }
@@ -159,13 +174,22 @@ where
 
     /// Registers a handler. One registered after the informer synced first gets an add for
     /// every object in the store (with `is_in_initial_list = true`), then live events.
+    ///
+    /// The handler runs on a blocking-pool thread of its own (`spawn_blocking`): it is plain
+    /// synchronous code and cannot `.await`; queue a key or send on a channel to hand work to
+    /// async code (see [`EventHandler`]).
     pub fn add_event_handler(&self, handler: impl EventHandler<K>) -> HandlerRegistration {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (listener, task) = Listener::spawn(id, Arc::new(handler));
+        let (listener, task) =
+            Listener::spawn(id, Arc::new(handler), self.shared.stop_handlers.clone());
         let registration = HandlerRegistration {
             id,
             synced: listener.synced.clone(),
         };
+        if self.shared.stop_handlers.load(Ordering::Acquire) {
+            // Shut down: the listener is dropped, so its thread ends at once.
+            return registration;
+        }
         // Under the dispatch lock: no event can slip between the snapshot and registration.
         let mut listeners = lock(&self.shared.listeners);
         if *self.shared.synced_tx.borrow() {
@@ -175,7 +199,7 @@ where
             listener.send(Notification::Synced);
         }
         listeners.push(listener);
-        lock(&self.shared.tasks).push(task);
+        lock(&self.shared.handler_tasks).push(task);
         registration
     }
 
@@ -184,8 +208,39 @@ where
         lock(&self.shared.listeners).retain(|l| l.id != registration.id);
     }
 
+    /// What this informer lists and watches (resource, namespace, selectors), as its failures
+    /// name it.
+    pub fn target(&self) -> &ListWatchTarget {
+        &self.shared.target
+    }
+
+    /// Replaces the handler of list/watch failures (client-go `SetWatchErrorHandler`); the
+    /// default is [`default_watch_error_handler`](crate::default_watch_error_handler), which
+    /// writes each distinct failure to stderr when no `tracing` subscriber records it. `|_|
+    /// {}` silences failures (they are still logged through `tracing` and returned by the sync
+    /// waits). The handler runs on the reflector's task, before each back-off: keep it short.
+    ///
+    /// Only before [`start`](Self::start) ([`Error::AlreadyStarted`] after).
+    pub fn set_watch_error_handler(
+        &self,
+        handler: impl Fn(&ListWatchError) + Send + Sync + 'static,
+    ) -> Result<(), Error> {
+        match lock(&self.shared.options).as_mut() {
+            Some(options) => {
+                options.reflector.watch_error_handler = Some(Arc::new(handler));
+                Ok(())
+            }
+            None => Err(Error::AlreadyStarted),
+        }
+    }
+
+    /// The last list/watch failure of the reflector (`None`: none so far).
+    pub fn last_list_watch_error(&self) -> Option<ListWatchError> {
+        lock(&self.shared.last_error).clone()
+    }
+
     /// Starts the reflector (and the resync timer) on the current tokio runtime. Calling it
-    /// again does nothing.
+    /// again, or after [`shutdown`](Self::shutdown), does nothing.
     pub fn start(&self) {
         if self.shared.started.swap(true, Ordering::AcqRel) {
             return;
@@ -193,7 +248,12 @@ where
         let Some(options) = lock(&self.shared.options).take() else {
             return;
         };
-        let reflector = Reflector::new(self.shared.api.clone(), options.reflector);
+        let reflector = Reflector::new(
+            self.shared.api.clone(),
+            options.reflector,
+            self.shared.target.clone(),
+            self.shared.last_error.clone(),
+        );
         *lock(&self.shared.stats) = Some(reflector.stats.clone());
         let sink: Arc<dyn DeltaSink<K>> = self.shared.clone();
         let mut tasks = vec![tokio::spawn(reflector.run(sink))];
@@ -219,22 +279,62 @@ where
         *self.shared.synced_tx.borrow()
     }
 
+    /// Waits until the store holds the first complete list (client-go
+    /// `cache.WaitForCacheSync` on this informer).
+    ///
+    /// `timeout` is a choice, because client-go has none: its wait ends only when the stop
+    /// channel closes, however long the reflector keeps failing. Pass a bound (a
+    /// `Duration`) to turn a failure that does not heal — missing RBAC, a resource the server
+    /// does not serve, a wrong selector — into [`Error::SyncTimeout`] carrying the last
+    /// list/watch failure with the resource, namespace and selectors; or `None` for client-go's
+    /// behaviour (wait until synced or [`shutdown`](Self::shutdown)). Either way each failure
+    /// is reported as it happens, through the watch-error handler
+    /// ([`set_watch_error_handler`](Self::set_watch_error_handler)). A bound of a minute or
+    /// two suits most controllers: the reflector retries with a back-off of up to 30 s, so
+    /// a shorter bound may give up while a transient failure (an apiserver restarting) would
+    /// have healed, and the process restarting is how a controller usually recovers.
+    ///
+    /// [`Error::Stopped`] when the informer is shut down before it syncs.
+    pub async fn wait_for_sync(&self, timeout: impl Into<Option<Duration>>) -> Result<(), Error> {
+        let timeout = timeout.into();
+        let mut synced = self.shared.synced_tx.subscribe();
+        let mut stopped = self.shared.stopped_tx.subscribe();
+        let wait = async {
+            tokio::select! {
+                biased;
+                r = synced.wait_for(|synced| *synced) => r.map(|_| ()).map_err(|_| Error::Stopped),
+                _ = stopped.wait_for(|stopped| *stopped) => Err(Error::Stopped),
+            }
+        };
+        match timeout {
+            None => wait.await,
+            Some(after) => match tokio::time::timeout(after, wait).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::SyncTimeout {
+                    after,
+                    pending: vec![self.not_synced()],
+                }),
+            },
+        }
+    }
+
+    /// Why the informer has not synced yet, for [`Error::SyncTimeout`].
+    pub(crate) fn not_synced(&self) -> NotSynced {
+        NotSynced {
+            target: (*self.shared.target).clone(),
+            started: self.shared.started.load(Ordering::Acquire),
+            last_error: self.last_list_watch_error(),
+        }
+    }
+
     /// A receiver of the synced flag (the factory waits on all of its informers' at once).
     pub(crate) fn synced_receiver(&self) -> watch::Receiver<bool> {
         self.shared.synced_tx.subscribe()
     }
 
-    /// Waits until the store holds the first complete list, at most `timeout`.
-    pub async fn wait_for_sync(&self, timeout: Duration) -> Result<(), Error> {
-        let mut rx = self.shared.synced_tx.subscribe();
-        tokio::time::timeout(timeout, rx.wait_for(|synced| *synced))
-            .await
-            .map_err(|_| Error::SyncTimeout {
-                what: format!("{:?}", self.shared.api),
-                after: timeout,
-            })?
-            .map(|_| ())
-            .map_err(|_| Error::Stopped)
+    /// A receiver of the stopped flag.
+    pub(crate) fn stopped_receiver(&self) -> watch::Receiver<bool> {
+        self.shared.stopped_tx.subscribe()
     }
 
     /// A snapshot of the reflector's counters (`None` before [`start`](Self::start)).
@@ -242,13 +342,41 @@ where
         lock(&self.shared.stats).as_ref().map(|c| c.snapshot())
     }
 
-    /// Stops the reflector, the resync timer and the handlers' tasks.
+    /// Stops the informer (client-go: closing its stop channel): the reflector and the resync
+    /// timer at once; each handler after the notification it is running, dropping what is
+    /// still buffered for it; sync waits return [`Error::Stopped`]. Does not wait for the
+    /// handlers: see [`shutdown_within`](Self::shutdown_within).
     pub fn shutdown(&self) {
+        drop(self.stop());
+    }
+
+    /// [`shutdown`](Self::shutdown), then waits — at most `timeout` — until every handler has
+    /// returned from the notification it was running. `true` when all had; `false` when one
+    /// was still running at the deadline (a handler is a thread that cannot be cut short: it
+    /// keeps running, but nothing waits for it any more).
+    pub async fn shutdown_within(&self, timeout: Duration) -> bool {
+        wait_all(self.stop(), timeout).await
+    }
+
+    /// Stops everything and hands back the handlers' threads, to wait for.
+    pub(crate) fn stop(&self) -> Vec<JoinHandle<()>> {
+        self.shared.started.store(true, Ordering::Release);
+        self.shared.stop_handlers.store(true, Ordering::Release);
+        lock(&self.shared.options).take();
         lock(&self.shared.listeners).clear();
         for task in lock(&self.shared.tasks).drain(..) {
             task.abort();
         }
+        self.shared.stopped_tx.send_replace(true);
+        lock(&self.shared.handler_tasks).drain(..).collect()
     }
+}
+
+/// Waits until every task in `tasks` has ended, at most `timeout`; whether they all had.
+pub(crate) async fn wait_all(tasks: Vec<JoinHandle<()>>, timeout: Duration) -> bool {
+    tokio::time::timeout(timeout, futures::future::join_all(tasks))
+        .await
+        .is_ok()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -20,6 +20,26 @@
 //! - [`object_key`] / [`split_meta_namespace_key`]: the store's keys (`namespace/name`, or
 //!   `name` for cluster-scoped objects), as work queue keys.
 //!
+//! # Event handlers are blocking code
+//!
+//! Each handler runs on a blocking-pool thread of its own (`spawn_blocking`), in order, fed by
+//! its own buffer: a handler is a synchronous callback and cannot `.await`. It hands work to
+//! async code by queueing the object's key (a `k8s-workqueue` queue, whose `add` is a plain
+//! call) or sending it on a channel, as below; see [`EventHandler`].
+//!
+//! # Failures, logs and waiting for the first sync
+//!
+//! This crate logs through `tracing` (the reflector under target `k8s_informers::reflector`);
+//! install a subscriber to see it, e.g. `tracing_subscriber::fmt::init()` with `RUST_LOG=warn`.
+//! A failing list or watch is never silent, though: reflectors retry forever, as in
+//! client-go, and each failure goes to the informer's watch-error handler, whose default,
+//! [`default_watch_error_handler`], writes one line per distinct failure to stderr when no
+//! subscriber records it; replace it with [`SharedInformerFactory::watch_error_handler`] or
+//! [`SharedIndexInformer::set_watch_error_handler`]. [`SharedInformerFactory::wait_for_cache_sync`]
+//! takes a bound you choose (client-go has none; `None` waits like client-go) and, when it
+//! runs out, returns [`Error::SyncTimeout`] with each informer's resource, namespace,
+//! selectors and last failure.
+//!
 //! A controller's skeleton: a factory, a handler that queues keys, a lister to read the cache.
 //!
 //! ```no_run
@@ -38,6 +58,7 @@
 //! let (tx, mut keys) = tokio::sync::mpsc::unbounded_channel::<String>();
 //! deployments.informer().add_event_handler(
 //!     EventHandlerFuncs::new()
+//!         // A blocking-pool thread runs this: no .await, hand the key to async code.
 //!         .on_add(move |d: &Arc<Deployment>, _initial| {
 //!             let _ = tx.send(object_key(d.as_ref())); // "namespace/name"
 //!         }),
@@ -57,6 +78,7 @@
 //! ```
 
 mod factory;
+mod failure;
 mod generated;
 mod handler;
 mod informer;
@@ -68,15 +90,22 @@ pub mod typed;
 use std::time::Duration;
 
 pub use factory::SharedInformerFactory;
+pub use failure::{
+    ListWatchError, ListWatchOp, ListWatchTarget, NotSynced, WatchErrorHandler,
+    default_watch_error_handler,
+};
 pub use handler::{DeletedObject, EventHandler, EventHandlerFuncs, HandlerRegistration};
 pub use informer::{InformerOptions, SharedIndexInformer};
 pub use lister::{Lister, NamespaceLister};
-pub use reflector::{ReflectorOptions, ReflectorStats, SyncMode, Transform, WatchErrorHandler};
+pub use reflector::{ReflectorOptions, ReflectorStats, SyncMode, Transform};
 pub use store::{IndexFunc, Indexer, NAMESPACE_INDEX, Store, object_key, split_meta_namespace_key};
 pub use typed::TypedInformer;
 
 /// Errors of k8s-informers.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the `Display` line (what `fn main() -> Result<(), Box<dyn Error>>` shows is
+/// then a sentence, not a struct dump); match on the variant for the structure.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// `by_index` and friends named an index that was never added.
@@ -85,20 +114,31 @@ pub enum Error {
     /// `add_indexer` named an index that already exists.
     #[error("index {0:?} already exists")]
     IndexExists(String),
-    /// The cache did not sync in time.
-    #[error("{what}: not synced after {after:?}")]
+    /// The cache did not sync in time: each informer still waiting, with its last list/watch
+    /// failure when it had one — `not synced after 30s: v1/configmaps in namespace "x"
+    /// (labels: a=b): list failed: 403 Forbidden: configmaps is forbidden: …`.
+    #[error("not synced after {after:?}: {}", failure::join(pending))]
     SyncTimeout {
-        /// Which informer(s).
-        what: String,
         /// How long we waited.
         after: Duration,
+        /// The informers that had not synced, and why as far as known.
+        pending: Vec<NotSynced>,
     },
+    /// The informer was already started (a watch-error handler is set before `start`).
+    #[error("the informer has already started")]
+    AlreadyStarted,
     /// A store key is not `namespace/name` or `name` ([`split_meta_namespace_key`]).
     #[error("unexpected key format {0:?}: expected namespace/name or name")]
     InvalidKey(String),
     /// The informer was shut down.
     #[error("the informer was shut down")]
     Stopped,
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// A transform that drops `metadata.managedFields` (large, and rarely read by controllers)

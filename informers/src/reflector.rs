@@ -26,6 +26,10 @@ use k8s_client::Api;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::failure::{
+    LOG_TARGET, ListWatchError, ListWatchOp, ListWatchTarget, WatchErrorHandler,
+    default_watch_error_handler,
+};
 use crate::store::object_key;
 
 /// A change for the store, in the order the server reported it.
@@ -46,9 +50,6 @@ pub(crate) trait DeltaSink<K>: Send + Sync {
 
 /// A transform run on each object before it is stored (client-go `TransformFunc`).
 pub type Transform<K> = Arc<dyn Fn(K) -> K + Send + Sync>;
-
-/// A callback for list/watch failures (client-go `WatchErrorHandler`).
-pub type WatchErrorHandler = Arc<dyn Fn(&k8s_client::Error) + Send + Sync>;
 
 /// How the reflector synced the last time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +125,11 @@ pub struct ReflectorOptions<K> {
     pub min_watch_timeout: Duration,
     /// Run on each object before storing.
     pub transform: Option<Transform<K>>,
-    /// Told about each list/watch failure.
+    /// Told about each list/watch failure (client-go `SetWatchErrorHandler`); `None`:
+    /// [`default_watch_error_handler`](crate::default_watch_error_handler), which writes each
+    /// distinct failure to stderr when no `tracing` subscriber records it. `Some(Arc::new(|_|
+    /// {}))` silences failures (they are still logged through `tracing` and returned by the
+    /// sync waits).
     pub watch_error_handler: Option<WatchErrorHandler>,
     /// The back-off between failed syncs (client-go's: 800 ms → 30 s, ×2, full jitter, reset
     /// after 2 minutes of health).
@@ -177,7 +182,7 @@ enum WatchEnd {
     /// 410 Gone: relist at `resourceVersion=""`.
     Expired,
     /// Anything else: back off, then relist.
-    Failed(k8s_client::Error),
+    Failed(ListWatchOp, k8s_client::Error),
 }
 
 /// Lists and watches one resource into a [`DeltaSink`].
@@ -189,14 +194,28 @@ pub(crate) struct Reflector<K> {
     rv_unavailable: bool,
     streaming_unsupported: bool,
     backoff: ExponentialBackoffManager,
+    /// What this reflector lists and watches, named in its failures.
+    target: Arc<ListWatchTarget>,
+    /// The last failure, shared with the informer (the sync waits return it).
+    last_error: Arc<Mutex<Option<ListWatchError>>>,
+    /// The text of the previous failure, until a watch is healthy again.
+    previous: Option<String>,
 }
 
 impl<K> Reflector<K>
 where
     K: HasMetadata + DeserializeOwned + Serialize + Clone + Send + Sync + 'static,
 {
-    pub fn new(api: Api<K>, options: ReflectorOptions<K>) -> Self {
+    pub fn new(
+        api: Api<K>,
+        options: ReflectorOptions<K>,
+        target: Arc<ListWatchTarget>,
+        last_error: Arc<Mutex<Option<ListWatchError>>>,
+    ) -> Self {
         Reflector {
+            target,
+            last_error,
+            previous: None,
             api,
             backoff: options.backoff.clone(),
             options,
@@ -211,19 +230,32 @@ where
     pub async fn run(mut self, sink: Arc<dyn DeltaSink<K>>) {
         loop {
             let err = self.list_and_watch(sink.as_ref()).await;
-            if let Some(e) = err {
-                self.report(&e);
+            if let Some((op, e)) = err {
+                self.report(op, e);
                 self.stats.failures.fetch_add(1, Ordering::Relaxed);
                 self.backoff.wait().await;
             }
         }
     }
 
-    fn report(&self, e: &k8s_client::Error) {
-        tracing::warn!(error = %e, "reflector: list/watch failed");
-        if let Some(h) = &self.options.watch_error_handler {
-            h(e);
+    /// Logs a failure, hands it to the watch-error handler and keeps it as the last one.
+    fn report(&mut self, op: ListWatchOp, e: k8s_client::Error) {
+        let probe = ListWatchError::new(self.target.clone(), op, e, false);
+        let text = probe.to_string();
+        let repeated = self.previous.as_deref() == Some(text.as_str());
+        let err = probe.with_repeated(repeated);
+        tracing::warn!(target: LOG_TARGET, error = %err, repeated, "list/watch failed; retrying with back-off");
+        match &self.options.watch_error_handler {
+            Some(h) => h(&err),
+            None => default_watch_error_handler(&err),
         }
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
+        self.previous = Some(text);
+    }
+
+    /// A watch works: the next failure is news, even if it says what the last one said.
+    fn healthy(&mut self) {
+        self.previous = None;
     }
 
     fn arc(&self, obj: K) -> Arc<K> {
@@ -256,8 +288,11 @@ where
         secs as i64
     }
 
-    /// One sync then watches; returns the error that ended it (None: relist at once).
-    async fn list_and_watch(&mut self, sink: &dyn DeltaSink<K>) -> Option<k8s_client::Error> {
+    /// One sync then watches; returns the failure that ended it (None: relist at once).
+    async fn list_and_watch(
+        &mut self,
+        sink: &dyn DeltaSink<K>,
+    ) -> Option<(ListWatchOp, k8s_client::Error)> {
         let use_streaming = self.options.streaming_list && !self.streaming_unsupported;
         let mut resumed = None;
         if use_streaming {
@@ -272,7 +307,7 @@ where
                     self.stats.expired.fetch_add(1, Ordering::Relaxed);
                     return None;
                 }
-                Err(StreamingError::Failed(e)) => return Some(e),
+                Err(StreamingError::Failed(e)) => return Some((ListWatchOp::StreamingList, e)),
             }
         }
         if resumed.is_none()
@@ -283,7 +318,7 @@ where
                 self.stats.expired.fetch_add(1, Ordering::Relaxed);
                 return None;
             }
-            return Some(e);
+            return Some((ListWatchOp::List, e));
         }
         // Watch (first on the stream the streaming list left open).
         loop {
@@ -294,21 +329,24 @@ where
                     Err(e) if e.is_gone() => WatchEnd::Expired,
                     Err(e) if e.is_too_many_requests() || e.is_connect() => {
                         // Keep the resourceVersion; retry the watch after a back-off.
-                        self.report(&e);
+                        self.report(ListWatchOp::Watch, e);
                         self.backoff.wait().await;
                         continue;
                     }
-                    Err(e) => WatchEnd::Failed(e),
+                    Err(e) => WatchEnd::Failed(ListWatchOp::Watch, e),
                 },
             };
             match end {
-                WatchEnd::Closed => continue,
+                WatchEnd::Closed => {
+                    self.healthy();
+                    continue;
+                }
                 WatchEnd::Expired => {
                     self.rv_unavailable = true;
                     self.stats.expired.fetch_add(1, Ordering::Relaxed);
                     return None;
                 }
-                WatchEnd::Failed(e) => return Some(e),
+                WatchEnd::Failed(op, e) => return Some((op, e)),
             }
         }
     }
@@ -437,9 +475,12 @@ where
         while let Some(event) = stream.next().await {
             let event = match event {
                 Ok(e) => e,
-                Err(e) => return WatchEnd::Failed(e),
+                Err(e) => return WatchEnd::Failed(ListWatchOp::Watch, e),
             };
             events += 1;
+            if events == 1 {
+                self.healthy();
+            }
             let (delta, rv) = match event {
                 WatchEvent::Added(o) => {
                     let rv = o.object_meta().resource_version.clone();
@@ -458,7 +499,9 @@ where
                     continue;
                 }
                 WatchEvent::Error(status) if status.code == Some(410) => return WatchEnd::Expired,
-                WatchEvent::Error(status) => return WatchEnd::Failed(status_error(status)),
+                WatchEvent::Error(status) => {
+                    return WatchEnd::Failed(ListWatchOp::Watch, status_error(status));
+                }
             };
             sink.apply(delta);
             if rv.is_some() {

@@ -414,10 +414,18 @@ fn missing_files_in_the_list_are_skipped() {
         our_flat_view(&s.opts(&env)),
         s.view(&env, &["--merge", "--flatten"])
     );
+    // Ours names the file and how it was chosen (client-go: "no configuration has been
+    // provided, try setting KUBERNETES_MASTER environment variable").
     let err = Config::from_kubeconfig(&s.opts(&env))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no configuration has been provided"), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "kubeconfig {}: no such file (named by KUBECONFIG)",
+            gone.display()
+        )
+    );
 }
 
 #[test]

@@ -17,7 +17,8 @@ use k8s_apimachinery::{
 };
 use k8s_client::{Api, HttpClient};
 use k8s_informers::{
-    DeletedObject, EventHandlerFuncs, InformerOptions, SharedIndexInformer, SyncMode,
+    DeletedObject, EventHandlerFuncs, InformerOptions, ListWatchError, SharedIndexInformer,
+    SyncMode,
 };
 use k8s_testenv::{PlaneInfo, TestEnv};
 use tokio::net::{TcpListener, TcpStream};
@@ -133,7 +134,7 @@ async fn syncs_and_delivers_events_in_order() {
     let errors = Arc::new(Mutex::new(Vec::<String>::new()));
     let e2 = errors.clone();
     let mut options = InformerOptions::default();
-    options.reflector.watch_error_handler = Some(Arc::new(move |e: &k8s_client::Error| {
+    options.reflector.watch_error_handler = Some(Arc::new(move |e: &ListWatchError| {
         e2.lock().unwrap().push(e.to_string());
     }));
     let informer = SharedIndexInformer::new(api.clone(), options);

@@ -49,7 +49,7 @@ use tokio::time::Instant;
 
 use crate::Map;
 use crate::metrics::{CounterMetric, retry_metric};
-use crate::queue::{Queue, QueueConfig};
+use crate::queue::{DrainReport, Queue, QueueConfig};
 use crate::timer::{Deadlines, Fire, Timer};
 
 /// A parked item; ordered so that `BinaryHeap` pops the earliest ready time first.
@@ -310,6 +310,22 @@ impl<T: Eq + Hash + Clone + Send + 'static> DelayingQueue<T> {
         self.shared.waiting.lock().clear();
         self.shared.timer.poke();
         self.shared.queue.wait_drained().await;
+    }
+
+    /// Stops the queue, discards parked items (counted as abandoned) and gives the workers
+    /// until `timeout` to finish the rest; see [`Queue::shut_down_with_drain_timeout`].
+    pub async fn shut_down_with_drain_timeout(&self, timeout: Duration) -> DrainReport {
+        self.shared.queue.begin_drain();
+        let parked = {
+            let mut waiting = self.shared.waiting.lock();
+            let parked = waiting.by_item.len();
+            waiting.clear();
+            parked
+        };
+        self.shared.timer.poke();
+        let mut report = self.shared.queue.finish_drain_within(timeout).await;
+        report.abandoned += parked;
+        report
     }
 
     /// Whether the queue is shutting down.

@@ -14,7 +14,9 @@
 //!   calls `done`; events that arrive meanwhile are kept and the key comes back after `done`;
 //! - **retries with backoff** — a failed key is re-added after a delay that grows with each
 //!   failure, and an overall rate limit keeps a broken cluster from being hammered;
-//! - **orderly shutdown** — stop taking new work, optionally wait until work in progress is done.
+//! - **orderly shutdown** — stop taking new work, optionally wait until work in progress is done,
+//!   or wait at most a given time and then abandon what is left
+//!   ([`shut_down_with_drain_timeout`](Queue::shut_down_with_drain_timeout), [`DrainReport`]).
 //!
 //! ## The family
 //!
@@ -97,7 +99,7 @@ pub use parallelize::{ParallelizeOptions, parallelize_until, parallelize_until_w
 pub use priority::{AddOpts, PriorityQueue};
 #[cfg(feature = "prometheus")]
 pub use prometheus::PrometheusMetricsProvider;
-pub use queue::{Queue, QueueConfig};
+pub use queue::{DrainReport, Queue, QueueConfig};
 pub use rate_limiter::{
     BucketRateLimiter, ItemExponentialFailureRateLimiter, ItemFastSlowRateLimiter,
     MaxOfRateLimiter, RateLimiter, WithMaxWaitRateLimiter, default_controller_rate_limiter,

@@ -233,6 +233,12 @@ impl<T: Eq + Hash + Clone> QueueMetrics<T> {
         }
     }
 
+    /// A waiting item was dropped unprocessed (a shutdown whose drain ran out of time).
+    pub(crate) fn abandon(&mut self, item: &T) {
+        self.depth.dec();
+        self.add_times.remove(item);
+    }
+
     /// An item's processing finished.
     pub(crate) fn done(&mut self, item: &T) {
         if let Some(started) = self.processing_start_times.remove(item) {

@@ -52,7 +52,7 @@ use crate::Map;
 use crate::metrics::{
     CounterMetric, QueueMetrics, UnfinishedWork, retry_metric, spawn_unfinished_work_loop,
 };
-use crate::queue::QueueConfig;
+use crate::queue::{DrainReport, QueueConfig};
 use crate::rate_limiter::{ItemExponentialFailureRateLimiter, RateLimiter};
 use crate::timer::{Deadlines, Fire, Timer};
 use crate::waiters::{Phase, Take, Waiters};
@@ -558,7 +558,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
             self.shared.item_ready.set_ready(state.ready.len());
             ready_added = true;
         }
-        let drained = state.processing.is_empty() && state.drain;
+        let drained = state.processing.is_empty() && state.shutting_down;
         let wake = ready_added && self.shared.item_ready.claim_wake();
         drop(guard);
         if wake {
@@ -614,6 +614,40 @@ impl<T: Eq + Hash + Clone + Send + 'static> PriorityQueue<T> {
                 }
             }
             notified.await;
+        }
+    }
+
+    /// Stops the queue like [`shut_down`](Self::shut_down) — `get` hands out nothing more, so
+    /// every item not yet handed out is abandoned at once — then waits until no item is being
+    /// processed, at most `timeout`; see
+    /// [`Queue::shut_down_with_drain_timeout`](crate::Queue::shut_down_with_drain_timeout).
+    pub async fn shut_down_with_drain_timeout(&self, timeout: Duration) -> DrainReport {
+        let abandoned = {
+            let mut state = self.shared.state.lock();
+            state.shutting_down = true;
+            state.drain = true;
+            state.items.len()
+        };
+        self.shared.item_ready.wake_all();
+        self.shared.timer.poke();
+        let idle = async {
+            loop {
+                let notified = self.shared.drained.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if self.shared.state.lock().processing.is_empty() {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        let in_flight = match tokio::time::timeout(timeout, idle).await {
+            Ok(()) => 0,
+            Err(_) => self.shared.state.lock().processing.len(),
+        };
+        DrainReport {
+            abandoned,
+            in_flight,
         }
     }
 

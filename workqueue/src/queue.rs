@@ -17,7 +17,10 @@
 //! - `get` waits for an item, and returns `None` once the queue is shut down and empty;
 //! - after [`shut_down`](Queue::shut_down) adds are ignored, while items already waiting are
 //!   still handed out; [`shut_down_with_drain`](Queue::shut_down_with_drain) also waits until
-//!   every item in processing is `done`.
+//!   every item in processing is `done`;
+//! - [`shut_down_with_drain_timeout`](Queue::shut_down_with_drain_timeout) bounds that: the
+//!   workers get until the timeout to finish the backlog and what they hold; then what is still
+//!   waiting is dropped (`get` returns `None`) and a [`DrainReport`] says how much was left.
 //!
 //! The lock is a `parking_lot` mutex. Workers take it for every `get` and `done`, so it is
 //! contended whenever several workers are busy; under contention `parking_lot` spins and yields
@@ -61,6 +64,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
@@ -119,6 +123,25 @@ impl fmt::Debug for QueueConfig {
             .field("name", &self.name)
             .field("metrics_provider", &self.metrics_provider.is_some())
             .finish()
+    }
+}
+
+/// What a bounded shutdown ([`Queue::shut_down_with_drain_timeout`] and the same method of the
+/// other queues) left undone when its time ran out. All zero: everything was processed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DrainReport {
+    /// Items that were waiting and are dropped unprocessed (`get` hands out nothing more).
+    pub abandoned: usize,
+    /// Items still being processed when the time ran out: their workers may still call `done`
+    /// (which re-queues nothing), but nobody waits for them.
+    pub in_flight: usize,
+}
+
+impl DrainReport {
+    /// Whether the queue was empty and idle before the timeout.
+    pub fn is_complete(&self) -> bool {
+        self.abandoned == 0 && self.in_flight == 0
     }
 }
 
@@ -365,7 +388,7 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
             }
         } else {
             state.items.remove(item);
-            let drained = state.processing == 0 && state.drain;
+            let drained = state.processing == 0 && state.shutting_down;
             drop(guard);
             if drained {
                 self.shared.drained.notify_waiters();
@@ -407,6 +430,102 @@ impl<T: Eq + Hash + Clone + Send + 'static> Queue<T> {
     pub async fn shut_down_with_drain(&self) {
         self.begin_drain();
         self.wait_drained().await;
+    }
+
+    /// Stops the queue like [`shut_down`](Self::shut_down), then gives the workers until
+    /// `timeout` to empty it: to take every waiting item (as after `shut_down`, `get` still
+    /// hands them out) and call `done` on all they hold. If they are not through by then, the
+    /// items still waiting are dropped — `get` returns `None` from then on — and the report
+    /// says how many were dropped and how many were still being processed. A controller calls
+    /// this on SIGTERM to stop within a bound, rather than process a backlog at whatever rate
+    /// its client allows (client-go has `ShutDownWithDrain` only, which waits for as long as it
+    /// takes).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use k8s_workqueue::Queue;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let queue = Queue::new();
+    /// for i in 0..100 {
+    ///     queue.add(i);
+    /// }
+    /// let worker = {
+    ///     let queue = queue.clone();
+    ///     tokio::spawn(async move {
+    ///         while let Some(item) = queue.get().await {
+    ///             tokio::time::sleep(Duration::from_secs(1)).await; // a slow reconcile
+    ///             queue.done(&item);
+    ///         }
+    ///     })
+    /// };
+    /// let report = queue.shut_down_with_drain_timeout(Duration::from_millis(2500)).await;
+    /// assert_eq!((report.abandoned, report.in_flight), (97, 1));
+    /// worker.await.unwrap(); // it finishes the item it holds, then `get` says `None`
+    /// # }
+    /// ```
+    pub async fn shut_down_with_drain_timeout(&self, timeout: Duration) -> DrainReport {
+        self.begin_drain();
+        self.finish_drain_within(timeout).await
+    }
+
+    /// The second half of `shut_down_with_drain_timeout`.
+    pub(crate) async fn finish_drain_within(&self, timeout: Duration) -> DrainReport {
+        if tokio::time::timeout(timeout, self.wait_empty())
+            .await
+            .is_ok()
+        {
+            return DrainReport::default();
+        }
+        self.abandon()
+    }
+
+    /// Waits until nothing is waiting and nothing is being processed.
+    async fn wait_empty(&self) {
+        loop {
+            let notified = self.shared.drained.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let state = self.shared.state.lock();
+                if state.fifo.is_empty() && state.processing == 0 {
+                    return;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Drops every waiting item, and the re-queue of items added while processed.
+    fn abandon(&self) -> DrainReport {
+        let mut guard = self.shared.state.lock();
+        let state = &mut *guard;
+        let mut abandoned = 0;
+        while let Some(item) = state.fifo.pop_front() {
+            state.items.remove(&item);
+            if let Some(metrics) = state.metrics.as_mut() {
+                metrics.abandon(&item);
+            }
+            abandoned += 1;
+        }
+        for (item, flags) in state.items.iter_mut() {
+            if flags.dirty {
+                flags.dirty = false;
+                if let Some(metrics) = state.metrics.as_mut() {
+                    metrics.abandon(item);
+                }
+                abandoned += 1;
+            }
+        }
+        state.drain = false;
+        let report = DrainReport {
+            abandoned,
+            in_flight: state.processing,
+        };
+        drop(guard);
+        self.shared.item_ready.wake_all();
+        report
     }
 
     /// The first half of `shut_down_with_drain`: stops the queue and arms the drain.

@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::delaying::DelayingQueue;
-use crate::queue::QueueConfig;
+use crate::queue::{DrainReport, QueueConfig};
 use crate::rate_limiter::RateLimiter;
 
 /// A [`DelayingQueue`] with a [`RateLimiter`] for retries; see the [module docs](self).
@@ -164,6 +164,13 @@ impl<T: Eq + Hash + Clone + Send + 'static> RateLimitingQueue<T> {
     /// [`DelayingQueue::shut_down_with_drain`].
     pub async fn shut_down_with_drain(&self) {
         self.queue.shut_down_with_drain().await;
+    }
+
+    /// Stops the queue and gives the workers until `timeout` to finish its backlog; see
+    /// [`Queue::shut_down_with_drain_timeout`](crate::Queue::shut_down_with_drain_timeout)
+    /// (items waiting for their retry delay are dropped at once, counted as abandoned).
+    pub async fn shut_down_with_drain_timeout(&self, timeout: Duration) -> DrainReport {
+        self.queue.shut_down_with_drain_timeout(timeout).await
     }
 
     /// Whether the queue is shutting down.

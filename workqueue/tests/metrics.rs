@@ -289,3 +289,20 @@ async fn prometheus_provider_registers_client_go_names() {
     // Registering twice in one registry fails.
     assert!(k8s_workqueue::PrometheusMetricsProvider::register(&registry).is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn items_abandoned_by_a_bounded_shutdown_leave_the_depth_gauge() {
+    let rec = Recorder::default();
+    let queue = Queue::with_config(config(&rec, "q"));
+    queue.add("a");
+    queue.add("b");
+    queue.add("c");
+    let held = queue.get().await.unwrap();
+    queue.add(held); // dirty while processed: counted in depth, as client-go does
+    assert_eq!(rec.value("q/depth"), 3.0);
+    let report = queue
+        .shut_down_with_drain_timeout(Duration::from_secs(1))
+        .await;
+    assert_eq!((report.abandoned, report.in_flight), (3, 1));
+    assert_eq!(rec.value("q/depth"), 0.0);
+}

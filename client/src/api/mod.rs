@@ -145,6 +145,22 @@ impl<K> Api<K> {
     pub fn namespace(&self) -> Option<&str> {
         self.path.namespace.as_deref()
     }
+
+    /// The resource's `apiVersion`: `v1`, `apps/v1`.
+    pub fn api_version(&self) -> &str {
+        &self.path.api_version
+    }
+
+    /// The resource's plural name, as in its URL: `configmaps`.
+    pub fn plural(&self) -> &str {
+        &self.path.plural
+    }
+
+    /// Whether the resource is namespaced or cluster-scoped. A namespaced resource with no
+    /// [`namespace`](Self::namespace) is listed and watched across all namespaces.
+    pub fn scope(&self) -> k8s_apimachinery::Scope {
+        self.path.scope
+    }
 }
 
 impl<K> Api<K>

@@ -10,7 +10,8 @@ use crate::Error;
 pub(crate) struct ResourcePath {
     /// `/api/v1` or `/apis/{group}/{version}`.
     prefix: String,
-    plural: String,
+    pub plural: String,
+    pub scope: Scope,
     pub namespace: Option<String>,
     pub api_version: String,
     pub kind: String,
@@ -26,6 +27,7 @@ impl ResourcePath {
         ResourcePath {
             prefix,
             plural: resource.plural.clone(),
+            scope: resource.scope,
             // A cluster-scoped resource ignores the namespace it was given, as client-go does.
             namespace: match resource.scope {
                 Scope::Namespaced => namespace.map(str::to_string),

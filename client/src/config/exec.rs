@@ -44,6 +44,29 @@ impl std::fmt::Debug for ExecEnvVar {
     }
 }
 
+impl std::fmt::Debug for ExecClusterInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecClusterInfo")
+            .field("server", &self.server)
+            .field("tls_server_name", &self.tls_server_name)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field(
+                "certificate_authority_data",
+                &self
+                    .certificate_authority_data
+                    .as_ref()
+                    .map(|d| super::DataLen(d.len())),
+            )
+            .field(
+                "proxy_url",
+                &self.proxy_url.as_deref().map(super::redact_url_password),
+            )
+            .field("disable_compression", &self.disable_compression)
+            .field("config", &self.config.is_some())
+            .finish()
+    }
+}
+
 /// `interactiveMode` of an exec plugin.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ExecInteractiveMode {
@@ -57,7 +80,8 @@ pub enum ExecInteractiveMode {
 }
 
 /// The `spec.cluster` of `KUBERNETES_EXEC_INFO` (client.authentication.k8s.io `Cluster`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// `Debug` shows the CA bundle by its length.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ExecClusterInfo {
     /// Server URL.
     pub server: String,

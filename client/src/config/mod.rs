@@ -22,6 +22,7 @@
 //! appear in `Debug` output or error messages.
 
 mod exec;
+pub mod flags;
 mod incluster;
 pub mod kubeconfig;
 
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use exec::{ExecClusterInfo, ExecConfig, ExecEnvVar, ExecInteractiveMode};
+pub use flags::ConfigFlags;
 pub use incluster::InClusterOptions;
 pub use kubeconfig::{Kubeconfig, KubeconfigOptions};
 
@@ -226,11 +228,17 @@ impl Config {
 }
 
 /// TLS settings (client-go `rest.TLSClientConfig`). Files named in a kubeconfig are read when
-/// the config is loaded, so a missing file is reported then, with its field.
-#[derive(Clone, Debug, Default)]
+/// the config is loaded, so a missing file is reported then, with its field. `Debug` shows
+/// certificates by their length and never shows the key.
+#[derive(Clone, Default)]
 pub struct TlsConfig {
     /// PEM bundle of CAs to trust; `None` trusts the platform's roots.
     pub ca_data: Option<Vec<u8>>,
+    /// Where [`ca_data`](Self::ca_data) came from, for errors: a bad CA bundle, or a server
+    /// whose certificate it did not sign (e.g. `certificate-authority-data of cluster "kind"
+    /// in /home/me/.kube/config`). The kubeconfig loader sets it; `None` says
+    /// `Config.tls.ca_data`.
+    pub ca_origin: Option<String>,
     /// Skip server certificate verification (logged as a warning when used).
     pub insecure: bool,
     /// Server name for SNI and certificate verification, instead of the URL's host.
@@ -239,6 +247,31 @@ pub struct TlsConfig {
     pub client_cert: Option<Vec<u8>>,
     /// Client private key (PEM: RSA, PKCS#8 or EC).
     pub client_key: Option<SecretBytes>,
+}
+
+impl fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConfig")
+            .field("ca_data", &self.ca_data.as_ref().map(|d| DataLen(d.len())))
+            .field("ca_origin", &self.ca_origin)
+            .field("insecure", &self.insecure)
+            .field("server_name", &self.server_name)
+            .field(
+                "client_cert",
+                &self.client_cert.as_ref().map(|d| DataLen(d.len())),
+            )
+            .field("client_key", &self.client_key)
+            .finish()
+    }
+}
+
+/// PEM data in `Debug`: its length only (`<1143 bytes>`).
+pub(crate) struct DataLen(pub(crate) usize);
+
+impl fmt::Debug for DataLen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
 }
 
 /// Who the client is (the resolved kubeconfig `user`, client-go `rest.Config` auth fields).
@@ -295,6 +328,43 @@ impl fmt::Debug for AuthProviderConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_pem_material_by_its_length() {
+        let mut c = Config::new("https://x");
+        let ca =
+            b"-----BEGIN CERTIFICATE-----\nMIIBeDCCAR6gAwIBAgIUcubm\n-----END CERTIFICATE-----\n";
+        c.tls.ca_data = Some(ca.to_vec());
+        c.tls.client_cert = Some(vec![b'c'; 700]);
+        c.tls.client_key = Some(SecretBytes::new(
+            b"-----BEGIN PRIVATE KEY-----\nsecret".to_vec(),
+        ));
+        c.auth.exec = Some(ExecConfig {
+            cluster: Some(ExecClusterInfo {
+                certificate_authority_data: Some(ca.to_vec()),
+                ..ExecClusterInfo::default()
+            }),
+            ..ExecConfig::default()
+        });
+        let d = format!("{c:?}");
+        assert!(
+            d.contains(&format!("ca_data: Some(<{} bytes>)", ca.len())),
+            "{d}"
+        );
+        assert!(d.contains("client_cert: Some(<700 bytes>)"), "{d}");
+        assert!(
+            d.contains(&format!(
+                "certificate_authority_data: Some(<{} bytes>)",
+                ca.len()
+            )),
+            "{d}"
+        );
+        assert!(
+            !d.contains("MIIB") && !d.contains("secret") && !d.contains("45, 45"),
+            "{d}"
+        );
+        assert!(d.len() < 1500, "{} bytes: {d}", d.len());
+    }
 
     #[test]
     fn debug_redacts_proxy_passwords() {

@@ -461,7 +461,7 @@ impl HttpClient {
                     return Err(Error::Http {
                         method: verb.to_string(),
                         url: uri.to_string(),
-                        source,
+                        source: tls::with_ca_hint(source, &inner.config.tls),
                     });
                 }
             };

@@ -7,10 +7,11 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::Error;
 use crate::config::TlsConfig;
+use crate::transport::{BoxError, TransportError, TransportErrorKind};
 
 /// A client certificate chain and its key, already parsed.
 pub(crate) struct Identity {
@@ -129,23 +130,46 @@ pub(crate) fn client_config(
     Ok(config)
 }
 
+/// Where the CA bundle of `tls` came from, in words.
+pub(crate) fn ca_origin(tls: &TlsConfig) -> &str {
+    tls.ca_origin.as_deref().unwrap_or("Config.tls.ca_data")
+}
+
+/// The CA bundle `pem` as trust anchors, or why it cannot be one — in our words: rustls
+/// says "invalid peer certificate" even when the certificate is our own CA.
+pub(crate) fn parse_ca_bundle(pem: &[u8]) -> Result<RootCertStore, String> {
+    let certs = rustls_pemfile::certs(&mut &pem[..])
+        .collect::<Result<Vec<_>, _>>()
+        // The PEM parser's message names the section and the position, never key material.
+        .map_err(|e| format!("malformed PEM ({e})"))?;
+    if certs.is_empty() {
+        return Err(
+            "no certificate found (expected PEM \"-----BEGIN CERTIFICATE-----\")".to_string(),
+        );
+    }
+    let mut roots = RootCertStore::empty();
+    let n = certs.len();
+    for (i, cert) in certs.into_iter().enumerate() {
+        roots.add(cert).map_err(|e| {
+            let why = match e {
+                rustls::Error::InvalidCertificate(c) => format!("{c:?}"),
+                other => other.to_string(),
+            };
+            format!(
+                "certificate {} of {n} is a PEM CERTIFICATE block but not a valid X.509 certificate ({why})",
+                i + 1
+            )
+        })?;
+    }
+    Ok(roots)
+}
+
 fn root_store(tls: &TlsConfig) -> Result<RootCertStore, Error> {
     let mut roots = RootCertStore::empty();
     match &tls.ca_data {
         Some(pem) => {
-            let certs = rustls_pemfile::certs(&mut &pem[..])
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Error::tls_with("certificate-authority: invalid PEM", e))?;
-            if certs.is_empty() {
-                return Err(Error::tls(
-                    "certificate-authority: no CERTIFICATE block in the PEM data".to_string(),
-                ));
-            }
-            for cert in certs {
-                roots
-                    .add(cert)
-                    .map_err(|e| Error::tls_with("certificate-authority", e))?;
-            }
+            roots = parse_ca_bundle(pem)
+                .map_err(|why| Error::tls(format!("the CA in {} is bad: {why}", ca_origin(tls))))?;
         }
         None => {
             // No CA in the config: trust the platform's roots, as Go's crypto/tls does.
@@ -163,6 +187,53 @@ fn root_store(tls: &TlsConfig) -> Result<RootCertStore, Error> {
         }
     }
     Ok(roots)
+}
+
+/// A failure to reach the server whose TLS handshake refused the server's certificate as
+/// signed by an unknown CA (`UnknownIssuer`) gets a hint naming the CA setting that was used:
+/// `… invalid peer certificate: UnknownIssuer (the server's certificate is not signed by the CA
+/// in certificate-authority-data of cluster "kind" in /home/me/.kube/config)`. Anything else
+/// is returned as it is.
+pub(crate) fn with_ca_hint(source: BoxError, tls: &TlsConfig) -> BoxError {
+    if !is_unknown_issuer(source.as_ref()) {
+        return source;
+    }
+    let hint = if tls.ca_data.is_some() {
+        format!(
+            "the server's certificate is not signed by the CA in {}",
+            ca_origin(tls)
+        )
+    } else {
+        "the server's certificate is not signed by a CA of the system's trust store, which is \
+         used because no certificate-authority is configured: set the cluster's \
+         certificate-authority or certificate-authority-data"
+            .to_string()
+    };
+    let kind = super::error::classify(source.as_ref()).unwrap_or(TransportErrorKind::Tls);
+    let message = format!("{} ({hint})", crate::error::chain(source.as_ref()));
+    Box::new(TransportError::new(kind, message).with_source(source))
+}
+
+/// Whether `err`'s chain holds rustls' `InvalidCertificate(UnknownIssuer)`.
+fn is_unknown_issuer(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) =
+            e.downcast_ref::<rustls::Error>()
+        {
+            return true;
+        }
+        // An I/O error hides the error it wraps from `source()`: look inside.
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            && is_unknown_issuer(inner)
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }
 
 /// Verifies the server's certificate against a fixed name (kubeconfig `tls-server-name`)
@@ -260,9 +331,75 @@ mod tests {
             ..TlsConfig::default()
         };
         let err = client_config(&tls, None).unwrap_err().to_string();
-        assert!(err.contains("certificate-authority"), "{err}");
+        assert_eq!(
+            err,
+            "TLS: the CA in Config.tls.ca_data is bad: no certificate found (expected PEM \"-----BEGIN CERTIFICATE-----\")"
+        );
         let err = parse_identity(b"junk", b"junk").err().unwrap().to_string();
         assert!(err.contains("client certificate"), "{err}");
+    }
+
+    /// A PEM CERTIFICATE block whose content is not DER.
+    const NOT_DER: &[u8] =
+        b"-----BEGIN CERTIFICATE-----\nAAECAwQFBgcICQ==\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn a_ca_that_is_not_a_certificate_is_our_own_bad_ca() {
+        let mut tls = TlsConfig {
+            ca_data: Some(NOT_DER.to_vec()),
+            ..TlsConfig::default()
+        };
+        let err = client_config(&tls, None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "TLS: the CA in Config.tls.ca_data is bad: certificate 1 of 1 is a PEM CERTIFICATE block but not a valid X.509 certificate (BadEncoding)"
+        );
+        assert!(!err.contains("peer"), "{err}");
+        tls.ca_origin = Some("certificate-authority-data of cluster \"c\" in /k".into());
+        let err = client_config(&tls, None).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "TLS: the CA in certificate-authority-data of cluster \"c\" in /k is bad: "
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_issuer_gets_a_hint_naming_the_ca_setting() {
+        let rustls_err = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls_err);
+        let source: BoxError = Box::new(
+            TransportError::new(TransportErrorKind::Tls, "TLS handshake with h:1").with_source(io),
+        );
+        let tls = TlsConfig {
+            ca_data: Some(vec![1]),
+            ca_origin: Some("certificate-authority of cluster \"c\" in /k".into()),
+            ..TlsConfig::default()
+        };
+        let hinted = with_ca_hint(source, &tls);
+        assert_eq!(
+            hinted.to_string(),
+            "TLS handshake with h:1: invalid peer certificate: UnknownIssuer (the server's certificate is not signed by the CA in certificate-authority of cluster \"c\" in /k)"
+        );
+        assert_eq!(
+            super::super::error::classify(hinted.as_ref()),
+            Some(TransportErrorKind::Tls)
+        );
+        // Without a CA, the hint says the system roots were used.
+        let hinted = with_ca_hint(hinted, &TlsConfig::default());
+        assert!(
+            hinted
+                .to_string()
+                .contains("no certificate-authority is configured")
+        );
+        // Other failures are left alone.
+        let refused: BoxError =
+            Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert_eq!(
+            with_ca_hint(refused, &tls).to_string(),
+            "connection refused"
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub(crate) struct UpgradeParts {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// `tls-server-name` from the config, for SNI and verification, if set.
     pub server_name: Option<String>,
+    /// The config's TLS settings, for the hint of a handshake that refused the server's CA.
+    pub tls_settings: crate::config::TlsConfig,
 }
 
 impl HttpClient {
@@ -65,6 +67,7 @@ impl HttpClient {
             headers,
             tls,
             server_name: inner.config.tls.server_name.clone(),
+            tls_settings: inner.config.tls.clone(),
         })
     }
 

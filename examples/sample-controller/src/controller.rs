@@ -23,8 +23,14 @@ pub struct ControllerOptions {
     pub namespace: Option<String>,
     /// Informer resync period (`None`: no resync). The Go sample controller uses 30 s.
     pub resync: Option<Duration>,
-    /// How long to wait for the informers' first sync.
+    /// How long to wait for the informers' first sync; when it runs out, `run` fails with the
+    /// informers' last list/watch failure.
     pub sync_timeout: Duration,
+    /// How long a shutdown lets the workers finish the keys queued and in hand; then the rest
+    /// is abandoned (a later start reconciles everything again from its initial list) and
+    /// workers still reconciling are cancelled. The informers' handlers get
+    /// [`HANDLER_STOP_TIMEOUT`] more.
+    pub drain_timeout: Duration,
     /// Identity of this controller instance in events (`reportingInstance`).
     pub instance: String,
 }
@@ -35,6 +41,7 @@ impl Default for ControllerOptions {
             namespace: None,
             resync: Some(Duration::from_secs(30)),
             sync_timeout: Duration::from_secs(60),
+            drain_timeout: Duration::from_secs(10),
             instance: k8s_client::leaderelection::default_identity(),
         }
     }
@@ -72,7 +79,11 @@ pub struct Controller {
     reconciler: Arc<Reconciler>,
     counters: Arc<Counters>,
     sync_timeout: Duration,
+    drain_timeout: Duration,
 }
+
+/// How long a shutdown waits for the informers' event handlers to return, after the drain.
+pub const HANDLER_STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for Controller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -162,6 +173,7 @@ impl Controller {
             reconciler,
             counters,
             sync_timeout: options.sync_timeout,
+            drain_timeout: options.drain_timeout,
         }
     }
 
@@ -187,8 +199,11 @@ impl Controller {
     }
 
     /// Starts the informers, waits for their caches, runs `workers` workers until `shutdown`
-    /// completes, then stops taking new work, lets the workers finish what is queued
-    /// (client-go `ShutDownWithDrain`) and stops the informers.
+    /// completes, then stops taking new work and lets the workers finish what is queued and
+    /// what they hold — for at most [`ControllerOptions::drain_timeout`]: then the rest of the
+    /// queue is abandoned and reconciles still running are cancelled — and stops the informers
+    /// (their handlers get [`HANDLER_STOP_TIMEOUT`]). So a shutdown takes at most the two
+    /// bounds, whatever the backlog and however slowly the client may write.
     ///
     /// A controller runs once: its queue is shut down when this returns.
     pub async fn run(
@@ -214,15 +229,32 @@ impl Controller {
         shutdown.await;
         info!(
             queued = self.queue.len(),
+            timeout = ?self.drain_timeout,
             "shutting down: draining the work queue"
         );
-        self.queue.shut_down_with_drain().await;
+        let report = self
+            .queue
+            .shut_down_with_drain_timeout(self.drain_timeout)
+            .await;
+        if !report.is_complete() {
+            warn!(
+                abandoned = report.abandoned,
+                cancelled = report.in_flight,
+                "drain timeout: abandoning the keys left and cancelling the reconciles in progress"
+            );
+        }
         for handle in handles {
-            if let Err(e) = handle.await {
-                warn!("a worker ended abnormally: {e}");
+            if report.in_flight > 0 {
+                handle.abort();
+            }
+            match handle.await {
+                Err(e) if !e.is_cancelled() => warn!("a worker ended abnormally: {e}"),
+                _ => {}
             }
         }
-        self.factory.shutdown();
+        if !self.factory.shutdown_within(HANDLER_STOP_TIMEOUT).await {
+            warn!("an event handler was still running after {HANDLER_STOP_TIMEOUT:?}");
+        }
         info!("controller stopped");
         Ok(())
     }

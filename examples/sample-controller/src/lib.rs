@@ -14,7 +14,9 @@
 //! * events (`events.k8s.io/v1`) on every action;
 //! * leader election on a Lease, so that only one of several replicas reconciles
 //!   ([`run_with_leader_election`]);
-//! * a graceful shutdown: the queue is drained and the lease released.
+//! * a graceful shutdown within a bound: the queue is drained for at most
+//!   [`ControllerOptions::drain_timeout`] (then what is left is abandoned), the informers are
+//!   stopped and the lease released.
 //!
 //! The control plane the tests use has no garbage collector (no kube-controller-manager), so the
 //! Foo carries a finalizer ([`FINALIZER`]) and the controller deletes the Deployment itself when
@@ -53,7 +55,7 @@ mod generated;
 mod leader;
 mod reconcile;
 
-pub use controller::{Controller, ControllerOptions, ControllerStats};
+pub use controller::{Controller, ControllerOptions, ControllerStats, HANDLER_STOP_TIMEOUT};
 pub use crd::{CRD_NAME, CRD_YAML, install_crd};
 pub use deployment::new_deployment;
 pub use error::Error;

@@ -1,48 +1,54 @@
 //! `sample-controller`: reconciles Foos into Deployments until Ctrl-C.
 //!
 //! ```text
-//! sample-controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--no-leader-elect]
-//!                   [--lease-namespace NS] [--identity ID]
+//! sample-controller [kubectl's connection flags] [--workers N] [--no-leader-elect]
+//!                   [--lease-namespace NS] [--identity ID] [--drain-timeout SECONDS]
 //! ```
-//! The configuration is the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else
-//! `~/.kube/config`), or the in-cluster one. Logs go to stderr; `RUST_LOG` filters them.
+//! kubectl's connection flags ([`ConfigFlags`]: `--kubeconfig`, `--context`, `--cluster`,
+//! `--user`, `--namespace`/`-n` (the namespace to watch; all by default), `--server`, `--token`,
+//! `--certificate-authority`, `--tls-server-name`, `--insecure-skip-tls-verify`,
+//! `--request-timeout`) choose the cluster: the kubeconfig (`--kubeconfig`, else `KUBECONFIG`,
+//! else `~/.kube/config`) with those overrides, or the in-cluster configuration.
+//! On Ctrl-C the workers get `--drain-timeout` seconds (default 10) to finish the queued keys;
+//! what is left then is abandoned (the next start reconciles every Foo again).
+//! Logs go to stderr; `RUST_LOG` filters them.
 
 // `Foo` is the kind this controller reconciles, not a placeholder.
 #![allow(clippy::disallowed_names)]
 
 use std::time::Duration;
 
-use k8s_client::config::KubeconfigOptions;
-use k8s_client::{Config, HttpClient};
+use k8s_client::HttpClient;
+use k8s_client::config::ConfigFlags;
 use sample_controller::{ControllerOptions, Error, LeaderOptions, install_crd};
 
-const USAGE: &str = "usage: sample-controller [--kubeconfig PATH] [--namespace NS] [--workers N] \
-[--no-leader-elect] [--lease-namespace NS] [--identity ID]";
+const USAGE: &str = "usage: sample-controller [--kubeconfig PATH] [--context NAME] [-n NS] \
+[--server URL] [--token TOKEN] [other kubectl connection flags] [--workers N] \
+[--no-leader-elect] [--lease-namespace NS] [--identity ID] [--drain-timeout SECONDS]";
 
 struct Args {
-    kubeconfig: Option<String>,
-    namespace: Option<String>,
+    kube: ConfigFlags,
     workers: usize,
     leader_elect: bool,
     lease_namespace: String,
     identity: Option<String>,
+    drain_timeout: Duration,
 }
 
 fn parse_args() -> Result<Args, String> {
+    let (kube, rest) = ConfigFlags::extract(std::env::args().skip(1)).map_err(|e| e.to_string())?;
     let mut args = Args {
-        kubeconfig: None,
-        namespace: None,
+        kube,
         workers: 2,
         leader_elect: true,
         lease_namespace: "default".to_owned(),
         identity: None,
+        drain_timeout: ControllerOptions::default().drain_timeout,
     };
-    let mut it = std::env::args().skip(1);
+    let mut it = rest.into_iter();
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
-            "--kubeconfig" => args.kubeconfig = Some(value("--kubeconfig")?),
-            "--namespace" => args.namespace = Some(value("--namespace")?),
             "--workers" => {
                 let v = value("--workers")?;
                 args.workers = v
@@ -52,6 +58,14 @@ fn parse_args() -> Result<Args, String> {
             "--no-leader-elect" => args.leader_elect = false,
             "--lease-namespace" => args.lease_namespace = value("--lease-namespace")?,
             "--identity" => args.identity = Some(value("--identity")?),
+            "--drain-timeout" => {
+                let v = value("--drain-timeout")?;
+                let secs: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--drain-timeout: {v:?} is not a number of seconds"))?;
+                args.drain_timeout = Duration::try_from_secs_f64(secs)
+                    .map_err(|_| format!("--drain-timeout: {v:?} is not a duration"))?;
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -85,17 +99,13 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Error> {
-    let config = match &args.kubeconfig {
-        Some(path) => Config::from_kubeconfig(&KubeconfigOptions {
-            path: Some(path.into()),
-            ..Default::default()
-        })?,
-        None => Config::infer()?,
-    };
+    let config = args.kube.to_config()?;
     let client = HttpClient::new(config)?;
     install_crd(&client, Duration::from_secs(30)).await?;
     let mut options = ControllerOptions {
-        namespace: args.namespace,
+        // Only the flag narrows the watch; the context's namespace does not.
+        namespace: args.kube.namespace.clone(),
+        drain_timeout: args.drain_timeout,
         ..ControllerOptions::default()
     };
     if let Some(identity) = &args.identity {

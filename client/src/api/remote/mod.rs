@@ -566,6 +566,8 @@ async fn connect_once(
                     let err =
                         TransportError::new(kind, format!("TLS handshake with {host}:{port}"))
                             .with_source(e);
+                    let err =
+                        crate::transport::tls::with_ca_hint(Box::new(err), &parts.tls_settings);
                     ws_source_error(&shown, err)
                 })?;
             Box::new(tls)
@@ -627,11 +629,12 @@ async fn connect_once(
 }
 
 /// A WebSocket failure with its cause kept (so that `is_connect`, `is_tls`… answer).
-fn ws_source_error(url: &str, source: crate::transport::TransportError) -> Error {
+fn ws_source_error(url: &str, source: impl Into<crate::transport::BoxError>) -> Error {
+    let source = source.into();
     Error::WebSocket {
         url: url.to_string(),
-        message: crate::error::chain(&source),
-        source: Some(Box::new(source)),
+        message: crate::error::chain(source.as_ref()),
+        source: Some(source),
     }
 }
 

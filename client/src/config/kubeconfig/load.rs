@@ -150,6 +150,7 @@ impl Kubeconfig {
         }
         if self.current_context.is_none() {
             self.current_context = later.current_context;
+            self.current_context_origin = later.current_context_origin;
         }
         self.preferences.colors |= later.preferences.colors;
         for (name, value) in later.preferences.extensions {

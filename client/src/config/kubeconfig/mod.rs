@@ -21,7 +21,8 @@
 //!
 //! [`KubeconfigOptions`] carries kubectl's overrides (`--context`, `--cluster`, `--user`,
 //! `--namespace`, `--server`, `--tls-server-name`, `--insecure-skip-tls-verify`,
-//! `--certificate-authority`), applied like client-go does:
+//! `--certificate-authority`, `--token`; [`ConfigFlags`](crate::config::ConfigFlags) parses them
+//! from a command line), applied like client-go does:
 //!
 //! - a context, cluster or user named by an override must exist (`context "x" does not exist`);
 //! - `--server` clears the file's `tls-server-name` unless `--tls-server-name` is given too;
@@ -32,8 +33,16 @@
 //! The user and cluster are then validated (client-go `ConfirmUsable`: one authentication
 //! method, a key with a certificate, a valid exec plugin, a server, a proxy URL with scheme
 //! http, https or socks5 …), every referenced file is read — a missing one is reported as
-//! [`Error::ReadFile`] naming the field and the file — and PEM data is checked. As in client-go,
-//! credentials and TLS settings are only used for `https://` servers.
+//! [`Error::ReadFile`] naming the field and the file — and PEM data is checked: a CA bundle
+//! must hold X.509 certificates, or the error names the setting as written
+//! (`certificate-authority-data` or `certificate-authority`), the cluster and the file; the
+//! same words name the CA when a server's certificate is signed by another one. As in
+//! client-go, credentials and TLS settings are only used for `https://` servers.
+//!
+//! Where client-go's messages mislead, ours differ: a `current-context` naming no context is
+//! one error naming the file and the contexts there are (client-go adds "cluster has no
+//! server defined"); no kubeconfig at all names the files tried and says whether `KUBECONFIG`
+//! chose them (client-go suggests the `KUBERNETES_MASTER` variable, which only kubectl reads).
 //!
 //! ```no_run
 //! use k8s_client::config::{Config, Kubeconfig, KubeconfigOptions};
@@ -121,6 +130,8 @@ pub struct KubeconfigOptions {
     /// `--certificate-authority` (relative to the working directory); replaces the cluster's
     /// CA and turns insecure off.
     pub certificate_authority: Option<PathBuf>,
+    /// `--token`: the bearer token, instead of the user's `token` and `tokenFile`.
+    pub token: Option<crate::SecretString>,
 }
 
 impl KubeconfigOptions {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::config::{AuthProviderConfig, ExecEnvVar};
+use crate::config::{AuthProviderConfig, DataLen, ExecEnvVar};
 use crate::secret::{SecretBytes, SecretString};
 
 /// A merged kubeconfig: the clusters, users and contexts of every file loaded, with the
@@ -34,6 +34,8 @@ pub struct Kubeconfig {
     pub contexts: BTreeMap<String, Context>,
     /// `current-context`.
     pub current_context: Option<String>,
+    /// The file `current-context` was taken from (named when it names no context).
+    pub current_context_origin: Option<PathBuf>,
     /// Top-level `extensions`, by name (values as JSON).
     pub extensions: BTreeMap<String, serde_json::Value>,
     /// Top-level keys this library does not know (kept, never used).
@@ -208,15 +210,6 @@ impl fmt::Debug for User {
             .field("origin", &self.origin)
             .field("unknown", &self.unknown)
             .finish()
-    }
-}
-
-/// Shows data by its length only.
-struct DataLen(usize);
-
-impl fmt::Debug for DataLen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} bytes>", self.0)
     }
 }
 

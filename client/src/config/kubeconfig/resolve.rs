@@ -13,14 +13,25 @@ use crate::secret::{SecretBytes, SecretString};
 /// The extension of a cluster handed to exec plugins as `spec.cluster.config`.
 const EXEC_EXTENSION: &str = "client.authentication.k8s.io/exec";
 
-/// client-go's message when nothing usable was found.
-const EMPTY_CONFIG: &str =
-    "no configuration has been provided, try setting KUBERNETES_MASTER environment variable";
+/// client-go's message when nothing usable was found, without its legacy hint
+/// ("try setting KUBERNETES_MASTER environment variable": client-go's library ignores that
+/// variable; only kubectl reads it).
+const EMPTY_CONFIG: &str = "no configuration has been provided";
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::Kubeconfig {
         path: None,
         message: message.into(),
+    }
+}
+
+/// `"a", "b"` (or `none`).
+fn quoted_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<String> = names.map(|n| format!("{n:?}")).collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
     }
 }
 
@@ -65,13 +76,18 @@ impl Kubeconfig {
 
         // getAuthInfo (client-go asks for it first, so its error comes first)
         let user_name = context.user.clone();
-        let user = match self.users.get(&user_name) {
+        let mut user = match self.users.get(&user_name) {
             Some(user) => user.clone(),
             None if given(&options.user).is_some() => {
                 return Err(invalid(format!("auth info {user_name:?} does not exist")));
             }
             None => User::default(),
         };
+        // --token replaces the user's token, and its tokenFile (which would take precedence).
+        if let Some(token) = options.token.as_ref().filter(|t| !t.is_empty()) {
+            user.token = Some(token.clone());
+            user.token_file = None;
+        }
 
         // getContext (after getAuthInfo, as in client-go's ClientConfig)
         if found.is_none() && context_override.is_some() {
@@ -141,41 +157,108 @@ impl Kubeconfig {
             .unwrap_or_else(|| "default".to_string()))
     }
 
-    /// client-go `DirectClientConfig.ConfirmUsable`: all problems at once, as one message.
+    /// client-go `DirectClientConfig.ConfirmUsable`: all problems at once, as one message —
+    /// except where client-go's messages mislead: a `current-context` naming no context is
+    /// reported alone (client-go adds "cluster has no server defined", a consequence), and
+    /// "no configuration has been provided" says why (no file found, no current-context, a
+    /// context naming a missing cluster).
     fn confirm_usable(&self, s: &Selection, options: &KubeconfigOptions) -> Result<(), Error> {
-        let mut problems = Vec::new();
         if !s.context_name.is_empty() && !self.contexts.contains_key(&s.context_name) {
-            problems.push(format!(
-                "context was not found for specified context: {}",
-                s.context_name
-            ));
+            // Only the file's current-context gets here: an override naming no context was
+            // refused by `select`.
+            return Err(Error::Kubeconfig {
+                path: self.current_context_origin.clone(),
+                message: format!(
+                    "context {:?} (the current-context) does not exist; contexts defined: {}",
+                    s.context_name,
+                    quoted_list(self.contexts.keys())
+                ),
+            });
         }
+        let mut problems = Vec::new();
         validate_user(&s.user_name, &s.user, &mut problems);
         let empty_cluster = validate_cluster(&s.cluster_name, &s.cluster, &mut problems);
         if problems.is_empty() {
             return Ok(());
         }
-        let message = if problems.len() == 1 && empty_cluster {
-            // Nothing at all was found: say where we looked.
-            let files = super::load::sources(options).paths();
-            let looked = if self.files.is_empty() && !files.is_empty() {
-                format!(
-                    " (no kubeconfig found; looked for {})",
-                    files
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            } else {
-                String::new()
-            };
-            format!("invalid configuration: {EMPTY_CONFIG}{looked}")
-        } else {
-            problems.dedup();
-            format!("invalid configuration: {}", aggregate(&problems))
+        if problems.len() == 1 && empty_cluster {
+            return Err(self.nothing_configured(s, options));
+        }
+        problems.dedup();
+        Err(invalid(format!(
+            "invalid configuration: {}",
+            aggregate(&problems)
+        )))
+    }
+
+    /// Why there is no cluster to talk to (client-go's `ErrEmptyConfig`), naming the file
+    /// and what is missing.
+    fn nothing_configured(&self, s: &Selection, options: &KubeconfigOptions) -> Error {
+        let one_file = |files: &[PathBuf]| match files {
+            [one] => Some(one.clone()),
+            _ => None,
         };
-        Err(invalid(message))
+        let empty = self.clusters.is_empty()
+            && self.users.is_empty()
+            && self.contexts.is_empty()
+            && self.current_context.is_none();
+        if self.files.is_empty() && empty {
+            // No kubeconfig at all: say which files were tried and how they were chosen.
+            let tried = super::load::sources(options).paths();
+            let list = || {
+                tried
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let from_env = options
+                .kubeconfig_env
+                .clone()
+                .or_else(|| std::env::var_os("KUBECONFIG"))
+                .is_some_and(|v| !v.is_empty());
+            let message = match (from_env, tried.len()) {
+                (true, 1) => "no such file (named by KUBECONFIG)".to_string(),
+                (true, _) => format!(
+                    "{EMPTY_CONFIG}: none of the files named by KUBECONFIG exists ({})",
+                    list()
+                ),
+                (false, 1) => "no such file (the default kubeconfig, used because KUBECONFIG is not set; set KUBECONFIG or pass a kubeconfig path)".to_string(),
+                (false, _) => format!(
+                    "{EMPTY_CONFIG}: KUBECONFIG is not set and there is no home directory to find ~/.kube/config in"
+                ),
+            };
+            return Error::Kubeconfig {
+                path: one_file(&tried),
+                message,
+            };
+        }
+        let (path, why) = if s.context_name.is_empty() {
+            (
+                one_file(&self.files),
+                "no current-context is set (choose a context with --context / KubeconfigOptions::context, or `kubectl config use-context`)".to_string(),
+            )
+        } else {
+            let origin = self
+                .contexts
+                .get(&s.context_name)
+                .and_then(|c| c.origin.clone());
+            let why = if s.cluster_name.is_empty() {
+                format!("context {:?} names no cluster", s.context_name)
+            } else {
+                format!(
+                    "context {:?} names cluster {:?}, which does not exist; clusters defined: {}",
+                    s.context_name,
+                    s.cluster_name,
+                    quoted_list(self.clusters.keys())
+                )
+            };
+            (origin.or_else(|| one_file(&self.files)), why)
+        };
+        Error::Kubeconfig {
+            path,
+            message: format!("{EMPTY_CONFIG}: {why}"),
+        }
     }
 }
 
@@ -232,6 +315,30 @@ fn file_or_data(
 /// `getServerIdentificationPartialConfig`).
 fn build(s: &Selection, options: &KubeconfigOptions) -> Result<Config, Error> {
     let cluster = &s.cluster;
+    // The CA setting as written, for errors (a bad bundle, a server it did not sign).
+    let in_file = cluster
+        .origin
+        .as_ref()
+        .map(|o| format!(" in {}", o.display()))
+        .unwrap_or_default();
+    let ca_origin = match (
+        &options.certificate_authority,
+        &cluster.certificate_authority,
+    ) {
+        (Some(path), _) if !path.as_os_str().is_empty() => {
+            format!("--certificate-authority {}", path.display())
+        }
+        _ if cluster.certificate_authority_data.is_some() => format!(
+            "certificate-authority-data of cluster {:?}{in_file}",
+            s.cluster_name
+        ),
+        (_, Some(path)) => format!(
+            "certificate-authority {} of cluster {:?}{in_file}",
+            path.display(),
+            s.cluster_name
+        ),
+        _ => String::new(),
+    };
     let ca_field = if options.certificate_authority.is_some() {
         "certificate-authority (override)".to_string()
     } else {
@@ -277,7 +384,10 @@ fn build(s: &Selection, options: &KubeconfigOptions) -> Result<Config, Error> {
     }
 
     if let Some(ca) = &ca {
-        super::pem::check_certificates(&ca_field, ca)?;
+        // The bundle must parse as trust anchors now, not fail the first handshake as an
+        // "invalid peer certificate".
+        crate::transport::tls::parse_ca_bundle(ca)
+            .map_err(|why| Error::tls(format!("the CA in {ca_origin} is bad: {why}")))?;
     }
     if let Some(cert) = &client_cert {
         let field = if user.client_certificate_data.is_some() {
@@ -296,6 +406,7 @@ fn build(s: &Selection, options: &KubeconfigOptions) -> Result<Config, Error> {
         }
     }
     config.tls = TlsConfig {
+        ca_origin: ca.as_ref().map(|_| ca_origin),
         ca_data: ca.clone(),
         insecure: cluster.insecure_skip_tls_verify,
         server_name: cluster.tls_server_name.clone(),

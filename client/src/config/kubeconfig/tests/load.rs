@@ -259,24 +259,51 @@ fn missing_files_are_skipped_but_an_explicit_one_must_exist() {
         other => panic!("{other:?}"),
     }
 
-    // Nothing found: an empty config, and "no configuration" when used.
+    // Nothing found: an empty config, and, when used, an error naming the file and KUBECONFIG
+    // (never Go's legacy KUBERNETES_MASTER hint), with the file in `path`.
     let none = env_opts(&[&gone]);
     assert!(Kubeconfig::load(&none).unwrap().files.is_empty());
-    let err = crate::Config::from_kubeconfig(&none)
+    let err = crate::Config::from_kubeconfig(&none).unwrap_err();
+    assert!(
+        matches!(&err, Error::Kubeconfig { path: Some(p), .. } if *p == gone),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "kubeconfig {}: no such file (named by KUBECONFIG)",
+            gone.display()
+        )
+    );
+    // Several files, none there: all of them named.
+    let also = dir.path().join("also-gone");
+    let err = crate::Config::from_kubeconfig(&env_opts(&[&gone, &also]))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no configuration has been provided"), "{err}");
-    assert!(err.contains(&gone.display().to_string()), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "kubeconfig: no configuration has been provided: none of the files named by KUBECONFIG exists ({}, {})",
+            gone.display(),
+            also.display()
+        )
+    );
 
     // ~/.kube/config, missing.
+    let home_config = dir.path().join("nohome").join(".kube").join("config");
     let err = crate::Config::from_kubeconfig(&KubeconfigOptions {
         kubeconfig_env: Some("".into()),
         home: Some(dir.path().join("nohome")),
         ..Default::default()
     })
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains(".kube/config"), "{err}");
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Kubeconfig { path: Some(p), .. } if *p == home_config),
+        "{err:?}"
+    );
+    let err = err.to_string();
+    assert!(err.contains("KUBECONFIG is not set"), "{err}");
+    assert!(!err.contains("KUBERNETES_MASTER"), "{err}");
 }
 
 #[test]

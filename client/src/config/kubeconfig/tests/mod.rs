@@ -49,8 +49,35 @@ pub(super) fn env_opts(files: &[&Path]) -> KubeconfigOptions {
     }
 }
 
-/// Syntactically valid PEM (rustls-pemfile only checks the framing and base64).
-pub(super) const CERT_PEM: &str =
+/// A real (self-signed, EC P-256) certificate: CA bundles are parsed as trust anchors when a
+/// config is built.
+pub(super) const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----\n\
+MIIBjTCCATOgAwIBAgIUHk2zkEd1ZHXBqm1UGudBAG0Clv4wCgYIKoZIzj0EAwIw\n\
+GzEZMBcGA1UEAwwQazhzLXJzLXRlc3QtY2EtMTAgFw0yNjEyMDMxMTIwMzBaGA8y\n\
+MTI2MTEwOTExMjAzMFowGzEZMBcGA1UEAwwQazhzLXJzLXRlc3QtY2EtMTBZMBMG\n\
+ByqGSM49AgEGCCqGSM49AwEHA0IABPiz3Pqs56S1nayo/H7WRTNOoETcEoivgO/P\n\
+F5SKMKghufzgF+9UX0x6BOdmoxmdl4DeNYLr/1Y1jbNUBZmy06OjUzBRMB0GA1Ud\n\
+DgQWBBS/AZF8TGfWhJevAsiJpCUMtZwYAjAfBgNVHSMEGDAWgBS/AZF8TGfWhJev\n\
+AsiJpCUMtZwYAjAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQCj\n\
+d9xEFsCYhdmq8z3Vx8ZgieFIqSarha4Xa8BE5y7gfwIgUkZcLWp1jfXOSg/DwH2Y\n\
+KWQaMB5u3KPsO3jUb1qodCQ=\n\
+-----END CERTIFICATE-----\n\
+";
+/// Another real certificate (a different CA).
+pub(super) const OTHER_CERT_PEM: &str = "-----BEGIN CERTIFICATE-----\n\
+MIIBjDCCATOgAwIBAgIUWwDlMdyXGGam1KRcOSFG9vbm3pcwCgYIKoZIzj0EAwIw\n\
+GzEZMBcGA1UEAwwQazhzLXJzLXRlc3QtY2EtMjAgFw0yNjEyMDMxMTIwMzBaGA8y\n\
+MTI2MTEwOTExMjAzMFowGzEZMBcGA1UEAwwQazhzLXJzLXRlc3QtY2EtMjBZMBMG\n\
+ByqGSM49AgEGCCqGSM49AwEHA0IABIJAqdioktqLryWzbJmULUPRoyBTmQyCr1pn\n\
+5bNkw9ufoctMa7rLEpX9+rO5IAefjVCvh6zfxk79zOKSawPk0oyjUzBRMB0GA1Ud\n\
+DgQWBBQhed69sd7LDX/dg+bfcAC4Gli3IjAfBgNVHSMEGDAWgBQhed69sd7LDX/d\n\
+g+bfcAC4Gli3IjAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIAry\n\
+tU7tFek+pn/o4FuUB8alFUZeoTHQgTrlwSPy7SnMAiAA7C192CHgXaCZnrM5XB6w\n\
+7HmRTbuw6233xFwM27Np4w==\n\
+-----END CERTIFICATE-----\n\
+";
+/// Valid PEM framing around bytes that are not DER: a CA that is not a certificate.
+pub(super) const NOT_DER_CERT_PEM: &str =
     "-----BEGIN CERTIFICATE-----\nQ0VSVElGSUNBVEUtREVS\n-----END CERTIFICATE-----\n";
 pub(super) const RSA_KEY_PEM: &str =
     "-----BEGIN RSA PRIVATE KEY-----\nU0VDUkVULUtFWS1SU0E=\n-----END RSA PRIVATE KEY-----\n";

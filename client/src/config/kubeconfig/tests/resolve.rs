@@ -126,7 +126,7 @@ fn overrides_follow_client_go() {
 #[test]
 fn certificate_authority_override_replaces_ca_and_insecure() {
     let dir = TempDir::new("ca-override");
-    let ca = dir.write("override.crt", CERT_PEM.replace("Q0VS", "T1ZS"));
+    let ca = dir.write("override.crt", OTHER_CERT_PEM);
     let c = ok(
         &base(),
         KubeconfigOptions {
@@ -175,11 +175,19 @@ fn named_overrides_must_exist() {
 
 #[test]
 fn names_from_the_file_may_dangle_like_in_client_go() {
-    // current-context naming nothing: reported by validation, with the cluster problem.
+    // current-context naming nothing: one error, naming the contexts there are (client-go adds
+    // a consequence, "cluster has no server defined").
     let yaml = base().replace("current-context: main", "current-context: gone");
     let e = err(&yaml, KubeconfigOptions::default());
+    assert_eq!(
+        e,
+        "kubeconfig: context \"gone\" (the current-context) does not exist; contexts defined: \"main\", \"other\""
+    );
+    // No current-context at all.
+    let yaml = base().replace("current-context: main", "");
+    let e = err(&yaml, KubeconfigOptions::default());
     assert!(
-        e.contains("context was not found for specified context: gone"),
+        e.starts_with("kubeconfig: no configuration has been provided: no current-context is set"),
         "{e}"
     );
     // A context naming a missing user is anonymous; a missing cluster is "no configuration".
@@ -202,7 +210,10 @@ fn names_from_the_file_may_dangle_like_in_client_go() {
             ..Default::default()
         },
     );
-    assert!(e.contains("no configuration has been provided"), "{e}");
+    assert_eq!(
+        e,
+        "kubeconfig: no configuration has been provided: context \"dangling-cluster\" names cluster \"ghost\", which does not exist; clusters defined: \"main\", \"other\""
+    );
     // …which --server fixes.
     let c = ok(
         &yaml,
@@ -429,7 +440,20 @@ fn pem_is_checked_and_all_key_kinds_accepted() {
     let e = resolve(&bad_ca, KubeconfigOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("clusters[main].certificate-authority"), "{e}");
+    assert_eq!(
+        e,
+        "TLS: the CA in certificate-authority-data of cluster \"main\" is bad: no certificate found (expected PEM \"-----BEGIN CERTIFICATE-----\")"
+    );
+    // PEM framing around bytes that are not a certificate: refused when the config is built
+    // (not at the first handshake as an "invalid peer certificate").
+    let bad_ca = base().replace(&b64(CERT_PEM), &b64(NOT_DER_CERT_PEM));
+    let e = resolve(&bad_ca, KubeconfigOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "TLS: the CA in certificate-authority-data of cluster \"main\" is bad: certificate 1 of 1 is a PEM CERTIFICATE block but not a valid X.509 certificate (BadEncoding)"
+    );
 }
 
 #[test]
@@ -530,4 +554,75 @@ fn secrets_never_show_in_debug_or_errors() {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
     }
+}
+
+#[test]
+fn the_ca_setting_is_named_as_written_with_its_cluster_and_file() {
+    let dir = TempDir::new("ca-origin");
+    let ca = dir.write("ca.crt", NOT_DER_CERT_PEM);
+    let kubeconfig = |cluster: &str| {
+        format!(
+            "current-context: c\nclusters:\n- name: k\n  cluster: {{server: https://k, {cluster}}}\ncontexts:\n- name: c\n  context: {{cluster: k}}\n"
+        )
+    };
+    let load = |file: &PathBuf| {
+        Config::from_kubeconfig(&KubeconfigOptions {
+            path: Some(file.clone()),
+            ..Default::default()
+        })
+    };
+    let by_file = dir.write("by-file", kubeconfig("certificate-authority: ca.crt"));
+    assert_eq!(
+        load(&by_file).unwrap_err().to_string(),
+        format!(
+            "TLS: the CA in certificate-authority {} of cluster \"k\" in {} is bad: certificate 1 of 1 is a PEM CERTIFICATE block but not a valid X.509 certificate (BadEncoding)",
+            ca.display(),
+            by_file.display()
+        )
+    );
+    let by_data = dir.write(
+        "by-data",
+        kubeconfig(&format!(
+            "certificate-authority-data: {}",
+            b64(NOT_DER_CERT_PEM)
+        )),
+    );
+    assert_eq!(
+        load(&by_data).unwrap_err().to_string(),
+        format!(
+            "TLS: the CA in certificate-authority-data of cluster \"k\" in {} is bad: certificate 1 of 1 is a PEM CERTIFICATE block but not a valid X.509 certificate (BadEncoding)",
+            by_data.display()
+        )
+    );
+    // A good CA: where it came from is kept for the hint of a handshake it does not sign.
+    let good = dir.write(
+        "good",
+        kubeconfig(&format!("certificate-authority-data: {}", b64(CERT_PEM))),
+    );
+    let config = load(&good).unwrap();
+    assert_eq!(
+        config.tls.ca_origin,
+        Some(format!(
+            "certificate-authority-data of cluster \"k\" in {}",
+            good.display()
+        ))
+    );
+    // The current-context of a file that names no context: the file is the error's path.
+    let dangling = dir.write(
+        "dangling",
+        kubeconfig("insecure-skip-tls-verify: true")
+            .replace("current-context: c", "current-context: nope"),
+    );
+    let err = load(&dangling).unwrap_err();
+    assert!(
+        matches!(&err, Error::Kubeconfig { path: Some(p), .. } if *p == dangling),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "kubeconfig {}: context \"nope\" (the current-context) does not exist; contexts defined: \"c\"",
+            dangling.display()
+        )
+    );
 }

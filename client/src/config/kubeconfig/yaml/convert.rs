@@ -116,7 +116,9 @@ impl RawFile {
             .into_iter()
             .map(|(name, c)| Ok((name, c.into_model(origin.clone())?)))
             .collect::<Result<_, String>>()?;
+        let current_context = non_empty(self.current_context);
         Ok(Kubeconfig {
+            current_context_origin: current_context.as_ref().and(origin.clone()),
             files: origin.into_iter().collect(),
             preferences: Preferences {
                 colors: self.preferences.colors,
@@ -126,7 +128,7 @@ impl RawFile {
             clusters,
             users,
             contexts,
-            current_context: non_empty(self.current_context),
+            current_context,
             extensions: extensions(self.extensions, "extensions")?,
             unknown: UnknownFields(unknown),
         })
