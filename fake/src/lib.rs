@@ -44,6 +44,23 @@
 //!   ([`FakeApiServer::prepend_reactor`]) and seeded, deterministic [`Fault`]s (429 storms,
 //!   5xx, latency, connection resets, conflicts, dropped and expired watches) that work under
 //!   `tokio::time::pause`.
+//!
+//! ## Differences from the real server
+//!
+//! The conformance suite (`tests/src/conformance`, 111 scenarios) runs against both; the
+//! scenarios the fake does not yet answer as the real server are listed, with the reason, in
+//! `tests/tests/conformance_fake.rs` (`DEVIATIONS`). By design or for now:
+//!
+//! | Area | The fake |
+//! |---|---|
+//! | Defaulting and validation | No per-kind defaults (a Pod's `terminationGracePeriodSeconds`, a Deployment's `strategy`) and no validation beyond names; custom resources are neither pruned nor validated by their CRD's schema |
+//! | Versions | One object per resource; reading it at another version only rewrites `apiVersion` (no conversion) |
+//! | Subresources | `status`, `scale`, a namespace's `finalize` and a pod's `eviction` (no PodDisruptionBudget check); not `log`, `exec`, `attach`, `portforward`, `binding`, `token`, `proxy` |
+//! | Field ownership | `fieldsV1` has no `.` marks for granular maps; lists of custom resources are atomic |
+//! | Discovery | No short names or categories |
+//! | Watches | Bookmarks every interval ([`FakeApiServer::set_bookmark_interval`]), not before a short `timeoutSeconds` ends |
+//! | Messages | A few failures are worded differently (see `DEVIATIONS`); status codes and reasons match elsewhere |
+//! | Admission | NamespaceLifecycle only; no RBAC, no webhooks, no garbage collector (as on the local plane) |
 
 mod action;
 mod clientset;

@@ -112,6 +112,37 @@ pub(crate) fn modified(info: &ResourceInfo, name: &str) -> Failure {
     )
 }
 
+/// A conflict worded with the kind (`Operation cannot be fulfilled on ConfigMap "x": …`), as
+/// the real server words failed delete preconditions.
+pub(crate) fn conflict_kind(info: &ResourceInfo, name: &str, why: &str) -> Failure {
+    Failure::new(
+        409,
+        "Conflict",
+        format!(
+            "Operation cannot be fulfilled on {} \"{name}\": {why}",
+            info.kind
+        ),
+    )
+    .with_details(details(info, name))
+}
+
+/// `422 Invalid` of request options (`ListOptions.meta.k8s.io "" is invalid: …`).
+pub(crate) fn options_invalid(
+    kind: &str,
+    field: &str,
+    reason: &'static str,
+    message: String,
+) -> Failure {
+    Failure::new(
+        422,
+        "Invalid",
+        format!("{kind}.meta.k8s.io \"\" is invalid: {field}: {message}"),
+    )
+    .with_details(json!({"group": "meta.k8s.io", "kind": kind, "causes": [
+        {"reason": reason, "message": message, "field": field}
+    ]}))
+}
+
 /// One invalid field: `(field path, reason type, detail message)`.
 pub(crate) struct Cause {
     pub field: String,
@@ -130,9 +161,12 @@ pub(crate) fn invalid(info: &ResourceInfo, name: &str, causes: Vec<Cause>) -> Fa
     } else {
         format!("{} \"{name}\" is invalid: [{}]", info.kind, text.join(", "))
     };
-    let mut d = json!({"name": name, "kind": info.kind, "causes": causes.iter().map(|c| json!({
+    let mut d = json!({"kind": info.kind, "causes": causes.iter().map(|c| json!({
         "reason": c.reason, "message": c.message, "field": c.field,
     })).collect::<Vec<_>>()});
+    if !name.is_empty() {
+        d["name"] = json!(name);
+    }
     if !info.group.is_empty() {
         d["group"] = json!(info.group);
     }
@@ -173,13 +207,16 @@ pub(crate) fn no_such_path() -> Failure {
 }
 
 /// The 415 of a patch type the resource does not take.
-pub(crate) fn unsupported_media_type(content_type: &str) -> Failure {
+pub(crate) fn unsupported_media_type(_content_type: &str) -> Failure {
+    Failure::new(415, "UnsupportedMediaType", "415: Unsupported Media Type")
+}
+
+/// The 415 of a strategic merge patch of a custom resource.
+pub(crate) fn no_strategic_merge() -> Failure {
     Failure::new(
         415,
         "UnsupportedMediaType",
-        format!(
-            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {content_type:?})"
-        ),
+        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
     )
 }
 

@@ -1,21 +1,138 @@
-//! Strategic merge patch of built-in kinds.
+//! Strategic merge patches of built-in kinds, and the list types server-side apply merges by,
+//! from k8s-api's patch metadata (the OpenAPI extensions `x-kubernetes-patch-strategy`,
+//! `x-kubernetes-patch-merge-key`, `x-kubernetes-list-type`, `x-kubernetes-list-map-keys`).
 
+use k8s_api::patch_meta::{self, PatchSchema, Shape};
+use k8s_apimachinery::strategicpatch::PatchStrategy;
 use serde_json::Value;
 
+use crate::fieldset::ListType;
 use crate::registry::ResourceInfo;
-use crate::status::{self, Failure};
+use crate::status::Failure;
 
-/// Applies a strategic merge patch to `old` (a built-in kind).
-pub(crate) fn apply(info: &ResourceInfo, _old: &Value, _patch: &Value) -> Result<Value, Failure> {
-    // Wired to k8s-api's patch metadata when it lands (work in progress on this branch).
-    Err(status::unsupported_media_type(&format!(
-        "application/strategic-merge-patch+json for {}",
-        info.qualified()
-    )))
+/// Applies a strategic merge patch to `old` (a built-in kind), with the real server's status
+/// codes for failures.
+pub(crate) fn apply(info: &ResourceInfo, old: &Value, patch: &Value) -> Result<Value, Failure> {
+    patch_meta::strategic_merge(&info.api_version(), &info.kind, old, patch).map_err(|e| {
+        let code = e.status_code();
+        let reason = match code {
+            400 => "BadRequest",
+            415 => "UnsupportedMediaType",
+            422 => "Invalid",
+            _ => "InternalError",
+        };
+        Failure::new(code, reason, e.to_string())
+    })
 }
 
-/// The list type of the list at `path` (field names from the root) of `info`'s objects.
-pub(crate) fn list_type(_info: &ResourceInfo, _path: &[&str]) -> crate::fieldset::ListType {
-    // Until k8s-api's patch metadata is wired in, lists without known metadata are atomic.
-    crate::fieldset::ListType::Atomic
+/// The list type of the list at `path` (field names from the root; list elements and map keys
+/// are stepped through) of `info`'s objects: `x-kubernetes-list-type` when declared, else the
+/// patch strategy (`merge` with a merge key: associative; `merge` alone: a set), else atomic.
+pub(crate) fn list_type(info: &ResourceInfo, path: &[&str]) -> ListType {
+    if info.custom {
+        return ListType::Atomic;
+    }
+    let Some(mut cur) = patch_meta::lookup(&info.api_version(), &info.kind) else {
+        return ListType::Atomic;
+    };
+    for (i, seg) in path.iter().enumerate() {
+        if cur.shape() == Shape::Map {
+            match cur.element() {
+                Some(e) => {
+                    cur = e;
+                    continue;
+                }
+                None => return ListType::Atomic,
+            }
+        }
+        let Some(field) = cur.field(seg) else {
+            return ListType::Atomic;
+        };
+        if i + 1 == path.len() {
+            return field_list_type(&field);
+        }
+        cur = step(field.schema());
+    }
+    ListType::Atomic
+}
+
+/// Through a list to its elements.
+fn step(schema: PatchSchema) -> PatchSchema {
+    match (schema.shape(), schema.element()) {
+        (Shape::List, Some(e)) => e,
+        _ => schema,
+    }
+}
+
+fn field_list_type(field: &patch_meta::FieldMeta) -> ListType {
+    match field.list_type() {
+        Some(patch_meta::ListType::Atomic) => return ListType::Atomic,
+        Some(patch_meta::ListType::Set) => return ListType::Set,
+        Some(patch_meta::ListType::Map) if !field.list_map_keys().is_empty() => {
+            return ListType::Map(
+                field
+                    .list_map_keys()
+                    .iter()
+                    .map(|k| (*k).to_string())
+                    .collect(),
+            );
+        }
+        _ => {}
+    }
+    if field.strategy() == PatchStrategy::Merge {
+        return match field.merge_key() {
+            Some(k) => ListType::Map(vec![k.to_string()]),
+            None => ListType::Set,
+        };
+    }
+    ListType::Atomic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Registry;
+
+    #[test]
+    fn list_types_come_from_the_schema() {
+        let r = Registry::builtin();
+        let deploy = r.get("apps", "v1", "deployments").unwrap();
+        let containers = ["spec", "template", "spec", "containers"];
+        assert_eq!(
+            list_type(&deploy, &containers),
+            ListType::Map(vec!["name".into()])
+        );
+        let ports = ["spec", "template", "spec", "containers", "ports"];
+        assert!(
+            matches!(list_type(&deploy, &ports), ListType::Map(k) if k.contains(&"containerPort".to_string()))
+        );
+        assert_eq!(
+            list_type(&deploy, &["spec", "template", "spec", "containers", "args"]),
+            ListType::Atomic
+        );
+        let svc = r.get("", "v1", "services").unwrap();
+        assert!(matches!(
+            list_type(&svc, &["spec", "ports"]),
+            ListType::Map(_)
+        ));
+    }
+
+    #[test]
+    fn strategic_patches_merge_by_key() {
+        let r = Registry::builtin();
+        let pods = r.get("", "v1", "pods").unwrap();
+        let old = serde_json::json!({"spec": {"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "2"}]}});
+        let patch = serde_json::json!({"spec": {"containers": [{"name": "b", "image": "3"}]}});
+        let new = apply(&pods, &old, &patch).unwrap();
+        assert_eq!(new["spec"]["containers"][0]["image"], "1");
+        assert_eq!(new["spec"]["containers"][1]["image"], "3");
+        let bad = serde_json::json!({"spec": {"containers": [{"image": "x"}]}});
+        let err = apply(&pods, &old, &bad).unwrap_err();
+        assert!(
+            err.message
+                .contains("does not contain declared merge key: name"),
+            "{}",
+            err.message
+        );
+    }
 }

@@ -46,12 +46,13 @@ impl<K> DeletedObject<K> {
 ///
 /// # Handlers are blocking code
 ///
-/// Each registered handler runs on a thread of tokio's blocking pool of its own
-/// (`spawn_blocking`), fed in order from its own unbounded buffer — the Rust spelling of
-/// client-go's goroutine per listener. So a handler is a plain (synchronous) callback: it cannot
-/// `.await`, and it may block without stalling the runtime's workers, the watch or the other
-/// handlers (its own notifications wait in its buffer meanwhile). Each handler holds one
-/// blocking-pool thread for as long as it is registered (tokio's pool allows 512 by default).
+/// Each registered handler is called on tokio's blocking pool (`spawn_blocking`), in order,
+/// from its own unbounded buffer — the Rust spelling of client-go's goroutine per listener: a
+/// task per handler waits for notifications and delivers each batch on a pool thread. So a
+/// handler is a plain (synchronous) callback: it cannot `.await`, and it may block without
+/// stalling the runtime's workers, the watch or the other handlers (its own notifications wait
+/// in its buffer meanwhile). An idle handler holds no thread, so tests on paused time
+/// (`tokio::time::pause`) auto-advance as usual.
 ///
 /// To do async work for an event, hand it to async code instead of awaiting in the handler:
 /// queue the object's key (a `k8s-workqueue` queue's `add` is a plain call), or send it down a
@@ -186,8 +187,11 @@ impl<K> Clone for Notification<K> {
     }
 }
 
-/// The informer's side of a registered handler: an unbounded buffer drained by the handler's
-/// own blocking-pool thread.
+/// The most notifications delivered by one blocking call.
+const MAX_BATCH: usize = 1024;
+
+/// The informer's side of a registered handler: an unbounded buffer drained, in order, by the
+/// handler's task on the blocking pool.
 pub(crate) struct Listener<K> {
     pub id: u64,
     tx: mpsc::UnboundedSender<Notification<K>>,
@@ -195,11 +199,11 @@ pub(crate) struct Listener<K> {
 }
 
 impl<K: Send + Sync + 'static> Listener<K> {
-    /// Starts the handler's thread. Handlers are plain (synchronous) callbacks, so each runs on
-    /// a blocking-pool thread of its own: a slow or blocking handler delays neither the other
-    /// handlers nor the runtime's workers (client-go gives each listener its own goroutines).
+    /// Starts the handler's task. Handlers are plain (synchronous) callbacks, so they are called
+    /// on the blocking pool: a slow or blocking handler delays neither the other handlers nor
+    /// the runtime's workers (client-go gives each listener its own goroutines).
     ///
-    /// Once `stop` is set the thread ends after the notification in hand: what is still
+    /// Once `stop` is set the task ends after the notification in hand: what is still
     /// buffered is dropped (client-go's listener drops its pending notifications on stop too).
     pub fn spawn(
         id: u64,
@@ -209,16 +213,39 @@ impl<K: Send + Sync + 'static> Listener<K> {
         let (tx, mut rx) = mpsc::unbounded_channel::<Notification<K>>();
         let synced = Arc::new(AtomicBool::new(false));
         let flag = synced.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            while let Some(n) = rx.blocking_recv() {
-                if stop.load(Ordering::Acquire) {
-                    return;
+        // An async task waits for notifications; each batch that arrives is delivered on the
+        // blocking pool. Between batches no blocking task is running, so an idle handler holds
+        // no thread and paused-time tests (`tokio::time::pause`) still auto-advance.
+        let task = tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(n) => batch.push(n),
+                        Err(_) => break,
+                    }
                 }
-                match n {
-                    Notification::Add(o, initial) => handler.on_add(&o, initial),
-                    Notification::Update(old, new) => handler.on_update(&old, &new),
-                    Notification::Delete(d) => handler.on_delete(&d),
-                    Notification::Synced => flag.store(true, Ordering::Release),
+                let handler = handler.clone();
+                let stop = stop.clone();
+                let flag = flag.clone();
+                let delivered = tokio::task::spawn_blocking(move || {
+                    for n in batch {
+                        if stop.load(Ordering::Acquire) {
+                            return false;
+                        }
+                        match n {
+                            Notification::Add(o, initial) => handler.on_add(&o, initial),
+                            Notification::Update(old, new) => handler.on_update(&old, &new),
+                            Notification::Delete(d) => handler.on_delete(&d),
+                            Notification::Synced => flag.store(true, Ordering::Release),
+                        }
+                    }
+                    true
+                })
+                .await;
+                // Stopped, or the handler panicked: this listener is done.
+                if !matches!(delivered, Ok(true)) {
+                    return;
                 }
             }
         });

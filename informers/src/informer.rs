@@ -175,7 +175,7 @@ where
     /// Registers a handler. One registered after the informer synced first gets an add for
     /// every object in the store (with `is_in_initial_list = true`), then live events.
     ///
-    /// The handler runs on a blocking-pool thread of its own (`spawn_blocking`): it is plain
+    /// The handler is called on the blocking pool (`spawn_blocking`), in order: it is plain
     /// synchronous code and cannot `.await`; queue a key or send on a channel to hand work to
     /// async code (see [`EventHandler`]).
     pub fn add_event_handler(&self, handler: impl EventHandler<K>) -> HandlerRegistration {

@@ -22,8 +22,8 @@
 //!
 //! # Event handlers are blocking code
 //!
-//! Each handler runs on a blocking-pool thread of its own (`spawn_blocking`), in order, fed by
-//! its own buffer: a handler is a synchronous callback and cannot `.await`. It hands work to
+//! Each handler is called on tokio's blocking pool (`spawn_blocking`), in order, fed by its own
+//! buffer (an idle handler holds no thread): a handler is a synchronous callback and cannot `.await`. It hands work to
 //! async code by queueing the object's key (a `k8s-workqueue` queue, whose `add` is a plain
 //! call) or sending it on a channel, as below; see [`EventHandler`].
 //!

@@ -9,12 +9,8 @@
 //! Every test runs on paused tokio time: timeouts, back-offs, `Retry-After`, resyncs, lease
 //! expiry and the fake's faults all run on virtual time, so a test takes a fraction of a second
 //! of wall time however many virtual seconds it spans.
-//!
-//! One thing to know when testing a controller this way: k8s-informers runs each event handler
-//! on a blocking-pool thread of its own (`spawn_blocking`), and tokio does not auto-advance
-//! paused time while a blocking task runs (it cannot know the thread will not wake a timer).
-//! So once the informers start, nothing moves the clock: [`drive_clock`] does, by hand, a few
-//! milliseconds of virtual time per tens of microseconds of real time.
+//! (Informer event handlers are called on the blocking pool only while they have
+//! notifications to deliver, so paused time auto-advances whenever the controller is idle.)
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -36,23 +32,6 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 const NS: &str = "default";
-
-/// Virtual time per tick of [`drive_clock`].
-const STEP: Duration = Duration::from_millis(5);
-/// Real time between ticks (what lets the handler threads keep up).
-const PACE: Duration = Duration::from_micros(50);
-
-/// Advances paused time by [`STEP`] every [`PACE`] of real time, for the rest of the test
-/// (see the module docs for why auto-advance does not).
-fn drive_clock() {
-    tokio::spawn(async {
-        loop {
-            // A real pause off the runtime's thread: the runtime keeps running tasks meanwhile.
-            let _ = tokio::task::spawn_blocking(|| std::thread::sleep(PACE)).await;
-            tokio::time::advance(STEP).await;
-        }
-    });
-}
 
 fn foo(name: &str, deployment: &str, replicas: Option<i32>) -> Foo {
     Foo {
@@ -97,7 +76,6 @@ async fn setup() -> (FakeApiServer, HttpClient) {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    drive_clock();
     let fake = FakeApiServer::new();
     let client = fake.client();
     sample_controller::install_crd(&client, Duration::from_secs(5))

@@ -26,6 +26,7 @@ struct Options {
     orphan: Option<bool>,
     uid: Option<String>,
     resource_version: Option<String>,
+    dry_run: bool,
 }
 
 fn options(ctx: &Ctx<'_>) -> Result<Options, Failure> {
@@ -37,6 +38,10 @@ fn options(ctx: &Ctx<'_>) -> Result<Options, Failure> {
             .and_then(Value::as_str)
             .map(str::to_string);
         o.orphan = b.get("orphanDependents").and_then(Value::as_bool);
+        o.dry_run = b
+            .get("dryRun")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|v| v == "All"));
         o.uid = b
             .pointer("/preconditions/uid")
             .and_then(Value::as_str)
@@ -63,9 +68,16 @@ fn options(ctx: &Ctx<'_>) -> Result<Options, Failure> {
     if let Some(p) = &o.policy
         && !matches!(p.as_str(), "Foreground" | "Background" | "Orphan")
     {
-        return Err(status::bad_request(format!(
-            "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
-        )));
+        let mut f = status::options_invalid(
+            "DeleteOptions",
+            "propagationPolicy",
+            "FieldValueNotSupported",
+            format!(
+                "Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
+            ),
+        );
+        f.code = 422;
+        return Err(f);
     }
     if o.orphan.is_some() && o.policy.is_some() {
         return Err(status::bad_request(
@@ -117,7 +129,7 @@ fn delete_one(
 ) -> Result<(Arc<Value>, bool), Failure> {
     let key: ObjectKey = ctx.key(info, name);
     let tracker = &ctx.server.inner.tracker;
-    let dry_run = ctx.dry_run();
+    let dry_run = ctx.dry_run() || o.dry_run;
     let (result, _) = tracker.modify(&resource_key(info), &key, |old| {
         let Some(old) = old else {
             return Outcome::Keep(Err(status::not_found(info, name)));
@@ -125,11 +137,11 @@ fn delete_one(
         if let Some(uid) = &o.uid
             && Some(uid.as_str()) != meta::uid(old)
         {
-            return Outcome::Keep(Err(status::conflict(
+            return Outcome::Keep(Err(status::conflict_kind(
                 info,
                 name,
                 &format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    "the UID in the precondition ({uid}) does not match the UID in record ({}). The object might have been deleted and then recreated",
                     meta::uid(old).unwrap_or_default()
                 ),
             )));
@@ -137,11 +149,11 @@ fn delete_one(
         if let Some(rv) = &o.resource_version
             && Some(rv.as_str()) != meta::resource_version(old)
         {
-            return Outcome::Keep(Err(status::conflict(
+            return Outcome::Keep(Err(status::conflict_kind(
                 info,
                 name,
                 &format!(
-                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                    "the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({}). The object might have been modified",
                     meta::resource_version(old).unwrap_or_default()
                 ),
             )));

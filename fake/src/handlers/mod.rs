@@ -80,6 +80,13 @@ pub(crate) async fn dispatch(ctx: Ctx<'_>) -> Reply {
     if info.namespaced && a.namespace.is_none() && !matches!(a.verb.as_str(), "list" | "watch") {
         return Reply::Fail(status::no_such_path());
     }
+    if a.verb == "create" && a.name.is_some() && a.subresource.is_none() {
+        return Reply::Fail(Failure::new(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        ));
+    }
     if let Some(sub) = a.subresource.clone() {
         return subresource::handle(ctx, info, &sub).await;
     }
@@ -139,7 +146,8 @@ pub(crate) fn body_object(ctx: &Ctx<'_>, info: &ResourceInfo) -> Result<Value, F
             "the body of the request was empty; expected an object",
         )),
         Err(e) => Err(status::bad_request(format!(
-            "couldn't get version/kind; json parse error: {e}"
+            "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: {e}",
+            info.kind
         ))),
     }
 }

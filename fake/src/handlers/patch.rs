@@ -52,13 +52,16 @@ fn patch_inner(
         return Err(status::unsupported_media_type(ctx.content_type));
     };
     if kind == PatchType::Strategic && info.custom {
-        return Err(status::unsupported_media_type(ctx.content_type));
+        return Err(status::no_strategic_merge());
     }
     let patch = match &ctx.body {
         Ok(Some(p)) => p.clone(),
         Ok(None) => return Err(status::bad_request("the body of the request was empty")),
         Err(e) => {
-            return Err(status::bad_request(format!("error decoding patch: {e}")));
+            return Err(status::bad_request(match kind {
+                PatchType::Merge | PatchType::Strategic => "invalid JSON patch".to_string(),
+                _ => format!("error decoding patch: {e}"),
+            }));
         }
     };
     if kind == PatchType::Apply {
@@ -99,13 +102,24 @@ pub(crate) fn apply_patch(
     let mut doc = old.clone();
     match kind {
         PatchType::Json => {
-            let ops: json_patch::Patch = serde_json::from_value(patch.clone())
-                .map_err(|e| status::bad_request(format!("error decoding patch: {e}")))?;
-            json_patch::patch(&mut doc, &ops).map_err(|e| {
+            let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|_| {
+                let got = match patch {
+                    Value::Object(_) => "object",
+                    Value::Array(_) => "array",
+                    Value::String(_) => "string",
+                    Value::Number(_) => "number",
+                    Value::Bool(_) => "bool",
+                    Value::Null => "null",
+                };
+                status::bad_request(format!(
+                    "error decoding patch: json: cannot unmarshal {got} into Go value of type jsonpatch.Patch"
+                ))
+            })?;
+            json_patch::patch(&mut doc, &ops).map_err(|_| {
                 Failure::new(
                     422,
                     "Invalid",
-                    format!("the server rejected our request due to an error in our request: {e}"),
+                    "the server rejected our request due to an error in our request",
                 )
             })?;
         }

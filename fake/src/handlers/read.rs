@@ -13,7 +13,7 @@ use super::{Ctx, fields, reply_object};
 use crate::meta;
 use crate::registry::ResourceInfo;
 use crate::server::{Reply, resource_key};
-use crate::status::{self, Cause, Failure};
+use crate::status::{self, Failure};
 use crate::tracker::{ObjectKey, storage_key};
 
 /// `resourceVersionMatch`.
@@ -45,7 +45,11 @@ impl ListParams {
             Some(s) => s
                 .parse::<u64>()
                 .map(Some)
-                .map_err(|_| status::bad_request(format!("invalid resource version: {s:?}"))),
+                .map_err(|_| {
+                    status::bad_request(format!(
+                        "invalid resource version: resourceVersion: Invalid value: \"{s}\": strconv.ParseUint: parsing \"{s}\": invalid syntax"
+                    ))
+                }),
         }
     }
 }
@@ -82,33 +86,7 @@ impl Token {
 }
 
 fn list_invalid(field: &str, reason: &'static str, message: String) -> Failure {
-    let info = ResourceInfo {
-        group: "meta.k8s.io".into(),
-        version: "v1".into(),
-        plural: "listoptions".into(),
-        kind: "ListOptions".into(),
-        list_kind: String::new(),
-        namespaced: false,
-        verbs: Vec::new(),
-        status: false,
-        scale: None,
-        generation: false,
-        custom: false,
-        round_trip: None,
-    };
-    let mut f = status::invalid(
-        &info,
-        "",
-        vec![Cause {
-            field: field.into(),
-            reason,
-            message,
-        }],
-    );
-    f.message = f
-        .message
-        .replace("ListOptions \"\"", "ListOptions.meta.k8s.io \"\"");
-    f
+    status::options_invalid("ListOptions", field, reason, message)
 }
 
 /// Parses and validates the list/watch options of a request.

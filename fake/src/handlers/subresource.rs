@@ -39,14 +39,9 @@ pub(crate) async fn handle(ctx: Ctx<'_>, info: Arc<ResourceInfo>, sub: &str) -> 
         ("status" | "scale", _) if info.status || info.scale.is_some() => {
             Reply::Fail(status::method_not_allowed(verb, &info))
         }
-        _ => Reply::Fail(Failure::new(
-            404,
-            "NotFound",
-            format!(
-                "the fake API server does not serve {}/{sub} ({verb})",
-                info.qualified()
-            ),
-        )),
+        // The kind has no such subresource, or the fake does not serve it (log, exec,
+        // binding, token, …: see the crate docs).
+        _ => Reply::Fail(status::no_such_path()),
     }
 }
 

@@ -223,7 +223,9 @@ pub(crate) fn prepare_create(
     validate_name(info, &name)?;
     admit_namespace(server, info, &name, path_ns)?;
     if meta::resource_version(&obj).is_some() {
-        return Err(status::bad_request(
+        return Err(Failure::new(
+            500,
+            "",
             "resourceVersion should not be set on objects to be created",
         ));
     }
@@ -235,11 +237,9 @@ pub(crate) fn prepare_create(
     );
     meta::set(&mut obj, "deletionTimestamp", None);
     meta::set(&mut obj, "deletionGracePeriodSeconds", None);
-    meta::set(
-        &mut obj,
-        "generation",
-        info.generation.then(|| Value::from(1)),
-    );
+    if info.generation {
+        meta::set(&mut obj, "generation", Some(Value::from(1)));
+    }
     if info.status
         && let Some(m) = obj.as_object_mut()
     {
