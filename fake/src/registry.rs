@@ -207,6 +207,12 @@ impl Registry {
         })
     }
 
+    /// Whether any resource of `group` is served, at any version (the real server routes only
+    /// the groups it serves; any other path gets its plain-text `404 page not found`).
+    pub fn serves_group(&self, group: &str) -> bool {
+        self.read(|t| t.by_path.keys().any(|(g, _, _)| g == group))
+    }
+
     /// The resource of `kind` served at `api_version`.
     pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<Arc<ResourceInfo>> {
         let (group, version) = split_api_version(api_version);

@@ -123,7 +123,11 @@ pub(crate) fn conflict_kind(info: &ResourceInfo, name: &str, why: &str) -> Failu
             info.kind
         ),
     )
-    .with_details(details(info, name))
+    .with_details({
+        let mut d = details(info, name);
+        d["kind"] = json!(info.kind);
+        d
+    })
 }
 
 /// `422 Invalid` of request options (`ListOptions.meta.k8s.io "" is invalid: …`).
@@ -150,25 +154,37 @@ pub(crate) struct Cause {
     pub message: String,
 }
 
-/// `Pod "web" is invalid: metadata.name: Invalid value: …` (422).
+/// `Pod "web" is invalid: metadata.name: Invalid value: …` (422), worded with the group kind
+/// (`Deployment.apps "web" is invalid: …`) as apiserver's `errors.NewInvalid`.
 pub(crate) fn invalid(info: &ResourceInfo, name: &str, causes: Vec<Cause>) -> Failure {
+    invalid_as(&info.group, &info.kind, name, causes)
+}
+
+/// A 422 naming `kind` of `group` (a group kind, or a resource where the real server names
+/// the resource).
+pub(crate) fn invalid_as(group: &str, kind: &str, name: &str, causes: Vec<Cause>) -> Failure {
     let text: Vec<String> = causes
         .iter()
         .map(|c| format!("{}: {}", c.field, c.message))
         .collect();
-    let message = if text.len() == 1 {
-        format!("{} \"{name}\" is invalid: {}", info.kind, text[0])
+    let qualified = if group.is_empty() {
+        kind.to_string()
     } else {
-        format!("{} \"{name}\" is invalid: [{}]", info.kind, text.join(", "))
+        format!("{kind}.{group}")
     };
-    let mut d = json!({"kind": info.kind, "causes": causes.iter().map(|c| json!({
+    let message = if text.len() == 1 {
+        format!("{qualified} \"{name}\" is invalid: {}", text[0])
+    } else {
+        format!("{qualified} \"{name}\" is invalid: [{}]", text.join(", "))
+    };
+    let mut d = json!({"kind": kind, "causes": causes.iter().map(|c| json!({
         "reason": c.reason, "message": c.message, "field": c.field,
     })).collect::<Vec<_>>()});
     if !name.is_empty() {
         d["name"] = json!(name);
     }
-    if !info.group.is_empty() {
-        d["group"] = json!(info.group);
+    if !group.is_empty() {
+        d["group"] = json!(group);
     }
     Failure::new(422, "Invalid", message).with_details(d)
 }

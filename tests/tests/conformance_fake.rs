@@ -31,18 +31,6 @@ const DEVIATIONS: &[(&str, &str)] = &[
         "the 410 of an expired continue token carries no fresh continue token",
     ),
     (
-        "update_with_another_uid_conflicts",
-        "an update's metadata.uid is not checked as a precondition",
-    ),
-    (
-        "generation_moves_with_the_spec_only",
-        "a Deployment's annotation change does not bump generation",
-    ),
-    (
-        "json_patch_missing_paths",
-        "json-patch refuses some operations on missing paths that Go's evanphx/json-patch accepts",
-    ),
-    (
         "strategic_merge_patch_retain_keys",
         "no defaulting: a new Deployment has no default strategy.rollingUpdate",
     ),
@@ -63,36 +51,8 @@ const DEVIATIONS: &[(&str, &str)] = &[
         "no defaulting: spec.terminationGracePeriodSeconds stays unset",
     ),
     (
-        "delete_precondition_uid",
-        "the Conflict details name the resource, the real server the kind",
-    ),
-    (
-        "delete_precondition_resource_version",
-        "the Conflict details name the resource, the real server the kind",
-    ),
-    (
         "watch_bookmarks_only_when_asked",
         "no bookmark before a short timeoutSeconds ends (bookmarks come every interval only)",
-    ),
-    (
-        "unknown_group_is_not_found",
-        "an unknown group answers a Status, the real server a plain-text `404 page not found`",
-    ),
-    (
-        "wrong_kind_in_body_is_bad_request",
-        "a body of another kind is refused with another message",
-    ),
-    (
-        "malformed_merge_patch_is_bad_request",
-        "a merge patch that is not an object is refused with another message",
-    ),
-    (
-        "malformed_json_patch_is_bad_request",
-        "an unknown JSON patch operation is 400, the real server 422",
-    ),
-    (
-        "unknown_field_selector_is_bad_request",
-        "an unknown field selector is refused with another message",
     ),
     (
         "crd_create_sets_generation_prunes_and_drops_status",
@@ -101,14 +61,6 @@ const DEVIATIONS: &[(&str, &str)] = &[
     (
         "crd_schema_validation",
         "no OpenAPI validation of custom resources",
-    ),
-    (
-        "crd_update_requires_resource_version",
-        "custom resources accept an update without resourceVersion",
-    ),
-    (
-        "crd_wrong_kind_is_invalid",
-        "a custom resource of the wrong kind is 400, the real server 422 with another message",
     ),
 ];
 

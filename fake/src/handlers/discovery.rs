@@ -67,12 +67,17 @@ pub(crate) fn handle(server: &FakeApiServer, action: &Action, accept: &str) -> R
                         group["apiVersion"] = json!("v1");
                         Reply::json(200, &group)
                     }
-                    None => Reply::Fail(status::no_such_path()),
+                    None => page_not_found(),
                 },
-                _ => Reply::Fail(status::no_such_path()),
+                _ => page_not_found(),
             }
         }
     }
+}
+
+/// What the real server answers for a path it does not route (Go's `http.NotFound`).
+pub(crate) fn page_not_found() -> Reply {
+    Reply::Text(404, "404 page not found\n")
 }
 
 /// Versions of each group, newest preferred (`v2` > `v1` > `v1beta1` > `v1alpha1`).
@@ -151,7 +156,11 @@ fn resource_entries(all: &[Arc<ResourceInfo>], group: &str, version: &str) -> Ve
 fn resource_list(all: &[Arc<ResourceInfo>], group: &str, version: &str) -> Reply {
     let resources = resource_entries(all, group, version);
     if resources.is_empty() {
-        return Reply::Fail(status::no_such_path());
+        return if all.iter().any(|r| r.group == group) {
+            Reply::Fail(status::no_such_path())
+        } else {
+            page_not_found()
+        };
     }
     let gv = if group.is_empty() {
         version.to_string()

@@ -55,14 +55,29 @@ const EXTRA: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// Whether `field` can be selected on `info`'s objects.
-fn supported(info: &ResourceInfo, field: &str) -> bool {
-    match field {
-        "metadata.name" => true,
-        "metadata.namespace" => info.namespaced,
-        _ => EXTRA
-            .iter()
-            .any(|(g, p, f)| *g == info.group && *p == info.plural && f.contains(&field)),
+/// Whether `field` can be selected on `info`'s objects: `Err` with the real server's message
+/// when not. Kinds with fields of their own (`EXTRA`) refuse others as their conversion
+/// functions do; the others take the two metadata fields only (apimachinery's default
+/// conversion, which does not look at the scope).
+fn supported(info: &ResourceInfo, field: &str) -> Result<(), String> {
+    match EXTRA
+        .iter()
+        .find(|(g, p, _)| *g == info.group && *p == info.plural)
+    {
+        Some((_, _, fields)) => {
+            let ok = field == "metadata.name"
+                || (field == "metadata.namespace" && info.namespaced)
+                || fields.contains(&field);
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("field label not supported: {field}"))
+            }
+        }
+        None if matches!(field, "metadata.name" | "metadata.namespace") => Ok(()),
+        None => Err(format!(
+            "\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+        )),
     }
 }
 
@@ -72,12 +87,7 @@ pub(crate) fn parse(info: &ResourceInfo, text: &str) -> Result<FieldSelector, Fa
         .parse()
         .map_err(|e| status::bad_request(format!("unable to parse requirement: {e}")))?;
     for term in sel.terms() {
-        if !supported(info, term.field()) {
-            return Err(status::bad_request(format!(
-                "field label not supported: {}",
-                term.field()
-            )));
-        }
+        supported(info, term.field()).map_err(status::bad_request)?;
     }
     Ok(sel)
 }
@@ -164,8 +174,13 @@ mod tests {
         let err = parse(&cms, "spec.nodeName=n1").unwrap_err();
         assert_eq!(
             (err.code, err.message.as_str()),
-            (400, "field label not supported: spec.nodeName")
+            (
+                400,
+                r#""spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace""#
+            )
         );
+        let err = parse(&r.get("", "v1", "pods").unwrap(), "spec.foo=1").unwrap_err();
+        assert_eq!(err.message, "field label not supported: spec.foo");
         let by_name = parse(&cms, "metadata.name!=a").unwrap();
         assert!(!matches(&pod, &by_name));
         let nodes = r.get("", "v1", "nodes").unwrap();

@@ -69,6 +69,10 @@ impl Ctx<'_> {
 /// Routes a resource request to its handler.
 pub(crate) async fn dispatch(ctx: Ctx<'_>) -> Reply {
     let Some(info) = ctx.server.info_of(ctx.action) else {
+        let a = ctx.action;
+        if !ctx.server.registry().serves_group(&a.group) {
+            return discovery::page_not_found();
+        }
         return Reply::Fail(status::no_such_path());
     };
     let a = ctx.action;

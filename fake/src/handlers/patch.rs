@@ -101,33 +101,13 @@ pub(crate) fn apply_patch(
 ) -> Result<Value, Failure> {
     let mut doc = old.clone();
     match kind {
-        PatchType::Json => {
-            let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|_| {
-                let got = match patch {
-                    Value::Object(_) => "object",
-                    Value::Array(_) => "array",
-                    Value::String(_) => "string",
-                    Value::Number(_) => "number",
-                    Value::Bool(_) => "bool",
-                    Value::Null => "null",
-                };
-                status::bad_request(format!(
-                    "error decoding patch: json: cannot unmarshal {got} into Go value of type jsonpatch.Patch"
-                ))
-            })?;
-            json_patch::patch(&mut doc, &ops).map_err(|_| {
-                Failure::new(
-                    422,
-                    "Invalid",
-                    "the server rejected our request due to an error in our request",
-                )
-            })?;
-        }
+        PatchType::Json => json_patch_go(&mut doc, patch)?,
         PatchType::Merge => {
             if !patch.is_object() {
-                return Err(status::bad_request(
-                    "error decoding patch: a merge patch must be a JSON object",
-                ));
+                return Err(status::bad_request(format!(
+                    "error decoding patch: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    go_type_name(patch)
+                )));
             }
             json_patch::merge(&mut doc, patch);
         }
@@ -141,4 +121,68 @@ pub(crate) fn apply_patch(
         }
     }
     Ok(doc)
+}
+
+/// The name Go's JSON decoder gives the type of a value in its "cannot unmarshal" errors.
+fn go_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+    }
+}
+
+/// Applies a JSON patch as the real server's JSON patch library (evanphx/json-patch v4) does:
+/// a body that is not a list of objects is a decoding error (400); any operation that does
+/// not apply (an unknown `op` included) rejects the whole patch (422); `replace` of a key an
+/// object lacks adds it.
+fn json_patch_go(doc: &mut Value, patch: &Value) -> Result<(), Failure> {
+    let decode_error = |got: &Value, into: &str| {
+        status::bad_request(format!(
+            "error decoding patch: json: cannot unmarshal {} into Go value of type {into}",
+            go_type_name(got)
+        ))
+    };
+    let Value::Array(items) = patch else {
+        return Err(decode_error(patch, "jsonpatch.Patch"));
+    };
+    if let Some(bad) = items.iter().find(|i| !i.is_object()) {
+        return Err(decode_error(bad, "jsonpatch.Operation"));
+    }
+    let rejected = || {
+        Failure::new(
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request",
+        )
+    };
+    let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|_| rejected())?;
+    for op in ops.0 {
+        let op = match op {
+            json_patch::PatchOperation::Replace(r) if missing_object_key(doc, r.path.as_str()) => {
+                json_patch::PatchOperation::Add(json_patch::AddOperation {
+                    path: r.path,
+                    value: r.value,
+                })
+            }
+            op => op,
+        };
+        json_patch::patch_unsafe(doc, &[op]).map_err(|_| rejected())?;
+    }
+    Ok(())
+}
+
+/// Whether `path` names a key that its parent, an object, does not have.
+fn missing_object_key(doc: &Value, path: &str) -> bool {
+    let Some((parent, key)) = path.rsplit_once('/') else {
+        return false;
+    };
+    let key = key.replace("~1", "/").replace("~0", "~");
+    match doc.pointer(parent) {
+        Some(Value::Object(m)) => !m.contains_key(&key),
+        _ => false,
+    }
 }

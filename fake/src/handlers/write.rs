@@ -62,19 +62,45 @@ const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 pub(crate) fn decode(info: &ResourceInfo, mut obj: Value) -> Result<Value, Failure> {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if !api_version.is_empty() && api_version != info.api_version() && info.custom {
+        // A custom resource's body is checked by group version first, then by kind.
+        return Err(status::bad_request(format!(
+            "the API version in the data ({api_version}) does not match the expected API version ({})",
+            info.api_version()
+        )));
+    }
     if (!kind.is_empty() && kind != info.kind)
         || (!api_version.is_empty() && api_version != info.api_version())
     {
+        if info.custom {
+            let name = crate::meta::name(&obj).unwrap_or_default().to_string();
+            return Err(status::invalid_as(
+                &info.group,
+                kind,
+                &name,
+                vec![Cause {
+                    field: "kind".into(),
+                    reason: "FieldValueInvalid",
+                    message: format!("Invalid value: \"{kind}\": must be {}", info.kind),
+                }],
+            ));
+        }
+        // A built-in body of another kind fails in the decoder, as the real server's.
         let shown_kind = if kind.is_empty() { &info.kind } else { kind };
         let shown_version = if api_version.is_empty() {
             info.api_version()
         } else {
             api_version.to_string()
         };
+        let (_, data_version) = crate::registry::split_api_version(&shown_version);
+        let internal = if info.group.is_empty() {
+            "core"
+        } else {
+            info.group.split('.').next().unwrap_or(&info.group)
+        };
         return Err(status::bad_request(format!(
-            "the API version in the data ({shown_version}) does not match the expected API version ({}) or the kind in the data ({shown_kind}) does not match the expected kind ({})",
-            info.api_version(),
-            info.kind
+            "{shown_kind} in version \"{data_version}\" cannot be handled as a {}: converting ({shown_version}, Kind={shown_kind}) to ({internal}.{}): unknown conversion",
+            info.kind, info.kind
         )));
     }
     set_type(&mut obj, info);
@@ -356,7 +382,36 @@ pub(crate) fn update(ctx: &Ctx<'_>, info: &Arc<ResourceInfo>, target: Target) ->
                 ));
             }
             let precondition = meta::resource_version(&obj).map(str::to_string);
-            write(ctx, info, target, precondition, |_old| Ok(obj.clone()))
+            if precondition.is_none() && info.custom {
+                // Custom resources take no unconditional update.
+                return Err(status::invalid_as(
+                    &info.group,
+                    &info.plural,
+                    &name,
+                    vec![Cause {
+                        field: "metadata.resourceVersion".into(),
+                        reason: "FieldValueInvalid",
+                        message: "Invalid value: 0: must be specified for an update".into(),
+                    }],
+                ));
+            }
+            // A uid in the body is a precondition.
+            let want_uid = meta::uid(&obj).filter(|u| !u.is_empty()).map(str::to_string);
+            write(ctx, info, target, precondition, |old| {
+                if let (Some(want), Some(old)) = (&want_uid, old)
+                    && let Some(have) = meta::uid(old)
+                    && have != want
+                {
+                    return Err(status::conflict(
+                        info,
+                        &name,
+                        &format!(
+                            "Precondition failed: UID in precondition: {want}, UID in object meta: {have}"
+                        ),
+                    ));
+                }
+                Ok(obj.clone())
+            })
         });
     match result {
         Ok((code, obj)) => reply_object(code, &obj, info),
@@ -559,7 +614,13 @@ pub(crate) fn merge_update(
             ));
         }
     }
-    if info.generation && spec_changed(old, &new) {
+    // A Deployment's annotations count as its spec (its strategy bumps the generation for
+    // them too).
+    let annotations_count = info.group == "apps" && info.plural == "deployments";
+    let annotations_changed =
+        || old.pointer("/metadata/annotations") != new.pointer("/metadata/annotations");
+    if info.generation && (spec_changed(old, &new) || (annotations_count && annotations_changed()))
+    {
         let g = old
             .pointer("/metadata/generation")
             .and_then(Value::as_i64)

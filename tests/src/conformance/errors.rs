@@ -70,7 +70,23 @@ async fn unknown_group_is_not_found(ctx: Ctx) -> Outcome {
         "GET of an unknown group",
         &err,
         &[("UnexpectedServerResponse", "", "404 page not found")],
-    )
+    )?;
+    // Discovery of an unknown group or version is not routed either.
+    for path in ["/apis/nope.example.com/v1", "/apis/nope.example.com"] {
+        let err = expect_error(
+            &format!("discovery GET {path}"),
+            ctx.raw(Method::GET, path, None).await,
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )?;
+        expect_causes(
+            &format!("discovery GET {path}"),
+            &err,
+            &[("UnexpectedServerResponse", "", "404 page not found")],
+        )?;
+    }
+    Ok(())
 }
 
 /// A body that is not JSON: 400 naming the expected kind and the parser's complaint.
