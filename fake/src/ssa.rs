@@ -50,6 +50,19 @@ struct Entry {
 }
 
 impl Entry {
+    /// What a conflict message adds after the manager's name, as apiserver's field manager
+    /// prints a manager: its subresource, and for an update manager the API version it used.
+    fn conflict_suffix(&self) -> String {
+        let mut s = String::new();
+        if let Some(sub) = &self.subresource {
+            s.push_str(&format!(" with subresource \"{sub}\""));
+        }
+        if self.operation == "Update" {
+            s.push_str(&format!(" using {}", self.api_version));
+        }
+        s
+    }
+
     fn same_owner(&self, manager: &str, operation: &str, subresource: Option<&str>) -> bool {
         self.manager == manager
             && self.operation == operation
@@ -220,17 +233,12 @@ pub(crate) fn apply(
     config: Value,
 ) -> Result<(u16, Arc<Value>), Failure> {
     let Some(manager) = ctx.action.query("fieldManager").filter(|m| !m.is_empty()) else {
-        let mut f = status::invalid(
-            info,
-            ctx.name(),
-            vec![Cause {
-                field: "fieldManager".into(),
-                reason: "FieldValueRequired",
-                message: "Required value: is required for apply patch".into(),
-            }],
-        );
-        f.message = "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch".into();
-        return Err(f);
+        return Err(status::options_invalid(
+            "PatchOptions",
+            "fieldManager",
+            "FieldValueRequired",
+            "Required value: is required for apply patch".into(),
+        ));
     };
     if !config.is_object() {
         return Err(status::bad_request(
@@ -277,12 +285,12 @@ pub(crate) fn apply(
             }
             for (path, leaf) in applied.paths() {
                 if e.set.contains(&path) && differs(Some(old), Some(&merged), &path, leaf) {
-                    conflicts.push((e.manager.clone(), e.api_version.clone(), path));
+                    conflicts.push((e.manager.clone(), e.conflict_suffix(), path));
                 }
             }
         }
         if !conflicts.is_empty() && !force {
-            return Err(conflict_failure(info, ctx.name(), &conflicts));
+            return Err(conflict_failure(&conflicts));
         }
         for (m, _, path) in &conflicts {
             for e in list.iter_mut().filter(|e| &e.manager == m) {
@@ -325,50 +333,41 @@ pub(crate) fn apply(
 
 /// `409 Conflict` naming each conflicting field and its manager, worded as the real server's
 /// structured-merge-diff does.
-fn conflict_failure(
-    info: &ResourceInfo,
-    name: &str,
-    conflicts: &[(String, String, Path)],
-) -> Failure {
+/// The second member of each conflict is what follows the manager's name
+/// ([`Entry::conflict_suffix`]).
+fn conflict_failure(conflicts: &[(String, String, Path)]) -> Failure {
     let n = conflicts.len();
-    let mut by_manager: Vec<(String, String, Vec<String>)> = Vec::new();
-    for (m, v, p) in conflicts {
-        match by_manager.iter_mut().find(|(bm, bv, _)| bm == m && bv == v) {
-            Some((_, _, ps)) => ps.push(fieldset::render(p)),
-            None => by_manager.push((m.clone(), v.clone(), vec![fieldset::render(p)])),
-        }
-    }
     let text = if n == 1 {
         let (m, v, p) = &conflicts[0];
         format!(
-            "Apply failed with 1 conflict: conflict with \"{m}\" using {v}: {}",
+            "Apply failed with 1 conflict: conflict with \"{m}\"{v}: {}",
             fieldset::render(p)
         )
     } else {
-        let parts: Vec<String> = by_manager
+        // Grouped by manager, managers sorted, one `- path` line per field.
+        let mut by_manager: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (m, v, p) in conflicts {
+            by_manager
+                .entry(format!("\"{m}\"{v}"))
+                .or_default()
+                .push(fieldset::render(p));
+        }
+        let lines: Vec<String> = by_manager
             .iter()
-            .map(|(m, v, ps)| {
-                if ps.len() == 1 {
-                    format!("conflict with \"{m}\" using {v}: {}", ps[0])
-                } else {
-                    format!(
-                        "conflicts with \"{m}\" using {v}:\n{}",
-                        ps.iter()
-                            .map(|p| format!("- {p}"))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    )
-                }
+            .flat_map(|(m, ps)| {
+                std::iter::once(format!("conflicts with {m}:"))
+                    .chain(ps.iter().map(|p| format!("- {p}")))
             })
             .collect();
-        format!("Apply failed with {n} conflicts: {}", parts.join("\n"))
+        format!("Apply failed with {n} conflicts: {}", lines.join("\n"))
     };
-    let mut d = status::details(info, name);
+    // The real server's apply conflict names no object in its details, only the causes.
+    let mut d = json!({});
     d["causes"] = Value::Array(
         conflicts
             .iter()
             .map(|(m, v, p)| {
-                json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{m}\" using {v}"), "field": fieldset::render(p)})
+                json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{m}\"{v}"), "field": fieldset::render(p)})
             })
             .collect(),
     );

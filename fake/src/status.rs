@@ -18,6 +18,8 @@ pub struct Failure {
     pub details: Option<Value>,
     /// `Retry-After` seconds (429 and some 5xx).
     pub retry_after: Option<u64>,
+    /// The `metadata` of the `Status` (a list's `continue` token in the 410 of an expired one).
+    pub list_meta: Option<Value>,
 }
 
 impl Failure {
@@ -29,6 +31,7 @@ impl Failure {
             message: message.into(),
             details: None,
             retry_after: None,
+            list_meta: None,
         }
     }
 
@@ -51,6 +54,9 @@ impl Failure {
         });
         if let Some(d) = &self.details {
             status["details"] = d.clone();
+        }
+        if let Some(m) = &self.list_meta {
+            status["metadata"] = m.clone();
         }
         if self.reason.is_empty()
             && let Some(m) = status.as_object_mut()

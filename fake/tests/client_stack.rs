@@ -560,7 +560,7 @@ async fn server_side_apply_owns_fields_and_reports_conflicts() {
     assert!(err.is_conflict(), "{err}");
     assert!(
         err.to_string()
-            .contains("Apply failed with 1 conflict: conflict with \"alice\" using v1: .data.a"),
+            .contains("Apply failed with 1 conflict: conflict with \"alice\": .data.a"),
         "{err}"
     );
     // The same value is shared ownership, not a conflict.

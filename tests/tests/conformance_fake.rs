@@ -27,32 +27,12 @@ const DEVIATIONS: &[(&str, &str)] = &[
         "discovery has no short names (k8s-api does not carry them)",
     ),
     (
-        "list_from_compacted_history_is_expired",
-        "the 410 of an expired continue token carries no fresh continue token",
-    ),
-    (
         "strategic_merge_patch_retain_keys",
         "no defaulting: a new Deployment has no default strategy.rollingUpdate",
     ),
     (
-        "apply_conflicts_with_another_manager",
-        "conflict messages name the manager's apiVersion (`using v1`), the real server does not here",
-    ),
-    (
-        "apply_requires_a_field_manager",
-        "the Invalid details name the object instead of PatchOptions.meta.k8s.io",
-    ),
-    (
-        "unscheduled_pod_is_deleted_at_once",
-        "the deleted Pod's last state has no deletionGracePeriodSeconds: 0",
-    ),
-    (
         "bound_pod_waits_for_its_grace_period",
         "no defaulting: spec.terminationGracePeriodSeconds stays unset",
-    ),
-    (
-        "watch_bookmarks_only_when_asked",
-        "no bookmark before a short timeoutSeconds ends (bookmarks come every interval only)",
     ),
     (
         "crd_create_sets_generation_prunes_and_drops_status",

@@ -206,10 +206,21 @@ fn delete_one(
                 .and_then(Value::as_array)
                 .is_some_and(|a| !a.is_empty());
         if finalizers.is_empty() && grace == 0 && !namespace_pending {
+            // A pod (the kind with graceful deletion) goes with its deletion marked in its
+            // last state, as the real server's graceful-deletion step leaves it.
+            let last = if is_pod(info) && !meta::is_deleting(old) {
+                let mut last = (**old).clone();
+                meta::set(&mut last, "deletionTimestamp", Some(json!(meta::now_plus(0))));
+                meta::set(&mut last, "deletionGracePeriodSeconds", Some(json!(0)));
+                Some(last)
+            } else {
+                None
+            };
+            let answer = last.clone().map(Arc::new).unwrap_or_else(|| old.clone());
             if dry_run {
-                return Outcome::Keep(Ok((old.clone(), true)));
+                return Outcome::Keep(Ok((answer, true)));
             }
-            return Outcome::Remove(None, Ok((old.clone(), true)));
+            return Outcome::Remove(last, Ok((answer, true)));
         }
         if meta::is_deleting(old) && meta::finalizers(old) == finalizers {
             // Deletion already in progress: nothing changes.
@@ -254,10 +265,14 @@ fn delete_one(
     Ok((obj, removed))
 }
 
+fn is_pod(info: &ResourceInfo) -> bool {
+    info.group.is_empty() && info.plural == "pods"
+}
+
 /// The grace period of a pod's deletion (0 for everything else, and for pods not on a node
 /// or already finished, as the pod strategy decides).
 fn pod_grace(info: &ResourceInfo, pod: &Value, asked: Option<i64>) -> i64 {
-    if !(info.group.is_empty() && info.plural == "pods") {
+    if !is_pod(info) {
         return 0;
     }
     let on_node = pod

@@ -56,13 +56,19 @@ impl ListParams {
 
 /// A continue token: the resourceVersion of the first page and the key to start after.
 pub(crate) struct Token {
-    pub rv: u64,
+    /// `None`: the newest state (`-1` in the token: the real server's token for continuing an
+    /// expired list without consistency).
+    pub rv: Option<u64>,
     pub start: String,
 }
 
 impl Token {
     fn encode(rv: u64, last: &str) -> String {
-        let json = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": format!("{last}\u{0}")});
+        Self::encode_raw(rv as i64, &format!("{last}\u{0}"))
+    }
+
+    fn encode_raw(rv: i64, start: &str) -> String {
+        let json = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start});
         URL_SAFE_NO_PAD.encode(json.to_string())
     }
 
@@ -75,7 +81,15 @@ impl Token {
         if v.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
             return Err(bad("server does not recognize this encoded key"));
         }
-        let rv = v.get("rv").and_then(Value::as_u64).unwrap_or(0);
+        let rv = match v.get("rv").and_then(Value::as_i64) {
+            Some(-1) => None,
+            Some(n) if n > 0 => Some(n as u64),
+            _ => {
+                return Err(bad(
+                    "incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+                ));
+            }
+        };
         let start = v
             .get("start")
             .and_then(Value::as_str)
@@ -272,18 +286,31 @@ fn list_inner(ctx: &Ctx<'_>, info: &ResourceInfo) -> Result<Reply, Failure> {
         return Err(too_old(requested.unwrap_or(0), current));
     }
     let (items, rv, start) = if let Some(tok) = &p.continue_token {
-        let items = tracker.list_at(&res, ns, tok.rv).map_err(|_| {
-            let mut f = status::expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
-            f.details = None;
-            f
-        })?;
-        (items, tok.rv, Some(tok.start.clone()))
+        match tok.rv {
+            Some(at) => {
+                let items = tracker.list_at(&res, ns, at).map_err(|_| {
+                    let mut f = status::expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+                    f.details = None;
+                    // A token to go on from the same key at the newest state.
+                    f.list_meta = Some(json!({"continue": Token::encode_raw(-1, &tok.start)}));
+                    f
+                })?;
+                (items, at, Some(tok.start.clone()))
+            }
+            None => {
+                let (items, rv) = tracker.list(&res, ns);
+                (items, rv, Some(tok.start.clone()))
+            }
+        }
     } else {
         match (requested, p.rv_match) {
             (Some(n), RvMatch::Exact) => {
-                let items = tracker
-                    .list_at(&res, ns, n)
-                    .map_err(|c| too_old(c.requested, c.oldest))?;
+                let items = tracker.list_at(&res, ns, n).map_err(|_| {
+                    let mut f =
+                        status::expired("The resourceVersion for the provided list is too old.");
+                    f.details = None;
+                    f
+                })?;
                 if n > current {
                     return Err(too_large(n, current));
                 }

@@ -75,6 +75,10 @@ fn start(ctx: &Ctx<'_>, info: &Arc<ResourceInfo>) -> Result<Body, Failure> {
         .then(|| ctx.server.bookmark_interval())
         .filter(|d| !d.is_zero());
     let now = Instant::now();
+    let deadline = params
+        .timeout_seconds
+        .filter(|s| *s > 0)
+        .map(|s| now + Duration::from_secs(s));
     let mut st = State {
         rx: tracker.subscribe(&res),
         tracker,
@@ -86,11 +90,8 @@ fn start(ctx: &Ctx<'_>, info: &Arc<ResourceInfo>) -> Result<Body, Failure> {
         pending: VecDeque::new(),
         sent: 0,
         close_after: ctx.plan.close_watch_after,
-        deadline: params
-            .timeout_seconds
-            .filter(|s| *s > 0)
-            .map(|s| now + Duration::from_secs(s)),
-        next_bookmark: bookmark_every.map(|d| now + d),
+        deadline,
+        next_bookmark: bookmark_every.and_then(|d| next_bookmark(now, d, deadline)),
         bookmark_every,
         params,
         bookmark_due: false,
@@ -260,11 +261,27 @@ impl State {
                 }
                 _ = sleep_until(bookmark) => {
                     self.bookmark_due = true;
-                    self.next_bookmark = self.bookmark_every.map(|d| Instant::now() + d);
+                    self.next_bookmark = self
+                        .bookmark_every
+                        .and_then(|d| next_bookmark(Instant::now(), d, self.deadline));
                 }
             }
         }
     }
+}
+
+/// When the next bookmark is due, as the watch cache schedules them: every `every`, and also
+/// two seconds before the watch's deadline (so a short watch still ends with a fresh
+/// resourceVersion); none once that moment has passed.
+fn next_bookmark(now: Instant, every: Duration, deadline: Option<Instant>) -> Option<Instant> {
+    let mut at = now + every;
+    if let Some(d) = deadline {
+        let before_end = d.checked_sub(Duration::from_secs(2)).unwrap_or(now);
+        if before_end < at {
+            at = before_end;
+        }
+    }
+    (at >= now).then_some(at)
 }
 
 async fn sleep_until(at: Option<Instant>) {
