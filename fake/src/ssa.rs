@@ -19,7 +19,7 @@ use crate::handlers::Ctx;
 use crate::handlers::write::{self, Target};
 use crate::meta;
 use crate::registry::ResourceInfo;
-use crate::status::{self, Cause, Failure};
+use crate::status::{self, Failure};
 
 /// The list types of a resource's objects.
 pub(crate) struct ResourceLists<'a> {

@@ -18,8 +18,9 @@ pub struct Failure {
     pub details: Option<Value>,
     /// `Retry-After` seconds (429 and some 5xx).
     pub retry_after: Option<u64>,
-    /// The `metadata` of the `Status` (a list's `continue` token in the 410 of an expired one).
-    pub list_meta: Option<Value>,
+    /// `metadata.continue` of the `Status`: where to go on after the 410 of an expired
+    /// continue token.
+    pub continue_token: Option<Box<str>>,
 }
 
 impl Failure {
@@ -31,7 +32,7 @@ impl Failure {
             message: message.into(),
             details: None,
             retry_after: None,
-            list_meta: None,
+            continue_token: None,
         }
     }
 
@@ -55,8 +56,8 @@ impl Failure {
         if let Some(d) = &self.details {
             status["details"] = d.clone();
         }
-        if let Some(m) = &self.list_meta {
-            status["metadata"] = m.clone();
+        if let Some(c) = &self.continue_token {
+            status["metadata"] = json!({ "continue": c });
         }
         if self.reason.is_empty()
             && let Some(m) = status.as_object_mut()

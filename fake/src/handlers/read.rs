@@ -292,7 +292,7 @@ fn list_inner(ctx: &Ctx<'_>, info: &ResourceInfo) -> Result<Reply, Failure> {
                     let mut f = status::expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
                     f.details = None;
                     // A token to go on from the same key at the newest state.
-                    f.list_meta = Some(json!({"continue": Token::encode_raw(-1, &tok.start)}));
+                    f.continue_token = Some(Token::encode_raw(-1, &tok.start).into());
                     f
                 })?;
                 (items, at, Some(tok.start.clone()))
