@@ -106,6 +106,9 @@ pub(crate) mod table {
         pub list_type: Option<ListType>,
         pub list_map_keys: &'static [&'static str],
         pub map_type: Option<MapType>,
+        /// Whether Go's zero value of the struct has the field (see
+        /// [`super::FieldMeta::in_zero_value`]).
+        pub in_zero_value: bool,
     }
 
     impl Field {
@@ -119,6 +122,7 @@ pub(crate) mod table {
                 list_type: None,
                 list_map_keys: &[],
                 map_type: None,
+                in_zero_value: false,
             }
         }
     }
@@ -358,6 +362,7 @@ impl std::fmt::Debug for FieldMeta {
             .field("list_type", &self.list_type())
             .field("list_map_keys", &self.list_map_keys())
             .field("map_type", &self.map_type())
+            .field("in_zero_value", &self.in_zero_value())
             .finish()
     }
 }
@@ -424,6 +429,15 @@ impl FieldMeta {
     /// `x-kubernetes-map-type` of the field, else of its type.
     pub fn map_type(&self) -> Option<MapType> {
         self.field.map_type.or_else(|| self.schema().map_type())
+    }
+
+    /// Whether Go's zero value of the enclosing struct, encoded as JSON, has this field: a
+    /// value (non-pointer) struct, or a field whose JSON tag lacks `omitempty` (present as
+    /// `null` or empty). The apiserver compares a created object against that zero value when
+    /// it records the creating manager's fields, so it decides which object and list fields
+    /// get a `.` member mark in `managedFields`.
+    pub fn in_zero_value(&self) -> bool {
+        self.field.in_zero_value
     }
 }
 

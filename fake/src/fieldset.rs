@@ -24,6 +24,11 @@ pub(crate) enum ListType {
 /// The list type of the list at a path of field names (list elements skipped).
 pub(crate) trait ListTypes {
     fn list_type(&self, path: &[String]) -> ListType;
+
+    /// Whether the object at `path` is owned as one value (`x-kubernetes-map-type: atomic`).
+    fn is_atomic_object(&self, _path: &[String]) -> bool {
+        false
+    }
 }
 
 /// One step of a path.
@@ -153,6 +158,21 @@ impl FieldSet {
         }
     }
 
+    /// Every node below the root, members or not, in order, each with whether it is a leaf.
+    pub(crate) fn nodes(&self) -> Vec<(Path, bool)> {
+        fn go(node: &FieldSet, prefix: &mut Path, out: &mut Vec<(Path, bool)>) {
+            for (e, c) in &node.children {
+                prefix.push(e.clone());
+                out.push((prefix.clone(), c.children.is_empty()));
+                go(c, prefix, out);
+                prefix.pop();
+            }
+        }
+        let mut out = Vec::new();
+        go(self, &mut Vec::new(), &mut out);
+        out
+    }
+
     /// Whether `path` is a member.
     pub(crate) fn contains(&self, path: &[Elem]) -> bool {
         let mut cur = self;
@@ -233,6 +253,7 @@ impl FieldSet {
 fn build(v: &Value, path: &mut Vec<String>, lists: &dyn ListTypes) -> FieldSet {
     let mut node = FieldSet::default();
     match v {
+        Value::Object(_) if lists.is_atomic_object(path) => node.member = true,
         Value::Object(m) if !m.is_empty() => {
             for (k, c) in m {
                 path.push(k.clone());
@@ -352,8 +373,9 @@ pub(crate) fn remove_at(doc: &mut Value, path: &[Elem]) {
     }
 }
 
-/// Merges an applied configuration into the live object: objects field by field,
-/// associative lists element by element (by key), sets by union, everything else replaced.
+/// Merges an applied configuration into the live object: objects field by field (atomic ones
+/// replaced), associative lists element by element (by key), sets by union, everything else
+/// replaced.
 pub(crate) fn merge(
     live: &Value,
     config: &Value,
@@ -361,6 +383,7 @@ pub(crate) fn merge(
     lists: &dyn ListTypes,
 ) -> Value {
     match (live, config) {
+        (Value::Object(_), Value::Object(_)) if lists.is_atomic_object(path) => config.clone(),
         (Value::Object(l), Value::Object(c)) => {
             let mut out = l.clone();
             for (k, cv) in c {

@@ -64,6 +64,7 @@
 
 mod action;
 mod clientset;
+mod defaults;
 mod error;
 mod faults;
 mod fieldset;
@@ -77,6 +78,7 @@ mod ssa;
 mod status;
 mod strategic;
 mod tracker;
+mod validation;
 
 pub use action::Action;
 pub use clientset::Clientset;

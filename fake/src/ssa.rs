@@ -36,6 +36,11 @@ impl ListTypes for ResourceLists<'_> {
             _ => crate::strategic::list_type(self.info, &p),
         }
     }
+
+    fn is_atomic_object(&self, path: &[String]) -> bool {
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        !p.is_empty() && crate::strategic::is_atomic_object(self.info, &p)
+    }
 }
 
 /// One `managedFields` entry.
@@ -112,7 +117,25 @@ fn entries(obj: &Value) -> Vec<Entry> {
         .unwrap_or_default()
 }
 
-fn store_entries(obj: &mut Value, list: Vec<Entry>) {
+fn store_entries(obj: &mut Value, mut list: Vec<Entry>) {
+    // The real server's order: by operation (`Apply` before `Update`), then time (RFC 3339
+    // at second precision sorts as text), manager, API version and subresource.
+    list.sort_by(|p, q| {
+        (
+            &p.operation,
+            &p.time,
+            &p.manager,
+            &p.api_version,
+            &p.subresource,
+        )
+            .cmp(&(
+                &q.operation,
+                &q.time,
+                &q.manager,
+                &q.api_version,
+                &q.subresource,
+            ))
+    });
     let list: Vec<Value> = list
         .into_iter()
         .filter(|e| !e.set.is_empty())
@@ -175,12 +198,31 @@ pub(crate) fn track_update(
     let subresource = (target == Target::Status).then_some("status");
     let new_set = owned_set(info, target, new);
     let mut list = old.map(entries).unwrap_or_default();
+    // As the real server's field manager compares the old object (for a create, the kind's
+    // zero value) with the new one: the manager takes every leaf it set or changed, and every
+    // object, list or list element that was not there before (those get a `.` mark).
+    let zero;
+    let before = match old {
+        Some(o) => o,
+        None => {
+            zero = crate::strategic::zero_value(info);
+            &zero
+        }
+    };
+    let metadata = [Elem::Field("metadata".into())];
     let mut taken: Vec<Path> = Vec::new();
-    for (path, leaf) in new_set.paths() {
-        if old.is_none() || differs(old, Some(new), &path, leaf) {
+    for (path, leaf) in new_set.nodes() {
+        let take = if leaf {
+            old.is_none() || differs(old, Some(new), &path, true)
+        } else {
+            path != metadata && fieldset::value_at(before, &path).is_none()
+        };
+        if take {
             taken.push(path);
         }
     }
+    // `taken[..set_by_me]` are the fields this write sets; the rest it removes.
+    let set_by_me = taken.len();
     if let Some(old) = old {
         let old_set = owned_set(info, target, old);
         for (path, _) in old_set.paths() {
@@ -215,10 +257,8 @@ pub(crate) fn track_update(
             list.len() - 1
         }
     };
-    for (path, _) in new_set.paths() {
-        if taken.contains(&path) {
-            list[mine].set.insert(&path);
-        }
+    for path in &taken[..set_by_me] {
+        list[mine].set.insert(path);
     }
     list[mine].time = meta::now();
     list[mine].api_version = info.api_version();

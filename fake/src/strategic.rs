@@ -4,7 +4,7 @@
 
 use k8s_api::patch_meta::{self, PatchSchema, Shape};
 use k8s_apimachinery::strategicpatch::PatchStrategy;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::fieldset::ListType;
 use crate::registry::ResourceInfo;
@@ -29,31 +29,62 @@ pub(crate) fn apply(info: &ResourceInfo, old: &Value, patch: &Value) -> Result<V
 /// are stepped through) of `info`'s objects: `x-kubernetes-list-type` when declared, else the
 /// patch strategy (`merge` with a merge key: associative; `merge` alone: a set), else atomic.
 pub(crate) fn list_type(info: &ResourceInfo, path: &[&str]) -> ListType {
+    field_at(info, path).map_or(ListType::Atomic, |f| field_list_type(&f))
+}
+
+/// Whether the object at `path` (as for [`list_type`]) is one value to server-side apply:
+/// `x-kubernetes-map-type: atomic` on the field or its type (`LabelSelector`,
+/// `nodeSelector`, …).
+pub(crate) fn is_atomic_object(info: &ResourceInfo, path: &[&str]) -> bool {
+    field_at(info, path).is_some_and(|f| f.map_type() == Some(patch_meta::MapType::Atomic))
+}
+
+/// The field at `path` of `info`'s objects (field names from the root; list elements and map
+/// keys are stepped through). `None` for custom resources and unknown paths.
+fn field_at(info: &ResourceInfo, path: &[&str]) -> Option<patch_meta::FieldMeta> {
     if info.custom {
-        return ListType::Atomic;
+        return None;
     }
-    let Some(mut cur) = patch_meta::lookup(&info.api_version(), &info.kind) else {
-        return ListType::Atomic;
-    };
+    let mut cur = patch_meta::lookup(&info.api_version(), &info.kind)?;
     for (i, seg) in path.iter().enumerate() {
         if cur.shape() == Shape::Map {
-            match cur.element() {
-                Some(e) => {
-                    cur = e;
-                    continue;
-                }
-                None => return ListType::Atomic,
-            }
+            cur = cur.element()?;
+            continue;
         }
-        let Some(field) = cur.field(seg) else {
-            return ListType::Atomic;
-        };
+        let field = cur.field(seg)?;
         if i + 1 == path.len() {
-            return field_list_type(&field);
+            return Some(field);
         }
         cur = step(field.schema());
     }
-    ListType::Atomic
+    None
+}
+
+/// The JSON of Go's zero value of `info`'s kind, as far as objects, lists and maps go (scalars
+/// are left out): what the real server compares a created object with when it records the
+/// creating manager's fields. Value structs are objects, lists, maps and pointers without
+/// `omitempty` are `null`. A custom resource's zero value is an empty object.
+pub(crate) fn zero_value(info: &ResourceInfo) -> Value {
+    match patch_meta::lookup(&info.api_version(), &info.kind).filter(|_| !info.custom) {
+        Some(schema) => zero_of(schema, 0),
+        None => Value::Object(Map::new()),
+    }
+}
+
+fn zero_of(schema: PatchSchema, depth: usize) -> Value {
+    let mut m = Map::new();
+    // Recursive types (JSONSchemaProps) hold their recursive fields behind pointers with
+    // `omitempty`; the bound only guards against a table that says otherwise.
+    if depth < 32 {
+        for f in schema.fields().filter(|f| f.in_zero_value()) {
+            let v = match f.schema().shape() {
+                Shape::Struct => zero_of(f.schema(), depth + 1),
+                _ => Value::Null,
+            };
+            m.insert(f.json_name().to_string(), v);
+        }
+    }
+    Value::Object(m)
 }
 
 /// Through a list to its elements.

@@ -15,24 +15,8 @@ use k8s_rs_tests::conformance::{Target, Verdict, run};
 /// Issue #17 is open until this list is empty or each entry is a documented choice.
 const DEVIATIONS: &[(&str, &str)] = &[
     (
-        "create_fills_server_fields",
-        "fieldsV1 has no `.` member marks for granular maps (the fake cannot tell a map from a struct yet)",
-    ),
-    (
-        "apply_conflicts_with_an_update_manager",
-        "fieldsV1 has no `.` member marks for granular maps",
-    ),
-    (
         "discovery_describes_built_in_resources",
         "discovery has no short names (k8s-api does not carry them)",
-    ),
-    (
-        "strategic_merge_patch_retain_keys",
-        "no defaulting: a new Deployment has no default strategy.rollingUpdate",
-    ),
-    (
-        "bound_pod_waits_for_its_grace_period",
-        "no defaulting: spec.terminationGracePeriodSeconds stays unset",
     ),
     (
         "crd_create_sets_generation_prunes_and_drops_status",

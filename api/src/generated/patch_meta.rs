@@ -53,12 +53,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 10)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 10)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBinding",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 9)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 9)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingSpec",
@@ -94,9 +112,13 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("admissionReviewVersions", 756)
             },
-            Field::new("clientConfig", 29),
+            Field {
+                in_zero_value: true,
+                ..Field::new("clientConfig", 29)
+            },
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -116,7 +138,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -209,15 +234,33 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 23),
-            Field::new("status", 24),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 23)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 24)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 22)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 22)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec",
@@ -227,6 +270,7 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("paramRef", 16),
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("validationActions", 756)
             },
         ],
@@ -279,9 +323,13 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("admissionReviewVersions", 756)
             },
-            Field::new("clientConfig", 29),
+            Field {
+                in_zero_value: true,
+                ..Field::new("clientConfig", 29)
+            },
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -301,7 +349,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -360,12 +411,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 37)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 37)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 36)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 36)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec",
@@ -478,12 +547,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 50)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 50)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 49)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 49)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec",
@@ -568,6 +655,7 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("decodableVersions", 756)
             },
             Field {
@@ -580,9 +668,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 59),
-            Field::new("status", 60),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 59)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 60)
+            },
         ],
     },
     Node::Struct {
@@ -610,15 +707,33 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.ControllerRevision",
         map_type: None,
-        fields: &[Field::new("data", 746), Field::new("metadata", 743)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("data", 746)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.DaemonSet",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 64),
-            Field::new("status", 65),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 64)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 65)
+            },
         ],
     },
     Node::Struct {
@@ -630,9 +745,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apps.v1.DaemonSetSpec",
         map_type: None,
         fields: &[
-            Field::new("selector", 740),
-            Field::new("template", 323),
-            Field::new("updateStrategy", 66),
+            Field {
+                in_zero_value: true,
+                ..Field::new("selector", 740)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("template", 323)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("updateStrategy", 66)
+            },
         ],
     },
     Node::Struct {
@@ -655,9 +779,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apps.v1.Deployment",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 69),
-            Field::new("status", 70),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 69)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 70)
+            },
         ],
     },
     Node::Struct {
@@ -669,12 +802,19 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apps.v1.DeploymentSpec",
         map_type: None,
         fields: &[
-            Field::new("selector", 740),
+            Field {
+                in_zero_value: true,
+                ..Field::new("selector", 740)
+            },
             Field {
                 strategy: Strategy::RetainKeys,
+                in_zero_value: true,
                 ..Field::new("strategy", 71)
             },
-            Field::new("template", 323),
+            Field {
+                in_zero_value: true,
+                ..Field::new("template", 323)
+            },
         ],
     },
     Node::Struct {
@@ -697,9 +837,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apps.v1.ReplicaSet",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 74),
-            Field::new("status", 75),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 74)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 75)
+            },
         ],
     },
     Node::Struct {
@@ -710,7 +859,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.ReplicaSetSpec",
         map_type: None,
-        fields: &[Field::new("selector", 740), Field::new("template", 323)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("selector", 740)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("template", 323)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.ReplicaSetStatus",
@@ -742,9 +900,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apps.v1.StatefulSet",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 83),
-            Field::new("status", 84),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 83)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 84)
+            },
         ],
     },
     Node::Struct {
@@ -768,9 +935,18 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("ordinals", 81),
             Field::new("persistentVolumeClaimRetentionPolicy", 82),
-            Field::new("selector", 740),
-            Field::new("template", 323),
-            Field::new("updateStrategy", 85),
+            Field {
+                in_zero_value: true,
+                ..Field::new("selector", 740)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("template", 323)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("updateStrategy", 85)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("volumeClaimTemplates", 777)
@@ -801,20 +977,41 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.authentication.v1.SelfSubjectReview",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("status", 88)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 88)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.authentication.v1.SelfSubjectReviewStatus",
         map_type: None,
-        fields: &[Field::new("userInfo", 95)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("userInfo", 95)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.authentication.v1.TokenRequest",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 90),
-            Field::new("status", 91),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 90)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 91)
+            },
         ],
     },
     Node::Struct {
@@ -838,9 +1035,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authentication.v1.TokenReview",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 93),
-            Field::new("status", 94),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 93)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 94)
+            },
         ],
     },
     Node::Struct {
@@ -859,7 +1065,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("audiences", 756)
             },
-            Field::new("user", 95),
+            Field {
+                in_zero_value: true,
+                ..Field::new("user", 95)
+            },
         ],
     },
     Node::Struct {
@@ -893,9 +1102,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authorization.v1.LocalSubjectAccessReview",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 108),
-            Field::new("status", 109),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 108)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 109)
+            },
         ],
     },
     Node::Struct {
@@ -913,6 +1131,7 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("verbs", 756)
             },
         ],
@@ -943,6 +1162,7 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("verbs", 756)
             },
         ],
@@ -951,9 +1171,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authorization.v1.SelfSubjectAccessReview",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 104),
-            Field::new("status", 109),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 104)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 109)
+            },
         ],
     },
     Node::Struct {
@@ -968,9 +1197,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authorization.v1.SelfSubjectRulesReview",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 106),
-            Field::new("status", 110),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 106)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 110)
+            },
         ],
     },
     Node::Struct {
@@ -982,9 +1220,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authorization.v1.SubjectAccessReview",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 108),
-            Field::new("status", 109),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 108)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 109)
+            },
         ],
     },
     Node::Struct {
@@ -1011,10 +1258,12 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("nonResourceRules", 782)
             },
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("resourceRules", 783)
             },
         ],
@@ -1028,15 +1277,27 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 113),
-            Field::new("status", 114),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 113)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 114)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec",
         map_type: None,
-        fields: &[Field::new("scaleTargetRef", 111)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("scaleTargetRef", 111)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus",
@@ -1047,9 +1308,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.autoscaling.v1.Scale",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 116),
-            Field::new("status", 117),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 116)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 117)
+            },
         ],
     },
     Node::Struct {
@@ -1065,12 +1335,18 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ContainerResourceMetricSource",
         map_type: None,
-        fields: &[Field::new("target", 133)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("target", 133)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus",
         map_type: None,
-        fields: &[Field::new("current", 134)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("current", 134)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.CrossVersionObjectReference",
@@ -1080,12 +1356,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ExternalMetricSource",
         map_type: None,
-        fields: &[Field::new("metric", 130), Field::new("target", 133)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metric", 130)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("target", 133)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ExternalMetricStatus",
         map_type: None,
-        fields: &[Field::new("current", 134), Field::new("metric", 130)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("current", 134)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("metric", 130)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.HPAScalingPolicy",
@@ -1107,9 +1401,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 128),
-            Field::new("status", 129),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 128)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 129)
+            },
         ],
     },
     Node::Struct {
@@ -1131,7 +1434,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("metrics", 785)
             },
-            Field::new("scaleTargetRef", 120),
+            Field {
+                in_zero_value: true,
+                ..Field::new("scaleTargetRef", 120)
+            },
         ],
     },
     Node::Struct {
@@ -1192,53 +1498,107 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.autoscaling.v2.ObjectMetricSource",
         map_type: None,
         fields: &[
-            Field::new("describedObject", 120),
-            Field::new("metric", 130),
-            Field::new("target", 133),
+            Field {
+                in_zero_value: true,
+                ..Field::new("describedObject", 120)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("metric", 130)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("target", 133)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ObjectMetricStatus",
         map_type: None,
         fields: &[
-            Field::new("current", 134),
-            Field::new("describedObject", 120),
-            Field::new("metric", 130),
+            Field {
+                in_zero_value: true,
+                ..Field::new("current", 134)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("describedObject", 120)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("metric", 130)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.PodsMetricSource",
         map_type: None,
-        fields: &[Field::new("metric", 130), Field::new("target", 133)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metric", 130)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("target", 133)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.PodsMetricStatus",
         map_type: None,
-        fields: &[Field::new("current", 134), Field::new("metric", 130)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("current", 134)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("metric", 130)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ResourceMetricSource",
         map_type: None,
-        fields: &[Field::new("target", 133)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("target", 133)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ResourceMetricStatus",
         map_type: None,
-        fields: &[Field::new("current", 134)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("current", 134)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.CronJob",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 142),
-            Field::new("status", 143),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 142)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 143)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.CronJobSpec",
         map_type: None,
-        fields: &[Field::new("jobTemplate", 149)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("jobTemplate", 149)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.CronJobStatus",
@@ -1252,9 +1612,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.batch.v1.Job",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 147),
-            Field::new("status", 148),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 147)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 148)
+            },
         ],
     },
     Node::Struct {
@@ -1286,7 +1655,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("scheduling", 146),
             Field::new("selector", 740),
             Field::new("successPolicy", 154),
-            Field::new("template", 323),
+            Field {
+                in_zero_value: true,
+                ..Field::new("template", 323)
+            },
         ],
     },
     Node::Struct {
@@ -1305,13 +1677,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.batch.v1.JobTemplateSpec",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 147)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 147)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.PodFailurePolicy",
         map_type: None,
         fields: &[Field {
             list_type: Some(ListType::Atomic),
+            in_zero_value: true,
             ..Field::new("rules", 791)
         }],
     },
@@ -1320,6 +1702,7 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[Field {
             list_type: Some(ListType::Set),
+            in_zero_value: true,
             ..Field::new("values", 756)
         }],
     },
@@ -1344,6 +1727,7 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[Field {
             list_type: Some(ListType::Atomic),
+            in_zero_value: true,
             ..Field::new("rules", 793)
         }],
     },
@@ -1370,9 +1754,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.certificates.v1.CertificateSigningRequest",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 159),
-            Field::new("status", 160),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 159)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 160)
+            },
         ],
     },
     Node::Struct {
@@ -1407,7 +1800,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.certificates.v1.ClusterTrustBundle",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 162)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 162)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1.ClusterTrustBundleSpec",
@@ -1418,9 +1820,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.certificates.v1.PodCertificateRequest",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 164),
-            Field::new("status", 165),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 164)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 165)
+            },
         ],
     },
     Node::Struct {
@@ -1442,7 +1853,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.certificates.v1beta1.ClusterTrustBundle",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 167)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 167)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1beta1.ClusterTrustBundleSpec",
@@ -1453,9 +1873,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.certificates.v1beta1.PodCertificateRequest",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 169),
-            Field::new("status", 170),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 169)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 170)
+            },
         ],
     },
     Node::Struct {
@@ -1477,7 +1906,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.coordination.v1.Lease",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 172)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 172)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.coordination.v1.LeaseSpec",
@@ -1487,7 +1925,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.coordination.v1alpha2.LeaseCandidate",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 174)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 174)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.coordination.v1alpha2.LeaseCandidateSpec",
@@ -1497,7 +1944,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.coordination.v1beta1.LeaseCandidate",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 176)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 176)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.coordination.v1beta1.LeaseCandidateSpec",
@@ -1546,7 +2002,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.Binding",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("target", 292)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("target", 292)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.CSIPersistentVolumeSource",
@@ -1588,6 +2053,7 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
             Field::new("secretRef", 355),
@@ -1599,6 +2065,7 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
             Field::new("secretRef", 262),
@@ -1640,7 +2107,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 796)
             },
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
         ],
     },
     Node::Struct {
@@ -1649,7 +2119,10 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("binaryData", 795),
             Field::new("data", 795),
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
         ],
     },
     Node::Struct {
@@ -1720,7 +2193,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("resizePolicy", 801)
             },
-            Field::new("resources", 343),
+            Field {
+                in_zero_value: true,
+                ..Field::new("resources", 343)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("restartPolicyRules", 802)
@@ -1815,9 +2291,15 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["name"],
                 ..Field::new("allocatedResourcesStatus", 806)
             },
-            Field::new("lastState", 209),
+            Field {
+                in_zero_value: true,
+                ..Field::new("lastState", 209)
+            },
             Field::new("resources", 343),
-            Field::new("state", 209),
+            Field {
+                in_zero_value: true,
+                ..Field::new("state", 209)
+            },
             Field::new("user", 214),
             Field {
                 strategy: Strategy::Merge,
@@ -1899,7 +2381,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Endpoints",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("subsets", 811)
@@ -1967,7 +2452,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("resizePolicy", 801)
             },
-            Field::new("resources", 343),
+            Field {
+                in_zero_value: true,
+                ..Field::new("resources", 343)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("restartPolicyRules", 802)
@@ -1999,11 +2487,20 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Event",
         map_type: None,
         fields: &[
-            Field::new("involvedObject", 292),
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("involvedObject", 292)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field::new("related", 292),
             Field::new("series", 230),
-            Field::new("source", 231),
+            Field {
+                in_zero_value: true,
+                ..Field::new("source", 231)
+            },
         ],
     },
     Node::Struct {
@@ -2174,7 +2671,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.LimitRange",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 258)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 258)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.LimitRangeItem",
@@ -2192,6 +2698,7 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[Field {
             list_type: Some(ListType::Atomic),
+            in_zero_value: true,
             ..Field::new("limits", 813)
         }],
     },
@@ -2243,9 +2750,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Namespace",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 268),
-            Field::new("status", 269),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 268)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 269)
+            },
         ],
     },
     Node::Struct {
@@ -2276,9 +2792,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Node",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 287),
-            Field::new("status", 288),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 287)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 288)
+            },
         ],
     },
     Node::Struct {
@@ -2300,7 +2825,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeAllocatableMappedResources",
         map_type: None,
-        fields: &[Field::new("quantity", 734)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("quantity", 734)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeAllocatableOverheadResources",
@@ -2353,7 +2881,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeDaemonEndpoints",
         map_type: None,
-        fields: &[Field::new("kubeletEndpoint", 215)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("kubeletEndpoint", 215)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeFeatures",
@@ -2383,6 +2914,7 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: Some(MapType::Atomic),
         fields: &[Field {
             list_type: Some(ListType::Atomic),
+            in_zero_value: true,
             ..Field::new("nodeSelectorTerms", 820)
         }],
     },
@@ -2446,7 +2978,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("conditions", 824)
             },
             Field::new("config", 278),
-            Field::new("daemonEndpoints", 279),
+            Field {
+                in_zero_value: true,
+                ..Field::new("daemonEndpoints", 279)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("declaredFeatures", 756)
@@ -2456,7 +2991,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("images", 825)
             },
-            Field::new("nodeInfo", 290),
+            Field {
+                in_zero_value: true,
+                ..Field::new("nodeInfo", 290)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("runtimeHandlers", 826)
@@ -2495,18 +3033,36 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.PersistentVolume",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 300),
-            Field::new("status", 301),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 300)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 301)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeClaim",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 296),
-            Field::new("status", 297),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 296)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 297)
+            },
         ],
     },
     Node::Struct {
@@ -2524,7 +3080,10 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field::new("dataSource", 375),
             Field::new("dataSourceRef", 376),
-            Field::new("resources", 385),
+            Field {
+                in_zero_value: true,
+                ..Field::new("resources", 385)
+            },
             Field::new("selector", 740),
         ],
     },
@@ -2556,7 +3115,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeClaimTemplate",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 296)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 296)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource",
@@ -2619,9 +3187,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Pod",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 320),
-            Field::new("status", 321),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 320)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 321)
+            },
         ],
     },
     Node::Struct {
@@ -2710,6 +3287,7 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[Field {
             list_type: Some(ListType::Atomic),
+            in_zero_value: true,
             ..Field::new("requestMappings", 832)
         }],
     },
@@ -2776,6 +3354,7 @@ pub(crate) static NODES: [Node; 976] = [
                 merge_key: Some("name"),
                 list_type: Some(ListType::Map),
                 list_map_keys: &["name"],
+                in_zero_value: true,
                 ..Field::new("containers", 834)
             },
             Field::new("dnsConfig", 309),
@@ -2924,12 +3503,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PodTemplate",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("template", 323)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("template", 323)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodTemplateSpec",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 320)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 320)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodVolumeHealth",
@@ -2955,7 +3552,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PreferredSchedulingTerm",
         map_type: None,
-        fields: &[Field::new("preference", 286)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("preference", 286)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Probe",
@@ -2986,6 +3586,7 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
             Field::new("secretRef", 355),
@@ -2997,6 +3598,7 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
             Field::new("secretRef", 262),
@@ -3006,9 +3608,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.ReplicationController",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 335),
-            Field::new("status", 336),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 335)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 336)
+            },
         ],
     },
     Node::Struct {
@@ -3057,9 +3668,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.ResourceQuota",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 341),
-            Field::new("status", 342),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 341)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 342)
+            },
         ],
     },
     Node::Struct {
@@ -3109,12 +3729,18 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ScaleIOPersistentVolumeSource",
         map_type: None,
-        fields: &[Field::new("secretRef", 355)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("secretRef", 355)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ScaleIOVolumeSource",
         map_type: None,
-        fields: &[Field::new("secretRef", 262)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("secretRef", 262)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ScopeSelector",
@@ -3142,7 +3768,10 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("data", 795),
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field::new("stringData", 795),
         ],
     },
@@ -3192,9 +3821,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Service",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 362),
-            Field::new("status", 363),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 362)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 363)
+            },
         ],
     },
     Node::Struct {
@@ -3205,7 +3843,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("imagePullSecrets", 838)
             },
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -3270,7 +3911,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 762)
             },
-            Field::new("loadBalancer", 261),
+            Field {
+                in_zero_value: true,
+                ..Field::new("loadBalancer", 261)
+            },
         ],
     },
     Node::Struct {
@@ -3318,6 +3962,7 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[Field {
             list_type: Some(ListType::Atomic),
+            in_zero_value: true,
             ..Field::new("values", 756)
         }],
     },
@@ -3455,7 +4100,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.WeightedPodAffinityTerm",
         map_type: None,
-        fields: &[Field::new("podAffinityTerm", 305)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("podAffinityTerm", 305)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.WindowsSecurityContextOptions",
@@ -3468,9 +4116,13 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("addresses", 756)
             },
-            Field::new("conditions", 391),
+            Field {
+                in_zero_value: true,
+                ..Field::new("conditions", 391)
+            },
             Field::new("deprecatedTopology", 795),
             Field::new("hints", 392),
             Field::new("targetRef", 292),
@@ -3508,7 +4160,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("endpoints", 862)
             },
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("ports", 863)
@@ -3529,9 +4184,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.events.v1.Event",
         map_type: None,
         fields: &[
-            Field::new("deprecatedSource", 231),
-            Field::new("metadata", 743),
-            Field::new("regarding", 292),
+            Field {
+                in_zero_value: true,
+                ..Field::new("deprecatedSource", 231)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("regarding", 292)
+            },
             Field::new("related", 292),
             Field::new("series", 398),
         ],
@@ -3555,9 +4219,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.flowcontrol.v1.FlowSchema",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 403),
-            Field::new("status", 404),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 403)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 404)
+            },
         ],
     },
     Node::Struct {
@@ -3570,7 +4243,10 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("distinguisherMethod", 400),
-            Field::new("priorityLevelConfiguration", 412),
+            Field {
+                in_zero_value: true,
+                ..Field::new("priorityLevelConfiguration", 412)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("rules", 864)
@@ -3601,7 +4277,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.LimitedPriorityLevelConfiguration",
         map_type: None,
-        fields: &[Field::new("limitResponse", 406)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("limitResponse", 406)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.NonResourcePolicyRule",
@@ -3609,10 +4288,12 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("nonResourceURLs", 756)
             },
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("verbs", 756)
             },
         ],
@@ -3631,6 +4312,7 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("subjects", 868)
             },
         ],
@@ -3639,9 +4321,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 413),
-            Field::new("status", 414),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 413)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 414)
+            },
         ],
     },
     Node::Struct {
@@ -3681,6 +4372,7 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("apiGroups", 756)
             },
             Field {
@@ -3689,10 +4381,12 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("resources", 756)
             },
             Field {
                 list_type: Some(ListType::Set),
+                in_zero_value: true,
                 ..Field::new("verbs", 756)
             },
         ],
@@ -3720,9 +4414,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.lifecycle.v1alpha1.Eviction",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 427),
-            Field::new("status", 428),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 427)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 428)
+            },
         ],
     },
     Node::Struct {
@@ -3734,9 +4437,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequest",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 424),
-            Field::new("status", 425),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 424)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 425)
+            },
         ],
     },
     Node::Struct {
@@ -3747,7 +4459,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequestSpec",
         map_type: None,
-        fields: &[Field::new("target", 426)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("target", 426)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequestStatus",
@@ -3768,7 +4483,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionSpec",
         map_type: None,
-        fields: &[Field::new("target", 429)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("target", 429)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionStatus",
@@ -3827,25 +4545,41 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.HTTPIngressPath",
         map_type: None,
-        fields: &[Field::new("backend", 439)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("backend", 439)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.HTTPIngressRuleValue",
         map_type: None,
         fields: &[Field {
             list_type: Some(ListType::Atomic),
+            in_zero_value: true,
             ..Field::new("paths", 873)
         }],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IPAddress",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 436)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 436)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IPAddressSpec",
         map_type: None,
-        fields: &[Field::new("parentRef", 457)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("parentRef", 457)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IPBlock",
@@ -3859,9 +4593,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.networking.v1.Ingress",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 448),
-            Field::new("status", 449),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 448)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 449)
+            },
         ],
     },
     Node::Struct {
@@ -3872,7 +4615,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressClass",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 442)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 442)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressClassParametersReference",
@@ -3913,7 +4665,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressServiceBackend",
         map_type: None,
-        fields: &[Field::new("port", 458)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("port", 458)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressSpec",
@@ -3933,7 +4688,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressStatus",
         map_type: None,
-        fields: &[Field::new("loadBalancer", 444)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("loadBalancer", 444)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressTLS",
@@ -3946,7 +4704,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.NetworkPolicy",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 456)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 456)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.NetworkPolicyEgressRule",
@@ -4002,7 +4769,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("ingress", 881)
             },
-            Field::new("podSelector", 740),
+            Field {
+                in_zero_value: true,
+                ..Field::new("podSelector", 740)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("policyTypes", 756)
@@ -4023,9 +4793,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.networking.v1.ServiceCIDR",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 460),
-            Field::new("status", 461),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 460)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 461)
+            },
         ],
     },
     Node::Struct {
@@ -4056,7 +4835,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.node.v1.RuntimeClass",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field::new("overhead", 462),
             Field::new("scheduling", 464),
         ],
@@ -4080,16 +4862,28 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("deleteOptions", 736),
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.policy.v1.PodDisruptionBudget",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 467),
-            Field::new("status", 468),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 467)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 468)
+            },
         ],
     },
     Node::Struct {
@@ -4127,7 +4921,10 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("aggregationRule", 469),
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("rules", 883)
@@ -4138,8 +4935,14 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.rbac.v1.ClusterRoleBinding",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("roleRef", 475),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("roleRef", 475)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("subjects", 884)
@@ -4168,6 +4971,7 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("verbs", 756)
             },
         ],
@@ -4176,7 +4980,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.rbac.v1.Role",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("rules", 883)
@@ -4187,8 +4994,14 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.rbac.v1.RoleBinding",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("roleRef", 475),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("roleRef", 475)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("subjects", 884)
@@ -4221,7 +5034,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.AllocationResult",
         map_type: None,
-        fields: &[Field::new("devices", 487), Field::new("nodeSelector", 284)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("devices", 487)
+            },
+            Field::new("nodeSelector", 284),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.CELDeviceSelector",
@@ -4245,7 +5064,10 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("max", 734),
-            Field::new("min", 734),
+            Field {
+                in_zero_value: true,
+                ..Field::new("min", 734)
+            },
             Field::new("step", 734),
         ],
     },
@@ -4257,12 +5079,18 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.Counter",
         map_type: None,
-        fields: &[Field::new("value", 734)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("value", 734)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.CounterSet",
         map_type: None,
-        fields: &[Field::new("counters", 886)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("counters", 886)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.Device",
@@ -4340,7 +5168,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceCapacity",
         map_type: None,
-        fields: &[Field::new("requestPolicy", 480), Field::new("value", 734)],
+        fields: &[
+            Field::new("requestPolicy", 480),
+            Field {
+                in_zero_value: true,
+                ..Field::new("value", 734)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceClaim",
@@ -4374,7 +5208,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceClass",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 494)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 494)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceClassConfiguration",
@@ -4411,7 +5254,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("compatibilityGroups", 756)
             },
-            Field::new("counters", 886),
+            Field {
+                in_zero_value: true,
+                ..Field::new("counters", 886)
+            },
         ],
     },
     Node::Struct {
@@ -4486,15 +5332,30 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1.DeviceTaintRule",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 504),
-            Field::new("status", 505),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 504)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 505)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceTaintRuleSpec",
         map_type: None,
-        fields: &[Field::new("deviceSelector", 506), Field::new("taint", 502)],
+        fields: &[
+            Field::new("deviceSelector", 506),
+            Field {
+                in_zero_value: true,
+                ..Field::new("taint", 502)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceTaintRuleStatus",
@@ -4565,15 +5426,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.OpaqueDeviceConfiguration",
         map_type: None,
-        fields: &[Field::new("parameters", 746)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("parameters", 746)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaim",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 516),
-            Field::new("status", 517),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 516)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 517)
+            },
         ],
     },
     Node::Struct {
@@ -4584,7 +5457,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaimSpec",
         map_type: None,
-        fields: &[Field::new("devices", 490)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("devices", 490)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaimStatus",
@@ -4608,12 +5484,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaimTemplate",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 519)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 519)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaimTemplateSpec",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 516)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 516)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourcePool",
@@ -4623,7 +5517,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceSlice",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 522)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 522)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceSliceSpec",
@@ -4634,7 +5537,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("devices", 904)
             },
             Field::new("nodeSelector", 284),
-            Field::new("pool", 520),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 520)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("sharedCounters", 905)
@@ -4654,15 +5560,30 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1alpha3.DeviceTaintRule",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 525),
-            Field::new("status", 526),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 525)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 526)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.DeviceTaintRuleSpec",
         map_type: None,
-        fields: &[Field::new("deviceSelector", 527), Field::new("taint", 523)],
+        fields: &[
+            Field::new("deviceSelector", 527),
+            Field {
+                in_zero_value: true,
+                ..Field::new("taint", 523)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.DeviceTaintRuleStatus",
@@ -4700,8 +5621,14 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequest",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 531),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 531)
+            },
             Field::new("status", 532),
         ],
     },
@@ -4731,9 +5658,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1alpha3.ShareableCapacityStatus",
         map_type: None,
         fields: &[
-            Field::new("available", 734),
-            Field::new("consumed", 734),
-            Field::new("total", 734),
+            Field {
+                in_zero_value: true,
+                ..Field::new("available", 734)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("consumed", 734)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("total", 734)
+            },
         ],
     },
     Node::Struct {
@@ -4760,7 +5696,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.AllocationResult",
         map_type: None,
-        fields: &[Field::new("devices", 546), Field::new("nodeSelector", 284)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("devices", 546)
+            },
+            Field::new("nodeSelector", 284),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.BasicDevice",
@@ -4810,7 +5752,10 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("max", 734),
-            Field::new("min", 734),
+            Field {
+                in_zero_value: true,
+                ..Field::new("min", 734)
+            },
             Field::new("step", 734),
         ],
     },
@@ -4822,12 +5767,18 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.Counter",
         map_type: None,
-        fields: &[Field::new("value", 734)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("value", 734)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.CounterSet",
         map_type: None,
-        fields: &[Field::new("counters", 914)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("counters", 914)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.Device",
@@ -4884,7 +5835,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceCapacity",
         map_type: None,
-        fields: &[Field::new("requestPolicy", 539), Field::new("value", 734)],
+        fields: &[
+            Field::new("requestPolicy", 539),
+            Field {
+                in_zero_value: true,
+                ..Field::new("value", 734)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceClaim",
@@ -4918,7 +5875,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceClass",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 553)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 553)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceClassConfiguration",
@@ -4955,7 +5921,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("compatibilityGroups", 756)
             },
-            Field::new("counters", 914),
+            Field {
+                in_zero_value: true,
+                ..Field::new("counters", 914)
+            },
         ],
     },
     Node::Struct {
@@ -5072,15 +6041,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.OpaqueDeviceConfiguration",
         map_type: None,
-        fields: &[Field::new("parameters", 746)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("parameters", 746)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaim",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 570),
-            Field::new("status", 571),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 570)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 571)
+            },
         ],
     },
     Node::Struct {
@@ -5091,7 +6072,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaimSpec",
         map_type: None,
-        fields: &[Field::new("devices", 549)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("devices", 549)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaimStatus",
@@ -5115,12 +6099,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaimTemplate",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 573)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 573)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaimTemplateSpec",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 570)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 570)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourcePool",
@@ -5130,7 +6132,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceSlice",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 576)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 576)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceSliceSpec",
@@ -5141,7 +6152,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("devices", 927)
             },
             Field::new("nodeSelector", 284),
-            Field::new("pool", 574),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 574)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("sharedCounters", 928)
@@ -5168,7 +6182,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.AllocationResult",
         map_type: None,
-        fields: &[Field::new("devices", 587), Field::new("nodeSelector", 284)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("devices", 587)
+            },
+            Field::new("nodeSelector", 284),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.CELDeviceSelector",
@@ -5192,7 +6212,10 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("max", 734),
-            Field::new("min", 734),
+            Field {
+                in_zero_value: true,
+                ..Field::new("min", 734)
+            },
             Field::new("step", 734),
         ],
     },
@@ -5204,12 +6227,18 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.Counter",
         map_type: None,
-        fields: &[Field::new("value", 734)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("value", 734)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.CounterSet",
         map_type: None,
-        fields: &[Field::new("counters", 929)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("counters", 929)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.Device",
@@ -5287,7 +6316,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceCapacity",
         map_type: None,
-        fields: &[Field::new("requestPolicy", 580), Field::new("value", 734)],
+        fields: &[
+            Field::new("requestPolicy", 580),
+            Field {
+                in_zero_value: true,
+                ..Field::new("value", 734)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceClaim",
@@ -5321,7 +6356,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceClass",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 594)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 594)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceClassConfiguration",
@@ -5358,7 +6402,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("compatibilityGroups", 756)
             },
-            Field::new("counters", 929),
+            Field {
+                in_zero_value: true,
+                ..Field::new("counters", 929)
+            },
         ],
     },
     Node::Struct {
@@ -5433,15 +6480,30 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta2.DeviceTaintRule",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 604),
-            Field::new("status", 605),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 604)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 605)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceTaintRuleSpec",
         map_type: None,
-        fields: &[Field::new("deviceSelector", 606), Field::new("taint", 602)],
+        fields: &[
+            Field::new("deviceSelector", 606),
+            Field {
+                in_zero_value: true,
+                ..Field::new("taint", 602)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceTaintRuleStatus",
@@ -5512,15 +6574,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.OpaqueDeviceConfiguration",
         map_type: None,
-        fields: &[Field::new("parameters", 746)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("parameters", 746)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaim",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 616),
-            Field::new("status", 617),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 616)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 617)
+            },
         ],
     },
     Node::Struct {
@@ -5531,7 +6605,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaimSpec",
         map_type: None,
-        fields: &[Field::new("devices", 590)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("devices", 590)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaimStatus",
@@ -5555,12 +6632,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaimTemplate",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 619)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 619)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaimTemplateSpec",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 616)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 616)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourcePool",
@@ -5570,7 +6665,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceSlice",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 622)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 622)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceSliceSpec",
@@ -5581,7 +6685,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("devices", 947)
             },
             Field::new("nodeSelector", 284),
-            Field::new("pool", 620),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 620)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("sharedCounters", 948)
@@ -5595,7 +6702,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1.PriorityClass",
         map_type: None,
-        fields: &[Field::new("metadata", 743)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("metadata", 743)
+        }],
     },
     Node::Opaque("io.k8s.api.scheduling.v1alpha3.AllCompositeDisruptionMode"),
     Node::Opaque("io.k8s.api.scheduling.v1alpha3.AllDisruptionMode"),
@@ -5615,9 +6725,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.scheduling.v1alpha3.CompositePodGroup",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 633),
-            Field::new("status", 634),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 633)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 634)
+            },
         ],
     },
     Node::Struct {
@@ -5637,10 +6756,19 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.scheduling.v1alpha3.CompositePodGroupSpec",
         map_type: None,
         fields: &[
-            Field::new("disruptionMode", 628),
+            Field {
+                in_zero_value: true,
+                ..Field::new("disruptionMode", 628)
+            },
             Field::new("schedulingConstraints", 631),
-            Field::new("schedulingPolicy", 632),
-            Field::new("workloadRef", 659),
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedulingPolicy", 632)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("workloadRef", 659)
+            },
         ],
     },
     Node::Struct {
@@ -5670,7 +6798,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("podGroupTemplates", 951)
             },
             Field::new("schedulingConstraints", 631),
-            Field::new("schedulingPolicy", 632),
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedulingPolicy", 632)
+            },
         ],
     },
     Node::Struct {
@@ -5687,9 +6818,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.scheduling.v1alpha3.PodGroup",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 643),
-            Field::new("status", 644),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 643)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 644)
+            },
         ],
     },
     Node::Struct {
@@ -5719,7 +6859,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.scheduling.v1alpha3.PodGroupSpec",
         map_type: None,
         fields: &[
-            Field::new("disruptionMode", 636),
+            Field {
+                in_zero_value: true,
+                ..Field::new("disruptionMode", 636)
+            },
             Field {
                 strategy: Strategy::MergeRetainKeys,
                 merge_key: Some("name"),
@@ -5728,7 +6871,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("resourceClaims", 952)
             },
             Field::new("schedulingConstraints", 641),
-            Field::new("schedulingPolicy", 642),
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedulingPolicy", 642)
+            },
             Field::new("workloadRef", 659),
         ],
     },
@@ -5765,7 +6911,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("resourceClaims", 952)
             },
             Field::new("schedulingConstraints", 641),
-            Field::new("schedulingPolicy", 642),
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedulingPolicy", 642)
+            },
         ],
     },
     Node::Opaque("io.k8s.api.scheduling.v1alpha3.SingleCompositeDisruptionMode"),
@@ -5783,7 +6932,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.Workload",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 660)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 660)
+            },
+        ],
     },
     Node::Opaque("io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupAllDisruptionMode"),
     Node::Opaque("io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupBasicSchedulingPolicy"),
@@ -5881,7 +7039,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("podGroupTemplates", 956)
             },
             Field::new("schedulingConstraints", 667),
-            Field::new("schedulingPolicy", 668),
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedulingPolicy", 668)
+            },
         ],
     },
     Node::Struct {
@@ -5898,9 +7059,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.scheduling.v1beta1.PodGroup",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 677),
-            Field::new("status", 678),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 677)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 678)
+            },
         ],
     },
     Node::Struct {
@@ -5930,7 +7100,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.scheduling.v1beta1.PodGroupSpec",
         map_type: None,
         fields: &[
-            Field::new("disruptionMode", 670),
+            Field {
+                in_zero_value: true,
+                ..Field::new("disruptionMode", 670)
+            },
             Field {
                 strategy: Strategy::MergeRetainKeys,
                 merge_key: Some("name"),
@@ -5939,7 +7112,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("resourceClaims", 957)
             },
             Field::new("schedulingConstraints", 675),
-            Field::new("schedulingPolicy", 676),
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedulingPolicy", 676)
+            },
             Field::new("workloadRef", 685),
         ],
     },
@@ -5976,7 +7152,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("resourceClaims", 957)
             },
             Field::new("schedulingConstraints", 675),
-            Field::new("schedulingPolicy", 676),
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedulingPolicy", 676)
+            },
         ],
     },
     Node::Opaque("io.k8s.api.scheduling.v1beta1.SingleCompositeDisruptionMode"),
@@ -5994,7 +7173,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.Workload",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 686)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 686)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.WorkloadReference",
@@ -6021,7 +7209,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.storage.v1.CSIDriver",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("spec", 688)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 688)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.CSIDriverSpec",
@@ -6041,9 +7238,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storage.v1.CSINode",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 691),
-            Field::new("status", 692),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 691)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 692)
+            },
         ],
     },
     Node::Struct {
@@ -6065,6 +7271,7 @@ pub(crate) static NODES: [Node; 976] = [
             merge_key: Some("name"),
             list_type: Some(ListType::Map),
             list_map_keys: &["name"],
+            in_zero_value: true,
             ..Field::new("drivers", 960)
         }],
     },
@@ -6085,7 +7292,10 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("capacity", 734),
             Field::new("maximumVolumeSize", 734),
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field::new("nodeTopology", 740),
         ],
     },
@@ -6097,7 +7307,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("allowedTopologies", 962)
             },
-            Field::new("metadata", 743),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("mountOptions", 756)
@@ -6127,9 +7340,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storage.v1.VolumeAttachment",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 700),
-            Field::new("status", 701),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 700)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 701)
+            },
         ],
     },
     Node::Struct {
@@ -6140,7 +7362,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeAttachmentSpec",
         map_type: None,
-        fields: &[Field::new("source", 699)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("source", 699)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeAttachmentStatus",
@@ -6154,7 +7379,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeAttributesClass",
         map_type: None,
-        fields: &[Field::new("metadata", 743), Field::new("parameters", 795)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field::new("parameters", 795),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeError",
@@ -6170,15 +7401,27 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storagemigration.v1.StorageVersionMigration",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 706),
-            Field::new("status", 707),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 706)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 707)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1.StorageVersionMigrationSpec",
         map_type: None,
-        fields: &[Field::new("resource", 739)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("resource", 739)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1.StorageVersionMigrationStatus",
@@ -6195,15 +7438,27 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigration",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 709),
-            Field::new("status", 710),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 709)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 710)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationSpec",
         map_type: None,
-        fields: &[Field::new("resource", 739)],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("resource", 739)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus",
@@ -6230,9 +7485,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 716),
-            Field::new("status", 717),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 716)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 717)
+            },
         ],
     },
     Node::Struct {
@@ -6259,9 +7523,13 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("conversion", 712),
-            Field::new("names", 715),
+            Field {
+                in_zero_value: true,
+                ..Field::new("names", 715)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("versions", 964)
             },
         ],
@@ -6270,7 +7538,10 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus",
         map_type: None,
         fields: &[
-            Field::new("acceptedNames", 715),
+            Field {
+                in_zero_value: true,
+                ..Field::new("acceptedNames", 715)
+            },
             Field {
                 list_type: Some(ListType::Map),
                 list_map_keys: &["type"],
@@ -6402,6 +7673,7 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("clientConfig", 732),
             Field {
                 list_type: Some(ListType::Atomic),
+                in_zero_value: true,
                 ..Field::new("conversionReviewVersions", 756)
             },
         ],
@@ -6500,9 +7772,18 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService",
         map_type: None,
         fields: &[
-            Field::new("metadata", 743),
-            Field::new("spec", 749),
-            Field::new("status", 750),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("spec", 749)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 750)
+            },
         ],
     },
     Node::Struct {

@@ -222,9 +222,18 @@ fn delete_one(
             }
             return Outcome::Remove(last, Ok((answer, true)));
         }
-        if meta::is_deleting(old) && meta::finalizers(old) == finalizers {
-            // Deletion already in progress: nothing changes.
+        // Deletion already in progress: a shorter grace period brings it forward (a pod's);
+        // nothing else changes.
+        let current_grace = old
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64);
+        let shorter = meta::is_deleting(old) && current_grace.is_some_and(|g| grace < g);
+        if meta::is_deleting(old) && meta::finalizers(old) == finalizers && !shorter {
             return Outcome::Keep(Ok((old.clone(), false)));
+        }
+        if shorter {
+            meta::set(&mut new, "deletionTimestamp", Some(json!(meta::now_plus(grace))));
+            meta::set(&mut new, "deletionGracePeriodSeconds", Some(json!(grace)));
         }
         meta::set(
             &mut new,

@@ -113,6 +113,8 @@ pub(crate) fn decode(info: &ResourceInfo, mut obj: Value) -> Result<Value, Failu
         })?;
         set_type(&mut obj, info);
     }
+    crate::defaults::apply(info, &mut obj);
+    crate::validation::validate(info, &obj)?;
     Ok(obj)
 }
 
@@ -527,13 +529,18 @@ pub(crate) fn write_with(
     }
 }
 
-/// Whether `new` would change nothing (the resourceVersion aside).
+/// Whether `new` would change nothing (the resourceVersion and the times of managedFields
+/// entries aside: a new manager, or fields changing hands, is a change).
 fn unchanged(cur: &Value, new: &Value) -> bool {
     let strip = |v: &Value| {
         let mut v = v.clone();
         if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
             m.remove("resourceVersion");
-            m.remove("managedFields");
+            if let Some(Value::Array(entries)) = m.get_mut("managedFields") {
+                for e in entries.iter_mut().filter_map(Value::as_object_mut) {
+                    e.remove("time");
+                }
+            }
         }
         v
     };

@@ -49,6 +49,7 @@ struct FieldOut {
     list_type: &'static str,
     list_map_keys: Vec<String>,
     map_type: &'static str,
+    in_zero_value: bool,
 }
 
 struct Graph<'a> {
@@ -274,6 +275,10 @@ pub fn render(schemas: &BTreeMap<String, Schema>, ops: &[Operation]) -> Result<S
                 list_type: list_type_of(id, wire, prop)?,
                 list_map_keys: prop.list_map_keys.clone(),
                 map_type: map_type_of(&format!("{id}.{wire}"), prop)?,
+                // Go's zero value of the struct has the field when it is a value (not a
+                // pointer) struct, which the OpenAPI marks with a `default`, or when its JSON
+                // tag lacks `omitempty`, which the OpenAPI marks as `required`.
+                in_zero_value: prop.default.is_some() || s.required.contains(wire),
             });
         }
         fields.insert(me, out);
@@ -365,6 +370,9 @@ fn field_text(f: &FieldOut) -> String {
     }
     if f.map_type != "None" {
         set.push(format!("map_type: {}", f.map_type));
+    }
+    if f.in_zero_value {
+        set.push("in_zero_value: true".to_string());
     }
     if set.is_empty() {
         format!("{base},\n")
