@@ -36,6 +36,10 @@ pub struct ResourceInfo {
     pub generation: bool,
     /// A custom resource (defined by a CRD): no strategic merge patch, JSON kept as sent.
     pub custom: bool,
+    /// Short names in discovery (`deploy`), as kubectl resolves them.
+    pub short_names: Vec<String>,
+    /// Categories in discovery (`all`).
+    pub categories: Vec<String>,
     /// Decode into the Rust type and encode again: unknown fields dropped and wrong types
     /// refused, as the real server's decoder does for built-in kinds.
     pub(crate) round_trip: Option<RoundTrip>,
@@ -170,6 +174,8 @@ impl Registry {
                 scale: has("scale").then(ScalePaths::builtin),
                 generation: GENERATION_TRACKED.contains(&(k.group, k.kind)),
                 custom: false,
+                short_names: names_of(SHORT_NAMES, k.group, k.plural),
+                categories: names_of(CATEGORIES, k.group, k.plural),
                 round_trip: Some(k.round_trip),
             };
             table.by_path.insert(
@@ -265,6 +271,118 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
     }
 }
 
+/// The short names of built-in resources, `(group, plural, names)`, as kube-apiserver
+/// v1.37.2's discovery lists them (every version of a group has the same).
+const SHORT_NAMES: &[(&str, &str, &[&str])] = &[
+    ("", "componentstatuses", &["cs"]),
+    ("", "configmaps", &["cm"]),
+    ("", "endpoints", &["ep"]),
+    ("", "events", &["ev"]),
+    ("", "limitranges", &["limits"]),
+    ("", "namespaces", &["ns"]),
+    ("", "nodes", &["no"]),
+    ("", "persistentvolumeclaims", &["pvc"]),
+    ("", "persistentvolumes", &["pv"]),
+    ("", "pods", &["po"]),
+    ("", "replicationcontrollers", &["rc"]),
+    ("", "resourcequotas", &["quota"]),
+    ("", "serviceaccounts", &["sa"]),
+    ("", "services", &["svc"]),
+    ("apps", "daemonsets", &["ds"]),
+    ("apps", "deployments", &["deploy"]),
+    ("apps", "replicasets", &["rs"]),
+    ("apps", "statefulsets", &["sts"]),
+    ("events.k8s.io", "events", &["ev"]),
+    ("autoscaling", "horizontalpodautoscalers", &["hpa"]),
+    ("batch", "cronjobs", &["cj"]),
+    (
+        "certificates.k8s.io",
+        "certificatesigningrequests",
+        &["csr"],
+    ),
+    ("networking.k8s.io", "ingresses", &["ing"]),
+    ("networking.k8s.io", "ipaddresses", &["ip"]),
+    ("networking.k8s.io", "networkpolicies", &["netpol"]),
+    ("policy", "poddisruptionbudgets", &["pdb"]),
+    ("storage.k8s.io", "storageclasses", &["sc"]),
+    ("storage.k8s.io", "volumeattributesclasses", &["vac"]),
+    (
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        &["crd", "crds"],
+    ),
+    ("scheduling.k8s.io", "priorityclasses", &["pc"]),
+];
+
+/// The categories of built-in resources, as discovery lists them.
+const CATEGORIES: &[(&str, &str, &[&str])] = &[
+    ("", "pods", &["all"]),
+    ("", "replicationcontrollers", &["all"]),
+    ("", "services", &["all"]),
+    ("apps", "daemonsets", &["all"]),
+    ("apps", "deployments", &["all"]),
+    ("apps", "replicasets", &["all"]),
+    ("apps", "statefulsets", &["all"]),
+    ("autoscaling", "horizontalpodautoscalers", &["all"]),
+    ("batch", "cronjobs", &["all"]),
+    ("batch", "jobs", &["all"]),
+    ("apiregistration.k8s.io", "apiservices", &["api-extensions"]),
+    (
+        "admissionregistration.k8s.io",
+        "mutatingadmissionpolicies",
+        &["api-extensions"],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "mutatingadmissionpolicybindings",
+        &["api-extensions"],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+        &["api-extensions"],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "validatingadmissionpolicies",
+        &["api-extensions"],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "validatingadmissionpolicybindings",
+        &["api-extensions"],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+        &["api-extensions"],
+    ),
+    (
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        &["api-extensions"],
+    ),
+];
+
+fn names_of(table: &[(&str, &str, &[&str])], group: &str, plural: &str) -> Vec<String> {
+    table
+        .iter()
+        .find(|(g, p, _)| *g == group && *p == plural)
+        .map(|(_, _, names)| names.iter().map(|n| (*n).to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn crd_resources(crd: &Value) -> Result<Vec<Arc<ResourceInfo>>, String> {
     let spec = crd.get("spec").ok_or("the CRD has no spec")?;
     let text = |v: &Value, path: &str| -> Result<String, String> {
@@ -336,6 +454,8 @@ fn crd_resources(crd: &Value) -> Result<Vec<Arc<ResourceInfo>>, String> {
             scale,
             generation: true,
             custom: true,
+            short_names: strings(spec.pointer("/names/shortNames")),
+            categories: strings(spec.pointer("/names/categories")),
             round_trip: None,
         }));
     }

@@ -15,10 +15,6 @@ use k8s_rs_tests::conformance::{Target, Verdict, run};
 /// Issue #17 is open until this list is empty or each entry is a documented choice.
 const DEVIATIONS: &[(&str, &str)] = &[
     (
-        "discovery_describes_built_in_resources",
-        "discovery has no short names (k8s-api does not carry them)",
-    ),
-    (
         "crd_create_sets_generation_prunes_and_drops_status",
         "no pruning of custom resources by the CRD's structural schema",
     ),

@@ -132,10 +132,17 @@ fn resource_entries(all: &[Arc<ResourceInfo>], group: &str, version: &str) -> Ve
         .iter()
         .filter(|r| r.group == group && r.version == version)
     {
-        out.push(json!({
+        let mut entry = json!({
             "name": r.plural, "singularName": r.kind.to_lowercase(), "namespaced": r.namespaced,
             "kind": r.kind, "verbs": r.verbs,
-        }));
+        });
+        if !r.short_names.is_empty() {
+            entry["shortNames"] = json!(r.short_names);
+        }
+        if !r.categories.is_empty() {
+            entry["categories"] = json!(r.categories);
+        }
+        out.push(entry);
         if r.status {
             out.push(
                 json!({"name": format!("{}/status", r.plural), "singularName": "",
@@ -149,8 +156,34 @@ fn resource_entries(all: &[Arc<ResourceInfo>], group: &str, version: &str) -> Ve
                 "kind": "Scale", "verbs": ["get", "patch", "update"]}),
             );
         }
+        for (name, kind, gv, verbs) in other_subresources(r) {
+            let mut e = json!({"name": format!("{}/{name}", r.plural), "singularName": "",
+                "namespaced": r.namespaced, "kind": kind, "verbs": verbs});
+            if let Some((g, v)) = gv {
+                e["group"] = json!(g);
+                e["version"] = json!(v);
+            }
+            out.push(e);
+        }
     }
     out
+}
+
+/// The subresources the fake serves besides status and scale: `(name, kind, the kind's
+/// group and version when another's, verbs)`, as the real server's discovery lists them.
+type Subresource = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    &'static [&'static str],
+);
+
+fn other_subresources(r: &ResourceInfo) -> Vec<Subresource> {
+    match (r.group.as_str(), r.plural.as_str(), r.custom) {
+        ("", "namespaces", false) => vec![("finalize", "Namespace", None, &["update"])],
+        ("", "pods", false) => vec![("eviction", "Eviction", Some(("policy", "v1")), &["create"])],
+        _ => Vec::new(),
+    }
 }
 
 fn resource_list(all: &[Arc<ResourceInfo>], group: &str, version: &str) -> Reply {
@@ -194,12 +227,24 @@ fn aggregated_reply(all: &[Arc<ResourceInfo>], core: bool) -> Reply {
                                 subs.push(json!({"subresource": "scale", "verbs": ["get", "patch", "update"],
                                     "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"}}));
                             }
-                            json!({
+                            for (name, kind, gv, verbs) in other_subresources(r) {
+                                let (g, v) = gv.unwrap_or((r.group.as_str(), r.version.as_str()));
+                                subs.push(json!({"subresource": name, "verbs": verbs,
+                                    "responseKind": {"group": g, "version": v, "kind": kind}}));
+                            }
+                            let mut entry = json!({
                                 "resource": r.plural, "singularResource": r.kind.to_lowercase(),
                                 "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
                                 "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
                                 "verbs": r.verbs, "subresources": subs,
-                            })
+                            });
+                            if !r.short_names.is_empty() {
+                                entry["shortNames"] = json!(r.short_names);
+                            }
+                            if !r.categories.is_empty() {
+                                entry["categories"] = json!(r.categories);
+                            }
+                            entry
                         })
                         .collect();
                     json!({"version": v, "resources": resources, "freshness": "Current"})

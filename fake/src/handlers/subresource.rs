@@ -164,6 +164,8 @@ fn scale_info() -> ResourceInfo {
         scale: None,
         generation: false,
         custom: false,
+        short_names: Vec::new(),
+        categories: Vec::new(),
         round_trip: None,
     }
 }
