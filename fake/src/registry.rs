@@ -40,6 +40,9 @@ pub struct ResourceInfo {
     pub short_names: Vec<String>,
     /// Categories in discovery (`all`).
     pub categories: Vec<String>,
+    /// A custom resource version's `openAPIV3Schema`: its objects are pruned, defaulted and
+    /// validated by it.
+    pub schema: Option<Arc<Value>>,
     /// Decode into the Rust type and encode again: unknown fields dropped and wrong types
     /// refused, as the real server's decoder does for built-in kinds.
     pub(crate) round_trip: Option<RoundTrip>,
@@ -176,6 +179,7 @@ impl Registry {
                 custom: false,
                 short_names: names_of(SHORT_NAMES, k.group, k.plural),
                 categories: names_of(CATEGORIES, k.group, k.plural),
+                schema: None,
                 round_trip: Some(k.round_trip),
             };
             table.by_path.insert(
@@ -456,6 +460,11 @@ fn crd_resources(crd: &Value) -> Result<Vec<Arc<ResourceInfo>>, String> {
             custom: true,
             short_names: strings(spec.pointer("/names/shortNames")),
             categories: strings(spec.pointer("/names/categories")),
+            schema: v
+                .pointer("/schema/openAPIV3Schema")
+                .or_else(|| spec.pointer("/validation/openAPIV3Schema"))
+                .filter(|s| s.is_object())
+                .map(|s| Arc::new(s.clone())),
             round_trip: None,
         }));
     }

@@ -166,6 +166,7 @@ fn scale_info() -> ResourceInfo {
         custom: false,
         short_names: Vec::new(),
         categories: Vec::new(),
+        schema: None,
         round_trip: None,
     }
 }

@@ -115,6 +115,14 @@ pub(crate) fn decode(info: &ResourceInfo, mut obj: Value) -> Result<Value, Failu
     }
     crate::defaults::apply(info, &mut obj);
     crate::validation::validate(info, &obj)?;
+    if let Some(schema) = &info.schema {
+        crate::crd_schema::prune_and_default(schema, &mut obj);
+        let causes = crate::crd_schema::validate(schema, &obj);
+        if !causes.is_empty() {
+            let name = meta::name(&obj).unwrap_or_default().to_string();
+            return Err(status::invalid(info, &name, causes));
+        }
+    }
     Ok(obj)
 }
 
