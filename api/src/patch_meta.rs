@@ -14,9 +14,9 @@
 //!   [`apply_strategic_merge_patch`]; [`strategic_merge`] does both steps for a kind, and
 //!   [`create_two_way_merge_patch`] creates the patch between two objects of a kind.
 //!
-//! Only fields that hold an object, a list or a map have entries (and scalar fields that carry
-//! a patch extension, if any): a merge needs metadata only where both sides hold an object or
-//! a list. The table covers every served kind, alpha and beta versions included, whatever
+//! Every field of a struct has an entry, scalar fields too (their schema is
+//! [`Shape::Scalar`]), so lookups answer as Go's do for a patch that holds an object or a list
+//! where the type has a scalar. The table covers every served kind, alpha and beta versions included, whatever
 //! features are on. Custom resources have no entry: the apiserver refuses strategic merge
 //! patches for them (415 Unsupported Media Type).
 //!
@@ -78,7 +78,7 @@ pub(crate) mod table {
         List(u16),
         /// A map (`additionalProperties`) of the node.
         Map(u16),
-        /// An object with properties: its object, list and map fields, sorted by name.
+        /// An object with properties: its fields, sorted by name.
         Struct {
             name: &'static str,
             map_type: Option<MapType>,
@@ -233,6 +233,53 @@ pub fn strategic_merge(
     apply_strategic_merge_patch(original, patch, &schema)
 }
 
+/// Creates the three-way patch that brings `current` (the live object) to `modified` while
+/// keeping changes made since `original`, objects of a built-in kind (Go's
+/// `strategicpatch.CreateThreeWayMergePatch` with the kind's Go type, as `kubectl apply`
+/// computes its patch). See
+/// [`create_three_way_merge_patch`](k8s_apimachinery::strategicpatch::create_three_way_merge_patch)
+/// for `overwrite` and the preconditions.
+///
+/// Fails with [`StrategicMergeError::Unsupported`] when the table has no such kind.
+///
+/// ```
+/// use k8s_api::patch_meta;
+/// use serde_json::json;
+///
+/// // Last applied: two containers; now only `web`, with a new image. Someone else added a label.
+/// let original = json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.28"}, {"name": "log"}]}});
+/// let modified = json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.29"}]}});
+/// let current = json!({"metadata": {"labels": {"team": "a"}},
+///     "spec": {"containers": [{"name": "web", "image": "nginx:1.28"}, {"name": "log"}]}});
+/// let patch = patch_meta::create_three_way_merge_patch("v1", "Pod", &original, &modified, &current, false, &[])?;
+/// let applied = patch_meta::strategic_merge("v1", "Pod", &current, &patch)?;
+/// assert_eq!(applied, json!({"metadata": {"labels": {"team": "a"}},
+///     "spec": {"containers": [{"name": "web", "image": "nginx:1.29"}]}}));
+/// # Ok::<(), k8s_apimachinery::strategicpatch::StrategicMergeError>(())
+/// ```
+pub fn create_three_way_merge_patch(
+    api_version: &str,
+    kind: &str,
+    original: &Value,
+    modified: &Value,
+    current: &Value,
+    overwrite: bool,
+    preconditions: &[k8s_apimachinery::strategicpatch::Precondition],
+) -> Result<Value, StrategicMergeError> {
+    let schema = lookup(api_version, kind).ok_or_else(|| StrategicMergeError::Unsupported {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+    })?;
+    k8s_apimachinery::strategicpatch::create_three_way_merge_patch(
+        original,
+        modified,
+        current,
+        &schema,
+        overwrite,
+        preconditions,
+    )
+}
+
 /// Creates the strategic merge patch that turns `original` into `modified`, objects of a
 /// built-in kind (Go's `strategicpatch.CreateTwoWayMergePatch` with the kind's Go type).
 ///
@@ -285,8 +332,8 @@ impl PatchSchema {
         }
     }
 
-    /// The field with this JSON name, if it holds an object, a list or a map (scalar fields
-    /// have no metadata).
+    /// The field with this JSON name (scalar fields included), if the type is a struct that
+    /// has it.
     pub fn field(&self, json_name: &str) -> Option<FieldMeta> {
         let Node::Struct { fields, .. } = self.node else {
             return None;
@@ -295,7 +342,7 @@ impl PatchSchema {
         Some(FieldMeta { field: &fields[i] })
     }
 
-    /// The fields with metadata, sorted by JSON name.
+    /// The fields, sorted by JSON name.
     pub fn fields(&self) -> impl Iterator<Item = FieldMeta> + use<> {
         let fields: &'static [Field] = match self.node {
             Node::Struct { fields, .. } => fields,
@@ -510,7 +557,13 @@ mod tests {
         let owners = meta.field("ownerReferences").unwrap();
         assert_eq!(owners.merge_key(), Some("uid"));
         assert_eq!(meta.field("labels").unwrap().schema().shape(), Shape::Map);
-        assert!(meta.field("name").is_none(), "scalars have no entry");
+        let name = meta.field("name").unwrap();
+        assert_eq!(
+            name.schema().shape(),
+            Shape::Scalar,
+            "scalar fields are listed"
+        );
+        assert!(meta.field("nosuch").is_none());
 
         let spec = pod.field("spec").unwrap().schema();
         let volumes = spec.field("volumes").unwrap();

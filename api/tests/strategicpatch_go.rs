@@ -304,6 +304,110 @@ fn two_way_patches_match_go() {
     );
 }
 
+/// Three-way patches (`kubectl apply`'s client-side patch) against Go's
+/// `CreateThreeWayMergePatch`: seeded triples of a last-applied configuration, a new one and a
+/// live object that others changed, with and without `overwrite`. The same patch, or both a
+/// conflict, or the same error message.
+#[test]
+fn three_way_patches_match_go() {
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = env("SMP_CORPUS_SEED").unwrap_or(SEED) ^ 0x3_3A7;
+    #[allow(non_snake_case)]
+    let TRIPLES = env("SMP_CORPUS_CASES").map_or(2000, |n| n as usize / 3);
+    let mut rng = corpus::Rng::new(seed);
+    let mut triples = Vec::with_capacity(TRIPLES);
+    // Two edits of one object: what the user changed and what others changed.
+    let edit = |rng: &mut corpus::Rng, v: &str, k: &str, base: &Value| -> Option<Value> {
+        let schema = patch_meta::lookup(v, k).expect("kind in the table");
+        let patch = corpus::patch(rng, base, schema);
+        patch_meta::strategic_merge(v, k, base, &patch).ok()
+    };
+    while triples.len() < TRIPLES {
+        let (v, k, original) = corpus::original(&mut rng);
+        let (Some(modified), Some(current)) = (
+            edit(&mut rng, v, k, &original),
+            edit(&mut rng, v, k, &original),
+        ) else {
+            continue;
+        };
+        let overwrite = rng.chance(50);
+        triples.push((v, k, original, modified, current, overwrite));
+    }
+    let ours: Vec<Result<Value, String>> = triples
+        .iter()
+        .map(|(v, k, o, m, c, w)| {
+            patch_meta::create_three_way_merge_patch(v, k, o, m, c, *w, &[])
+                .map(|p| normalize(&p))
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    let conflicts = ours
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|e| e.starts_with("patch:")))
+        .count();
+    let errors = ours.iter().filter(|r| r.is_err()).count();
+    eprintln!(
+        "{TRIPLES} three-way patches: {conflicts} conflicts, {} other errors",
+        errors - conflicts
+    );
+    // Some of each, or the corpus is not exercising the conflict check.
+    assert!(
+        conflicts > 0 && conflicts < TRIPLES / 2,
+        "{conflicts} conflicts"
+    );
+
+    let Some(bin) = oracle::binary() else {
+        return;
+    };
+    let cases: Vec<oracle::Case3<'_>> = triples
+        .iter()
+        .map(
+            |(api_version, kind, original, modified, current, overwrite)| oracle::Case3 {
+                api_version,
+                kind,
+                original,
+                modified,
+                current,
+                overwrite: *overwrite,
+            },
+        )
+        .collect();
+    // Conflict messages print the two maps (YAML in Go, JSON here): compare their class.
+    let same = |ours: &Result<Value, String>, go: &[Result<Value, String>]| {
+        let conflict = |m: &str| m.starts_with("patch:\n");
+        agrees(ours, go, true)
+            || go.iter().any(|g| match (ours, g) {
+                (Err(a), Err(b)) => conflict(a) && conflict(b),
+                _ => false,
+            })
+    };
+    let go = oracle::diff3_all(bin, &cases, RUNS);
+    let suspects: Vec<usize> = (0..TRIPLES).filter(|i| !same(&ours[*i], &go[*i])).collect();
+    let retry: Vec<oracle::Case3<'_>> = suspects
+        .iter()
+        .map(|i| oracle::Case3 { ..cases[*i] })
+        .collect();
+    let retried = oracle::diff3_all(bin, &retry, 200);
+    let disagreements: Vec<usize> = suspects
+        .iter()
+        .zip(&retried)
+        .filter(|(i, go)| !same(&ours[**i], go))
+        .map(|(i, _)| *i)
+        .collect();
+    for i in disagreements.iter().take(5) {
+        let (v, k, o, m, c, w) = &triples[*i];
+        eprintln!(
+            "triple {i} ({v} {k}, overwrite {w}):\noriginal: {o}\nmodified: {m}\ncurrent:  {c}\nours:     {:?}\ngo:       {:?}\n",
+            ours[*i], go[*i]
+        );
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {TRIPLES} three-way patches disagree with Go",
+        disagreements.len()
+    );
+}
+
 /// The cases of k8s-apimachinery's two-way unit tests, on the real kinds, against Go.
 #[test]
 fn two_way_examples() {

@@ -12,27 +12,54 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ApplyConfiguration",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("expression", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.AuditAnnotation",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("valueExpression", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ExpressionWarning",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("fieldRef", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("warning", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.JSONPatch",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("expression", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MatchCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MatchResources",
@@ -42,6 +69,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("excludeResourceRules", 752)
             },
+            Field::new("matchPolicy", 0),
             Field::new("namespaceSelector", 740),
             Field::new("objectSelector", 740),
             Field {
@@ -54,6 +82,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -68,6 +98,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBinding",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -81,12 +113,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingSpec",
         map_type: None,
-        fields: &[Field::new("matchResources", 6), Field::new("paramRef", 16)],
+        fields: &[
+            Field::new("matchResources", 6),
+            Field::new("paramRef", 16),
+            Field::new("policyName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicySpec",
         map_type: None,
         fields: &[
+            Field::new("failurePolicy", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -100,6 +137,7 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("mutations", 754)
             },
             Field::new("paramKind", 15),
+            Field::new("reinvocationPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("variables", 755)
@@ -119,6 +157,7 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("clientConfig", 29)
             },
+            Field::new("failurePolicy", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -126,18 +165,31 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["name"],
                 ..Field::new("matchConditions", 753)
             },
+            Field::new("matchPolicy", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field::new("namespaceSelector", 740),
             Field::new("objectSelector", 740),
+            Field::new("reinvocationPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("rules", 757)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("sideEffects", 0)
+            },
+            Field::new("timeoutSeconds", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -157,6 +209,10 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("applyConfiguration", 1),
             Field::new("jsonPatch", 4),
+            Field {
+                in_zero_value: true,
+                ..Field::new("patchType", 0)
+            },
         ],
     },
     Node::Struct {
@@ -183,17 +239,23 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("resources", 756)
             },
+            Field::new("scope", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ParamKind",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[Field::new("apiVersion", 0), Field::new("kind", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ParamRef",
         map_type: Some(MapType::Atomic),
-        fields: &[Field::new("selector", 740)],
+        fields: &[
+            Field::new("name", 0),
+            Field::new("namespace", 0),
+            Field::new("parameterNotFoundAction", 0),
+            Field::new("selector", 740),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.RuleWithOperations",
@@ -215,12 +277,24 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("resources", 756)
             },
+            Field::new("scope", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ServiceReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("namespace", 0)
+            },
+            Field::new("path", 0),
+            Field::new("port", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.TypeChecking",
@@ -234,6 +308,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -252,6 +328,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -269,6 +347,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("matchResources", 6),
             Field::new("paramRef", 16),
             Field {
+                in_zero_value: true,
+                ..Field::new("policyName", 0)
+            },
+            Field {
                 list_type: Some(ListType::Set),
                 in_zero_value: true,
                 ..Field::new("validationActions", 756)
@@ -283,6 +365,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("auditAnnotations", 760)
             },
+            Field::new("failurePolicy", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -314,6 +397,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 762)
             },
+            Field::new("observedGeneration", 0),
             Field::new("typeChecking", 19),
         ],
     },
@@ -330,6 +414,7 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("clientConfig", 29)
             },
+            Field::new("failurePolicy", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -337,18 +422,30 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["name"],
                 ..Field::new("matchConditions", 753)
             },
+            Field::new("matchPolicy", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field::new("namespaceSelector", 740),
             Field::new("objectSelector", 740),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("rules", 757)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("sideEffects", 0)
+            },
+            Field::new("timeoutSeconds", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -365,32 +462,62 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.Validation",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field::new("message", 0),
+            Field::new("messageExpression", 0),
+            Field::new("reason", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.Variable",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1.WebhookClientConfig",
         map_type: None,
-        fields: &[Field::new("service", 18)],
+        fields: &[
+            Field::new("caBundle", 0),
+            Field::new("service", 18),
+            Field::new("url", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.ApplyConfiguration",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("expression", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.JSONPatch",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("expression", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.MatchCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.MatchResources",
@@ -400,6 +527,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("excludeResourceRules", 764)
             },
+            Field::new("matchPolicy", 0),
             Field::new("namespaceSelector", 740),
             Field::new("objectSelector", 740),
             Field {
@@ -412,6 +540,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -426,6 +556,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -439,12 +571,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec",
         map_type: None,
-        fields: &[Field::new("matchResources", 33), Field::new("paramRef", 41)],
+        fields: &[
+            Field::new("matchResources", 33),
+            Field::new("paramRef", 41),
+            Field::new("policyName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicySpec",
         map_type: None,
         fields: &[
+            Field::new("failurePolicy", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -458,6 +595,7 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("mutations", 766)
             },
             Field::new("paramKind", 40),
+            Field::new("reinvocationPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("variables", 767)
@@ -470,6 +608,10 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("applyConfiguration", 30),
             Field::new("jsonPatch", 31),
+            Field {
+                in_zero_value: true,
+                ..Field::new("patchType", 0)
+            },
         ],
     },
     Node::Struct {
@@ -496,37 +638,61 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("resources", 756)
             },
+            Field::new("scope", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.ParamKind",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[Field::new("apiVersion", 0), Field::new("kind", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.ParamRef",
         map_type: Some(MapType::Atomic),
-        fields: &[Field::new("selector", 740)],
+        fields: &[
+            Field::new("name", 0),
+            Field::new("namespace", 0),
+            Field::new("parameterNotFoundAction", 0),
+            Field::new("selector", 740),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1alpha1.Variable",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("expression", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.JSONPatch",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("expression", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.MatchCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.MatchResources",
@@ -536,6 +702,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("excludeResourceRules", 768)
             },
+            Field::new("matchPolicy", 0),
             Field::new("namespaceSelector", 740),
             Field::new("objectSelector", 740),
             Field {
@@ -548,6 +715,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -562,6 +731,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -575,12 +746,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec",
         map_type: None,
-        fields: &[Field::new("matchResources", 46), Field::new("paramRef", 54)],
+        fields: &[
+            Field::new("matchResources", 46),
+            Field::new("paramRef", 54),
+            Field::new("policyName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec",
         map_type: None,
         fields: &[
+            Field::new("failurePolicy", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -594,6 +770,7 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("mutations", 770)
             },
             Field::new("paramKind", 53),
+            Field::new("reinvocationPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("variables", 771)
@@ -606,6 +783,10 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("applyConfiguration", 43),
             Field::new("jsonPatch", 44),
+            Field {
+                in_zero_value: true,
+                ..Field::new("patchType", 0)
+            },
         ],
     },
     Node::Struct {
@@ -632,31 +813,54 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("resources", 756)
             },
+            Field::new("scope", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.ParamKind",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[Field::new("apiVersion", 0), Field::new("kind", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.ParamRef",
         map_type: Some(MapType::Atomic),
-        fields: &[Field::new("selector", 740)],
+        fields: &[
+            Field::new("name", 0),
+            Field::new("namespace", 0),
+            Field::new("parameterNotFoundAction", 0),
+            Field::new("selector", 740),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.admissionregistration.v1beta1.Variable",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apiserverinternal.v1alpha1.ServerStorageVersion",
         map_type: None,
         fields: &[
             Field {
+                in_zero_value: true,
+                ..Field::new("apiServerID", 0)
+            },
+            Field {
                 list_type: Some(ListType::Set),
                 in_zero_value: true,
                 ..Field::new("decodableVersions", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("encodingVersion", 0)
             },
             Field {
                 list_type: Some(ListType::Set),
@@ -668,6 +872,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -685,13 +891,33 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("message", 0)
+            },
+            Field::new("observedGeneration", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("reason", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Opaque("io.k8s.api.apiserverinternal.v1alpha1.StorageVersionSpec"),
     Node::Struct {
         name: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus",
         map_type: None,
         fields: &[
+            Field::new("commonEncodingVersion", 0),
             Field {
                 list_type: Some(ListType::Map),
                 list_map_keys: &["type"],
@@ -708,13 +934,19 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apps.v1.ControllerRevision",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("data", 746)
             },
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("revision", 0)
             },
         ],
     },
@@ -722,6 +954,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.apps.v1.DaemonSet",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -739,12 +973,26 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.DaemonSetCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.DaemonSetSpec",
         map_type: None,
         fields: &[
+            Field::new("minReadySeconds", 0),
+            Field::new("revisionHistoryLimit", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("selector", 740)
@@ -762,23 +1010,48 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.DaemonSetStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 774)
-        }],
+        fields: &[
+            Field::new("collisionCount", 0),
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 774)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("currentNumberScheduled", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("desiredNumberScheduled", 0)
+            },
+            Field::new("numberAvailable", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("numberMisscheduled", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("numberReady", 0)
+            },
+            Field::new("numberUnavailable", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("updatedNumberScheduled", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.DaemonSetUpdateStrategy",
         map_type: None,
-        fields: &[Field::new("rollingUpdate", 76)],
+        fields: &[Field::new("rollingUpdate", 76), Field::new("type", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.Deployment",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -796,12 +1069,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.DeploymentCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("lastUpdateTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.DeploymentSpec",
         map_type: None,
         fields: &[
+            Field::new("minReadySeconds", 0),
+            Field::new("paused", 0),
+            Field::new("progressDeadlineSeconds", 0),
+            Field::new("replicas", 0),
+            Field::new("revisionHistoryLimit", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("selector", 740)
@@ -820,23 +1111,35 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.DeploymentStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 775)
-        }],
+        fields: &[
+            Field::new("availableReplicas", 0),
+            Field::new("collisionCount", 0),
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 775)
+            },
+            Field::new("observedGeneration", 0),
+            Field::new("readyReplicas", 0),
+            Field::new("replicas", 0),
+            Field::new("terminatingReplicas", 0),
+            Field::new("unavailableReplicas", 0),
+            Field::new("updatedReplicas", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.DeploymentStrategy",
         map_type: None,
-        fields: &[Field::new("rollingUpdate", 77)],
+        fields: &[Field::new("rollingUpdate", 77), Field::new("type", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.ReplicaSet",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -854,12 +1157,26 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.ReplicaSetCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.ReplicaSetSpec",
         map_type: None,
         fields: &[
+            Field::new("minReadySeconds", 0),
+            Field::new("replicas", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("selector", 740)
@@ -873,33 +1190,46 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.ReplicaSetStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 776)
-        }],
+        fields: &[
+            Field::new("availableReplicas", 0),
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 776)
+            },
+            Field::new("fullyLabeledReplicas", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("readyReplicas", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("replicas", 0)
+            },
+            Field::new("terminatingReplicas", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.RollingUpdateDaemonSet",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("maxSurge", 0), Field::new("maxUnavailable", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.RollingUpdateDeployment",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("maxSurge", 0), Field::new("maxUnavailable", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("maxUnavailable", 0), Field::new("partition", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.StatefulSet",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -917,27 +1247,50 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.StatefulSetCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.StatefulSetOrdinals",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("start", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("whenDeleted", 0), Field::new("whenScaled", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.StatefulSetSpec",
         map_type: None,
         fields: &[
+            Field::new("minReadySeconds", 0),
             Field::new("ordinals", 81),
             Field::new("persistentVolumeClaimRetentionPolicy", 82),
+            Field::new("podManagementPolicy", 0),
+            Field::new("replicas", 0),
+            Field::new("revisionHistoryLimit", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("selector", 740)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("serviceName", 0)
             },
             Field {
                 in_zero_value: true,
@@ -956,28 +1309,52 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.apps.v1.StatefulSetStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 778)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("availableReplicas", 0)
+            },
+            Field::new("collisionCount", 0),
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 778)
+            },
+            Field::new("currentReplicas", 0),
+            Field::new("currentRevision", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("readyReplicas", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("replicas", 0)
+            },
+            Field::new("updateRevision", 0),
+            Field::new("updatedReplicas", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.apps.v1.StatefulSetUpdateStrategy",
         map_type: None,
-        fields: &[Field::new("rollingUpdate", 78)],
+        fields: &[Field::new("rollingUpdate", 78), Field::new("type", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.authentication.v1.BoundObjectReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
+            Field::new("name", 0),
+            Field::new("uid", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.authentication.v1.SelfSubjectReview",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1000,6 +1377,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authentication.v1.TokenRequest",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1024,17 +1403,26 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("audiences", 756)
             },
             Field::new("boundObjectRef", 86),
+            Field::new("expirationSeconds", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.authentication.v1.TokenRequestStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("expirationTimestamp", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("token", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.authentication.v1.TokenReview",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1052,10 +1440,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.authentication.v1.TokenReviewSpec",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("audiences", 756)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("audiences", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("token", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.authentication.v1.TokenReviewStatus",
@@ -1065,6 +1459,8 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("audiences", 756)
             },
+            Field::new("authenticated", 0),
+            Field::new("error", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("user", 95)
@@ -1080,28 +1476,38 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("groups", 756)
             },
+            Field::new("uid", 0),
+            Field::new("username", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.authorization.v1.FieldSelectorAttributes",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("requirements", 780)
-        }],
+        fields: &[
+            Field::new("rawSelector", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("requirements", 780)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.authorization.v1.LabelSelectorAttributes",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("requirements", 781)
-        }],
+        fields: &[
+            Field::new("rawSelector", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("requirements", 781)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.authorization.v1.LocalSubjectAccessReview",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1119,7 +1525,7 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.authorization.v1.NonResourceAttributes",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("path", 0), Field::new("verb", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.authorization.v1.NonResourceRule",
@@ -1141,7 +1547,14 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("fieldSelector", 96),
+            Field::new("group", 0),
             Field::new("labelSelector", 97),
+            Field::new("name", 0),
+            Field::new("namespace", 0),
+            Field::new("resource", 0),
+            Field::new("subresource", 0),
+            Field::new("verb", 0),
+            Field::new("version", 0),
         ],
     },
     Node::Struct {
@@ -1171,6 +1584,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authorization.v1.SelfSubjectAccessReview",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1197,6 +1612,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.authorization.v1.SelfSubjectRulesReview",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1214,12 +1631,14 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("namespace", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.authorization.v1.SubjectAccessReview",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1245,17 +1664,32 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field::new("nonResourceAttributes", 99),
             Field::new("resourceAttributes", 101),
+            Field::new("uid", 0),
+            Field::new("user", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.authorization.v1.SubjectAccessReviewStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("allowed", 0)
+            },
+            Field::new("denied", 0),
+            Field::new("evaluationError", 0),
+            Field::new("reason", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.authorization.v1.SubjectRulesReviewStatus",
         map_type: None,
         fields: &[
+            Field::new("evaluationError", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("incomplete", 0)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 in_zero_value: true,
@@ -1271,12 +1705,24 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.CrossVersionObjectReference",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field::new("apiVersion", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1294,20 +1740,42 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("scaleTargetRef", 111)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("maxReplicas", 0)
+            },
+            Field::new("minReplicas", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("scaleTargetRef", 111)
+            },
+            Field::new("targetCPUUtilizationPercentage", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("currentCPUUtilizationPercentage", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("currentReplicas", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("desiredReplicas", 0)
+            },
+            Field::new("lastScaleTime", 0),
+            Field::new("observedGeneration", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.Scale",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1325,33 +1793,72 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.ScaleSpec",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("replicas", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v1.ScaleStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("replicas", 0)
+            },
+            Field::new("selector", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ContainerResourceMetricSource",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("target", 133)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("container", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("target", 133)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("current", 134)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("container", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("current", 134)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.CrossVersionObjectReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiVersion", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ExternalMetricSource",
@@ -1384,7 +1891,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.HPAScalingPolicy",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("periodSeconds", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("value", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.HPAScalingRules",
@@ -1394,6 +1914,8 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("policies", 784)
             },
+            Field::new("selectPolicy", 0),
+            Field::new("stabilizationWindowSeconds", 0),
             Field::new("tolerance", 734),
         ],
     },
@@ -1401,6 +1923,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1423,7 +1947,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec",
@@ -1431,9 +1968,14 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("behavior", 126),
             Field {
+                in_zero_value: true,
+                ..Field::new("maxReplicas", 0)
+            },
+            Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("metrics", 785)
             },
+            Field::new("minReplicas", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("scaleTargetRef", 120)
@@ -1455,12 +1997,25 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("currentMetrics", 787)
             },
+            Field::new("currentReplicas", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("desiredReplicas", 0)
+            },
+            Field::new("lastScaleTime", 0),
+            Field::new("observedGeneration", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.MetricIdentifier",
         map_type: None,
-        fields: &[Field::new("selector", 740)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("selector", 740),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.MetricSpec",
@@ -1471,6 +2026,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("object", 135),
             Field::new("pods", 137),
             Field::new("resource", 139),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
         ],
     },
     Node::Struct {
@@ -1482,17 +2041,33 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("object", 136),
             Field::new("pods", 138),
             Field::new("resource", 140),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.MetricTarget",
         map_type: None,
-        fields: &[Field::new("averageValue", 734), Field::new("value", 734)],
+        fields: &[
+            Field::new("averageUtilization", 0),
+            Field::new("averageValue", 734),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+            Field::new("value", 734),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.MetricValueStatus",
         map_type: None,
-        fields: &[Field::new("averageValue", 734), Field::new("value", 734)],
+        fields: &[
+            Field::new("averageUtilization", 0),
+            Field::new("averageValue", 734),
+            Field::new("value", 734),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ObjectMetricSource",
@@ -1561,23 +2136,37 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ResourceMetricSource",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("target", 133)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("target", 133)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.autoscaling.v2.ResourceMetricStatus",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("current", 134)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("current", 134)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.CronJob",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1595,23 +2184,41 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.batch.v1.CronJobSpec",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("jobTemplate", 149)
-        }],
+        fields: &[
+            Field::new("concurrencyPolicy", 0),
+            Field::new("failedJobsHistoryLimit", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("jobTemplate", 149)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("schedule", 0)
+            },
+            Field::new("startingDeadlineSeconds", 0),
+            Field::new("successfulJobsHistoryLimit", 0),
+            Field::new("suspend", 0),
+            Field::new("timeZone", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.CronJobStatus",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("active", 788)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("active", 788)
+            },
+            Field::new("lastScheduleTime", 0),
+            Field::new("lastSuccessfulTime", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.Job",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1629,7 +2236,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.batch.v1.JobCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastProbeTime", 0),
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.JobSchedulingConfiguration",
@@ -1651,26 +2271,47 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.batch.v1.JobSpec",
         map_type: None,
         fields: &[
+            Field::new("activeDeadlineSeconds", 0),
+            Field::new("backoffLimit", 0),
+            Field::new("backoffLimitPerIndex", 0),
+            Field::new("completionMode", 0),
+            Field::new("completions", 0),
+            Field::new("managedBy", 0),
+            Field::new("manualSelector", 0),
+            Field::new("maxFailedIndexes", 0),
+            Field::new("parallelism", 0),
             Field::new("podFailurePolicy", 150),
+            Field::new("podReplacementPolicy", 0),
             Field::new("scheduling", 146),
             Field::new("selector", 740),
             Field::new("successPolicy", 154),
+            Field::new("suspend", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("template", 323)
             },
+            Field::new("ttlSecondsAfterFinished", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.JobStatus",
         map_type: None,
         fields: &[
+            Field::new("active", 0),
+            Field::new("completedIndexes", 0),
+            Field::new("completionTime", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("type"),
                 list_type: Some(ListType::Atomic),
                 ..Field::new("conditions", 790)
             },
+            Field::new("failed", 0),
+            Field::new("failedIndexes", 0),
+            Field::new("ready", 0),
+            Field::new("startTime", 0),
+            Field::new("succeeded", 0),
+            Field::new("terminating", 0),
             Field::new("uncountedTerminatedPods", 156),
         ],
     },
@@ -1700,21 +2341,41 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Set),
-            in_zero_value: true,
-            ..Field::new("values", 756)
-        }],
+        fields: &[
+            Field::new("containerName", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field {
+                list_type: Some(ListType::Set),
+                in_zero_value: true,
+                ..Field::new("values", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.PodFailurePolicyRule",
         map_type: None,
         fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("action", 0)
+            },
             Field::new("onExitCodes", 151),
             Field {
                 list_type: Some(ListType::Atomic),
@@ -1734,7 +2395,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.batch.v1.SuccessPolicyRule",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("succeededCount", 0),
+            Field::new("succeededIndexes", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.batch.v1.UncountedTerminatedPods",
@@ -1754,6 +2418,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.certificates.v1.CertificateSigningRequest",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1771,36 +2437,65 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.certificates.v1.CertificateSigningRequestCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("lastUpdateTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1.CertificateSigningRequestSpec",
         map_type: None,
         fields: &[
+            Field::new("expirationSeconds", 0),
             Field::new("extra", 779),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("groups", 756)
             },
             Field {
+                in_zero_value: true,
+                ..Field::new("request", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("signerName", 0)
+            },
+            Field::new("uid", 0),
+            Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("usages", 756)
             },
+            Field::new("username", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1.CertificateSigningRequestStatus",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 794)
-        }],
+        fields: &[
+            Field::new("certificate", 0),
+            Field {
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 794)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1.ClusterTrustBundle",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1814,12 +2509,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.certificates.v1.ClusterTrustBundleSpec",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("signerName", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("trustBundle", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1.PodCertificateRequest",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1837,23 +2540,69 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.certificates.v1.PodCertificateRequestSpec",
         map_type: None,
-        fields: &[Field::new("unverifiedUserAnnotations", 795)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("maxExpirationSeconds", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("nodeName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("nodeUID", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("podName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("podUID", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("serviceAccountName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("serviceAccountUID", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("signerName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("stubPKCS10Request", 0)
+            },
+            Field::new("unverifiedUserAnnotations", 795),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1.PodCertificateRequestStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 762)
-        }],
+        fields: &[
+            Field::new("beginRefreshAt", 0),
+            Field::new("certificateChain", 0),
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 762)
+            },
+            Field::new("notAfter", 0),
+            Field::new("notBefore", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1beta1.ClusterTrustBundle",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1867,12 +2616,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.certificates.v1beta1.ClusterTrustBundleSpec",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("signerName", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("trustBundle", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1beta1.PodCertificateRequest",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1890,23 +2647,71 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.certificates.v1beta1.PodCertificateRequestSpec",
         map_type: None,
-        fields: &[Field::new("unverifiedUserAnnotations", 795)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("maxExpirationSeconds", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("nodeName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("nodeUID", 0)
+            },
+            Field::new("pkixPublicKey", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("podName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("podUID", 0)
+            },
+            Field::new("proofOfPossession", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("serviceAccountName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("serviceAccountUID", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("signerName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("stubPKCS10Request", 0)
+            },
+            Field::new("unverifiedUserAnnotations", 795),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 762)
-        }],
+        fields: &[
+            Field::new("beginRefreshAt", 0),
+            Field::new("certificateChain", 0),
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 762)
+            },
+            Field::new("notAfter", 0),
+            Field::new("notBefore", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.coordination.v1.Lease",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1920,12 +2725,22 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.coordination.v1.LeaseSpec",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("acquireTime", 0),
+            Field::new("holderIdentity", 0),
+            Field::new("leaseDurationSeconds", 0),
+            Field::new("leaseTransitions", 0),
+            Field::new("preferredHolder", 0),
+            Field::new("renewTime", 0),
+            Field::new("strategy", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.coordination.v1alpha2.LeaseCandidate",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1939,12 +2754,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.coordination.v1alpha2.LeaseCandidateSpec",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("binaryVersion", 0)
+            },
+            Field::new("emulationVersion", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("leaseName", 0)
+            },
+            Field::new("pingTime", 0),
+            Field::new("renewTime", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("strategy", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.coordination.v1beta1.LeaseCandidate",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -1958,12 +2791,36 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.coordination.v1beta1.LeaseCandidateSpec",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("binaryVersion", 0)
+            },
+            Field::new("emulationVersion", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("leaseName", 0)
+            },
+            Field::new("pingTime", 0),
+            Field::new("renewTime", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("strategy", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("partition", 0),
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("volumeID", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Affinity",
@@ -1977,32 +2834,95 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.AppArmorProfile",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("localhostProfile", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.AttachedVolume",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("devicePath", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.AzureDiskVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("cachingMode", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("diskName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("diskURI", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("fsType", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("readOnly", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.AzureFilePersistentVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("secretName", 0)
+            },
+            Field::new("secretNamespace", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("shareName", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.AzureFileVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("secretName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("shareName", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Binding",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -2019,17 +2939,33 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("controllerExpandSecretRef", 355),
             Field::new("controllerPublishSecretRef", 355),
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field::new("fsType", 0),
             Field::new("nodeExpandSecretRef", 355),
             Field::new("nodePublishSecretRef", 355),
             Field::new("nodeStageSecretRef", 355),
+            Field::new("readOnly", 0),
             Field::new("volumeAttributes", 795),
+            Field {
+                in_zero_value: true,
+                ..Field::new("volumeHandle", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.CSIVolumeSource",
         map_type: None,
         fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field::new("fsType", 0),
             Field::new("nodePublishSecretRef", 262),
+            Field::new("readOnly", 0),
             Field::new("volumeAttributes", 795),
         ],
     },
@@ -2056,7 +2992,11 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
+            Field::new("path", 0),
+            Field::new("readOnly", 0),
+            Field::new("secretFile", 0),
             Field::new("secretRef", 355),
+            Field::new("user", 0),
         ],
     },
     Node::Struct {
@@ -2068,38 +3008,80 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
+            Field::new("path", 0),
+            Field::new("readOnly", 0),
+            Field::new("secretFile", 0),
             Field::new("secretRef", 262),
+            Field::new("user", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.CinderPersistentVolumeSource",
         map_type: None,
-        fields: &[Field::new("secretRef", 355)],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("readOnly", 0),
+            Field::new("secretRef", 355),
+            Field {
+                in_zero_value: true,
+                ..Field::new("volumeID", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.CinderVolumeSource",
         map_type: None,
-        fields: &[Field::new("secretRef", 262)],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("readOnly", 0),
+            Field::new("secretRef", 262),
+            Field {
+                in_zero_value: true,
+                ..Field::new("volumeID", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ClientIPConfig",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("timeoutSeconds", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ClusterTrustBundleProjection",
         map_type: None,
-        fields: &[Field::new("labelSelector", 740)],
+        fields: &[
+            Field::new("labelSelector", 740),
+            Field::new("name", 0),
+            Field::new("optional", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field::new("signerName", 0),
+            Field::new("user", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ComponentCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("error", 0),
+            Field::new("message", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ComponentStatus",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("type"),
@@ -2107,6 +3089,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 796)
             },
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -2117,8 +3100,11 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.ConfigMap",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
             Field::new("binaryData", 795),
             Field::new("data", 795),
+            Field::new("immutable", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -2128,33 +3114,80 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ConfigMapEnvSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("optional", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ConfigMapKeySelector",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("optional", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ConfigMapNodeConfigSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("kubeletConfigKey", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("namespace", 0)
+            },
+            Field::new("resourceVersion", 0),
+            Field::new("uid", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ConfigMapProjection",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("items", 797)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("items", 797)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("optional", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ConfigMapVolumeSource",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("items", 797)
-        }],
+        fields: &[
+            Field::new("defaultMode", 0),
+            Field::new("defaultUser", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("items", 797)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("optional", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Container",
@@ -2179,8 +3212,14 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("envFrom", 799)
             },
+            Field::new("image", 0),
+            Field::new("imagePullPolicy", 0),
             Field::new("lifecycle", 254),
             Field::new("livenessProbe", 328),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("containerPort"),
@@ -2197,12 +3236,18 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("resources", 343)
             },
+            Field::new("restartPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("restartPolicyRules", 802)
             },
             Field::new("securityContext", 357),
             Field::new("startupProbe", 328),
+            Field::new("stdin", 0),
+            Field::new("stdinOnce", 0),
+            Field::new("terminationMessagePath", 0),
+            Field::new("terminationMessagePolicy", 0),
+            Field::new("tty", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("devicePath"),
@@ -2217,43 +3262,93 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["mountPath"],
                 ..Field::new("volumeMounts", 804)
             },
+            Field::new("workingDir", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerExtendedResourceRequest",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("containerName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("requestName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceName", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerImage",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("names", 756)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("names", 756)
+            },
+            Field::new("sizeBytes", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerPort",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("containerPort", 0)
+            },
+            Field::new("hostIP", 0),
+            Field::new("hostPort", 0),
+            Field::new("name", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("protocol", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerResizePolicy",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("restartPolicy", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerRestartRule",
         map_type: None,
-        fields: &[Field::new("exitCodes", 208)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("action", 0)
+            },
+            Field::new("exitCodes", 208),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Set),
-            ..Field::new("values", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field {
+                list_type: Some(ListType::Set),
+                ..Field::new("values", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerState",
@@ -2267,17 +3362,28 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerStateRunning",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("startedAt", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerStateTerminated",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("containerID", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("exitCode", 0)
+            },
+            Field::new("finishedAt", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field::new("signal", 0),
+            Field::new("startedAt", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerStateWaiting",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("message", 0), Field::new("reason", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ContainerStatus",
@@ -2291,15 +3397,38 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["name"],
                 ..Field::new("allocatedResourcesStatus", 806)
             },
+            Field::new("containerID", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("image", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("imageID", 0)
+            },
             Field {
                 in_zero_value: true,
                 ..Field::new("lastState", 209)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("ready", 0)
+            },
             Field::new("resources", 343),
+            Field {
+                in_zero_value: true,
+                ..Field::new("restartCount", 0)
+            },
+            Field::new("started", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("state", 209)
             },
+            Field::new("stopSignal", 0),
             Field::new("user", 214),
             Field {
                 strategy: Strategy::Merge,
@@ -2318,7 +3447,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.DaemonEndpoint",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("Port", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.DownwardAPIProjection",
@@ -2333,31 +3465,61 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("fieldRef", 291),
+            Field::new("mode", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
             Field::new("resourceFieldRef", 338),
+            Field::new("user", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.DownwardAPIVolumeSource",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("items", 808)
-        }],
+        fields: &[
+            Field::new("defaultMode", 0),
+            Field::new("defaultUser", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("items", 808)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EmptyDirVolumeSource",
         map_type: None,
-        fields: &[Field::new("sizeLimit", 734)],
+        fields: &[
+            Field::new("medium", 0),
+            Field::new("mode", 0),
+            Field::new("sizeLimit", 734),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EndpointAddress",
         map_type: Some(MapType::Atomic),
-        fields: &[Field::new("targetRef", 292)],
+        fields: &[
+            Field::new("hostname", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("ip", 0)
+            },
+            Field::new("nodeName", 0),
+            Field::new("targetRef", 292),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EndpointPort",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field::new("appProtocol", 0),
+            Field::new("name", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 0)
+            },
+            Field::new("protocol", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EndpointSubset",
@@ -2381,6 +3543,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Endpoints",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -2396,13 +3560,21 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("configMapRef", 197),
+            Field::new("prefix", 0),
             Field::new("secretRef", 352),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EnvVar",
         map_type: None,
-        fields: &[Field::new("valueFrom", 226)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("value", 0),
+            Field::new("valueFrom", 226),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EnvVarSource",
@@ -2438,8 +3610,14 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("envFrom", 799)
             },
+            Field::new("image", 0),
+            Field::new("imagePullPolicy", 0),
             Field::new("lifecycle", 254),
             Field::new("livenessProbe", 328),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("containerPort"),
@@ -2456,12 +3634,19 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("resources", 343)
             },
+            Field::new("restartPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("restartPolicyRules", 802)
             },
             Field::new("securityContext", 357),
             Field::new("startupProbe", 328),
+            Field::new("stdin", 0),
+            Field::new("stdinOnce", 0),
+            Field::new("targetContainerName", 0),
+            Field::new("terminationMessagePath", 0),
+            Field::new("terminationMessagePolicy", 0),
+            Field::new("tty", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("devicePath"),
@@ -2476,6 +3661,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["mountPath"],
                 ..Field::new("volumeMounts", 804)
             },
+            Field::new("workingDir", 0),
         ],
     },
     Node::Struct {
@@ -2487,36 +3673,63 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Event",
         map_type: None,
         fields: &[
+            Field::new("action", 0),
+            Field::new("apiVersion", 0),
+            Field::new("count", 0),
+            Field::new("eventTime", 0),
+            Field::new("firstTimestamp", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("involvedObject", 292)
             },
+            Field::new("kind", 0),
+            Field::new("lastTimestamp", 0),
+            Field::new("message", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
             },
+            Field::new("reason", 0),
             Field::new("related", 292),
+            Field {
+                in_zero_value: true,
+                ..Field::new("reportingComponent", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("reportingInstance", 0)
+            },
             Field::new("series", 230),
             Field {
                 in_zero_value: true,
                 ..Field::new("source", 231)
             },
+            Field::new("type", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EventSeries",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("count", 0), Field::new("lastObservedTime", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EventSource",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("component", 0), Field::new("host", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.EvictionResponder",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("priority", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ExecAction",
@@ -2530,6 +3743,9 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.FCVolumeSource",
         map_type: None,
         fields: &[
+            Field::new("fsType", 0),
+            Field::new("lun", 0),
+            Field::new("readOnly", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("targetWWNs", 756)
@@ -2543,120 +3759,295 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.FileKeySelector",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("optional", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("volumeName", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.FlexPersistentVolumeSource",
         map_type: None,
-        fields: &[Field::new("options", 795), Field::new("secretRef", 355)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field::new("fsType", 0),
+            Field::new("options", 795),
+            Field::new("readOnly", 0),
+            Field::new("secretRef", 355),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.FlexVolumeSource",
         map_type: None,
-        fields: &[Field::new("options", 795), Field::new("secretRef", 262)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field::new("fsType", 0),
+            Field::new("options", 795),
+            Field::new("readOnly", 0),
+            Field::new("secretRef", 262),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.FlockerVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("datasetName", 0), Field::new("datasetUUID", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.GCEPersistentDiskVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("partition", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pdName", 0)
+            },
+            Field::new("readOnly", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.GRPCAction",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("mode", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("service", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.GitRepoVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("directory", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("repository", 0)
+            },
+            Field::new("revision", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.GlusterfsPersistentVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("endpoints", 0)
+            },
+            Field::new("endpointsNamespace", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field::new("readOnly", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.GlusterfsVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("endpoints", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field::new("readOnly", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.HTTPGetAction",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("httpHeaders", 812)
-        }],
+        fields: &[
+            Field::new("host", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("httpHeaders", 812)
+            },
+            Field::new("path", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 0)
+            },
+            Field::new("protocol", 0),
+            Field::new("scheme", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.HTTPHeader",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("value", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.HostAlias",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("hostnames", 756)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("hostnames", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("ip", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.HostIP",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("ip", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.HostPathVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field::new("type", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ISCSIPersistentVolumeSource",
         map_type: None,
         fields: &[
+            Field::new("chapAuthDiscovery", 0),
+            Field::new("chapAuthSession", 0),
+            Field::new("fsType", 0),
+            Field::new("initiatorName", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("iqn", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("iscsiInterface", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("lun", 0)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("portals", 756)
             },
+            Field::new("readOnly", 0),
             Field::new("secretRef", 355),
+            Field {
+                in_zero_value: true,
+                ..Field::new("targetPortal", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ISCSIVolumeSource",
         map_type: None,
         fields: &[
+            Field::new("chapAuthDiscovery", 0),
+            Field::new("chapAuthSession", 0),
+            Field::new("fsType", 0),
+            Field::new("initiatorName", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("iqn", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("iscsiInterface", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("lun", 0)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("portals", 756)
             },
+            Field::new("readOnly", 0),
             Field::new("secretRef", 262),
+            Field {
+                in_zero_value: true,
+                ..Field::new("targetPortal", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ImageVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("pullPolicy", 0), Field::new("reference", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ImageVolumeStatus",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("imageRef", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.KeyToPath",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field::new("mode", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field::new("user", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Lifecycle",
         map_type: None,
-        fields: &[Field::new("postStart", 255), Field::new("preStop", 255)],
+        fields: &[
+            Field::new("postStart", 255),
+            Field::new("preStop", 255),
+            Field::new("stopSignal", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.LifecycleHandler",
@@ -2672,6 +4063,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.LimitRange",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -2691,6 +4084,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("max", 805),
             Field::new("maxLimitRequestRatio", 805),
             Field::new("min", 805),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
         ],
     },
     Node::Struct {
@@ -2705,18 +4102,33 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.LinuxContainerUser",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("supplementalGroups", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("gid", 0)
+            },
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("supplementalGroups", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("uid", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.LoadBalancerIngress",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("ports", 814)
-        }],
+        fields: &[
+            Field::new("hostname", 0),
+            Field::new("ip", 0),
+            Field::new("ipMode", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("ports", 814)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.LoadBalancerStatus",
@@ -2729,27 +4141,54 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.LocalObjectReference",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.LocalVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("fsType", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ModifyVolumeStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field::new("targetVolumeAttributesClassName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NFSVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("server", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Namespace",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -2767,7 +4206,19 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NamespaceCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NamespaceSpec",
@@ -2780,18 +4231,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NamespaceStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 816)
-        }],
+        fields: &[
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 816)
+            },
+            Field::new("phase", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Node",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -2809,7 +4265,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeAddress",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("address", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeAffinity",
@@ -2825,15 +4290,28 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeAllocatableMappedResources",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("quantity", 734)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("quantity", 734)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeAllocatableOverheadResources",
         map_type: None,
-        fields: &[Field::new("perContainer", 734), Field::new("perPod", 734)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("perContainer", 734),
+            Field::new("perPod", 734),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeAllocatableResourceClaimStatus",
@@ -2857,12 +4335,29 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["name"],
                 ..Field::new("overhead", 819)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceClaimName", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastHeartbeatTime", 0),
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeConfigSource",
@@ -2875,6 +4370,7 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("active", 277),
             Field::new("assigned", 277),
+            Field::new("error", 0),
             Field::new("lastKnownGood", 277),
         ],
     },
@@ -2889,7 +4385,7 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeFeatures",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("supplementalGroupsPolicy", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodePodPreemptionPolicy",
@@ -2902,12 +4398,21 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeRuntimeHandler",
         map_type: None,
-        fields: &[Field::new("features", 283)],
+        fields: &[
+            Field::new("features", 283),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeRuntimeHandlerFeatures",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("recursiveReadOnlyMounts", 0),
+            Field::new("userNamespaces", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeSelector",
@@ -2921,10 +4426,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeSelectorRequirement",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("values", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("values", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeSelectorTerm",
@@ -2945,16 +4460,20 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("configSource", 277),
+            Field::new("externalID", 0),
+            Field::new("podCIDR", 0),
             Field {
                 strategy: Strategy::Merge,
                 list_type: Some(ListType::Set),
                 ..Field::new("podCIDRs", 756)
             },
             Field::new("podPreemptionPolicy", 281),
+            Field::new("providerID", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("taints", 822)
             },
+            Field::new("unschedulable", 0),
         ],
     },
     Node::Struct {
@@ -2995,6 +4514,7 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("nodeInfo", 290)
             },
+            Field::new("phase", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("runtimeHandlers", 826)
@@ -3012,27 +4532,86 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeSwapStatus",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("capacity", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.NodeSystemInfo",
         map_type: None,
-        fields: &[Field::new("swap", 289)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("architecture", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("bootID", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("containerRuntimeVersion", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("kernelVersion", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("kubeProxyVersion", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("kubeletVersion", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("machineID", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("operatingSystem", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("osImage", 0)
+            },
+            Field::new("runningInUserNamespace", 0),
+            Field::new("swap", 289),
+            Field {
+                in_zero_value: true,
+                ..Field::new("systemUUID", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ObjectFieldSelector",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field::new("apiVersion", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("fieldPath", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ObjectReference",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("fieldPath", 0),
+            Field::new("kind", 0),
+            Field::new("name", 0),
+            Field::new("namespace", 0),
+            Field::new("resourceVersion", 0),
+            Field::new("uid", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolume",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3051,6 +4630,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.PersistentVolumeClaim",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3068,7 +4649,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeClaimCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastProbeTime", 0),
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeClaimSpec",
@@ -3085,6 +4679,10 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("resources", 385)
             },
             Field::new("selector", 740),
+            Field::new("storageClassName", 0),
+            Field::new("volumeAttributesClassName", 0),
+            Field::new("volumeMode", 0),
+            Field::new("volumeName", 0),
         ],
     },
     Node::Struct {
@@ -3108,8 +4706,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 828)
             },
+            Field::new("currentVolumeAttributesClassName", 0),
             Field::new("healthStatus", 380),
             Field::new("modifyVolumeStatus", 264),
+            Field::new("phase", 0),
         ],
     },
     Node::Struct {
@@ -3129,7 +4729,13 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("claimName", 0)
+            },
+            Field::new("readOnly", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeSpec",
@@ -3164,29 +4770,46 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field::new("nfs", 265),
             Field::new("nodeAffinity", 383),
+            Field::new("persistentVolumeReclaimPolicy", 0),
             Field::new("photonPersistentDisk", 302),
             Field::new("portworxVolume", 326),
             Field::new("quobyte", 330),
             Field::new("rbd", 331),
             Field::new("scaleIO", 346),
+            Field::new("storageClassName", 0),
             Field::new("storageos", 366),
+            Field::new("volumeAttributesClassName", 0),
+            Field::new("volumeMode", 0),
             Field::new("vsphereVolume", 387),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PersistentVolumeStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastPhaseTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("phase", 0),
+            Field::new("reason", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("fsType", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pdID", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Pod",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3233,6 +4856,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("namespaces", 756)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("topologyKey", 0)
+            },
         ],
     },
     Node::Struct {
@@ -3252,12 +4879,41 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PodCertificateProjection",
         map_type: None,
-        fields: &[Field::new("userAnnotations", 795)],
+        fields: &[
+            Field::new("certificateChainPath", 0),
+            Field::new("credentialBundlePath", 0),
+            Field::new("keyPath", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("keyType", 0)
+            },
+            Field::new("maxExpirationSeconds", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("signerName", 0)
+            },
+            Field::new("user", 0),
+            Field::new("userAnnotations", 795),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastProbeTime", 0),
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodDNSConfig",
@@ -3280,63 +4936,101 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PodDNSConfigOption",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("name", 0), Field::new("value", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodExtendedResourceClaimStatus",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            in_zero_value: true,
-            ..Field::new("requestMappings", 832)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                in_zero_value: true,
+                ..Field::new("requestMappings", 832)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceClaimName", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodIP",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("ip", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodOS",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodReadinessGate",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("conditionType", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodResourceClaim",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("resourceClaimName", 0),
+            Field::new("resourceClaimTemplateName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodResourceClaimStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("resourceClaimName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodSchedulingGate",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodSchedulingGroup",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("podGroupName", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PodSecurityContext",
         map_type: None,
         fields: &[
             Field::new("appArmorProfile", 179),
+            Field::new("fsGroup", 0),
+            Field::new("fsGroupChangePolicy", 0),
+            Field::new("runAsGroup", 0),
+            Field::new("runAsNonRoot", 0),
+            Field::new("runAsUser", 0),
+            Field::new("seLinuxChangePolicy", 0),
             Field::new("seLinuxOptions", 345),
             Field::new("seccompProfile", 350),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("supplementalGroups", 756)
             },
+            Field::new("supplementalGroupsPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("sysctls", 833)
@@ -3348,7 +5042,9 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.PodSpec",
         map_type: None,
         fields: &[
+            Field::new("activeDeadlineSeconds", 0),
             Field::new("affinity", 178),
+            Field::new("automountServiceAccountToken", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -3358,6 +5054,8 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("containers", 834)
             },
             Field::new("dnsConfig", 309),
+            Field::new("dnsPolicy", 0),
+            Field::new("enableServiceLinks", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -3379,6 +5077,12 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["ip"],
                 ..Field::new("hostAliases", 837)
             },
+            Field::new("hostIPC", 0),
+            Field::new("hostNetwork", 0),
+            Field::new("hostPID", 0),
+            Field::new("hostUsers", 0),
+            Field::new("hostname", 0),
+            Field::new("hostnameOverride", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -3393,12 +5097,16 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["name"],
                 ..Field::new("initContainers", 834)
             },
+            Field::new("nodeName", 0),
             Field {
                 map_type: Some(MapType::Atomic),
                 ..Field::new("nodeSelector", 795)
             },
             Field::new("os", 313),
             Field::new("overhead", 805),
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("readinessGates", 839)
@@ -3411,6 +5119,9 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("resourceClaims", 840)
             },
             Field::new("resources", 343),
+            Field::new("restartPolicy", 0),
+            Field::new("runtimeClassName", 0),
+            Field::new("schedulerName", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -3420,6 +5131,12 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field::new("schedulingGroup", 318),
             Field::new("securityContext", 319),
+            Field::new("serviceAccount", 0),
+            Field::new("serviceAccountName", 0),
+            Field::new("setHostnameAsFQDN", 0),
+            Field::new("shareProcessNamespace", 0),
+            Field::new("subdomain", 0),
+            Field::new("terminationGracePeriodSeconds", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("tolerations", 842)
@@ -3461,6 +5178,7 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("ephemeralContainerStatuses", 846)
             },
             Field::new("extendedResourceClaimStatus", 311),
+            Field::new("hostIP", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("ip"),
@@ -3471,6 +5189,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("initContainerStatuses", 846)
             },
+            Field::new("message", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("resourceClaimName"),
@@ -3478,6 +5197,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["resourceClaimName"],
                 ..Field::new("nodeAllocatableResourceClaimStatuses", 848)
             },
+            Field::new("nominatedNodeName", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("phase", 0),
+            Field::new("podIP", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("ip"),
@@ -3485,6 +5208,9 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["ip"],
                 ..Field::new("podIPs", 849)
             },
+            Field::new("qosClass", 0),
+            Field::new("reason", 0),
+            Field::new("resize", 0),
             Field {
                 strategy: Strategy::MergeRetainKeys,
                 merge_key: Some("name"),
@@ -3493,6 +5219,7 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("resourceClaimStatuses", 850)
             },
             Field::new("resources", 343),
+            Field::new("startTime", 0),
             Field {
                 list_type: Some(ListType::Map),
                 list_map_keys: &["name"],
@@ -3504,6 +5231,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.PodTemplate",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3531,83 +5260,174 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.PodVolumeHealth",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("status"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["status", "reason"],
-            ..Field::new("healthConditions", 852)
-        }],
+        fields: &[
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("status"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["status", "reason"],
+                ..Field::new("healthConditions", 852)
+            },
+            Field::new("lastTransitionTime", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PortStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("error", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("protocol", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PortworxVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("volumeID", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.PreferredSchedulingTerm",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("preference", 286)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("preference", 286)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("weight", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Probe",
         map_type: None,
         fields: &[
             Field::new("exec", 233),
+            Field::new("failureThreshold", 0),
             Field::new("grpc", 240),
             Field::new("httpGet", 244),
+            Field::new("initialDelaySeconds", 0),
+            Field::new("periodSeconds", 0),
+            Field::new("successThreshold", 0),
             Field::new("tcpSocket", 369),
+            Field::new("terminationGracePeriodSeconds", 0),
+            Field::new("timeoutSeconds", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ProjectedVolumeSource",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("sources", 853)
-        }],
+        fields: &[
+            Field::new("defaultMode", 0),
+            Field::new("defaultUser", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("sources", 853)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.QuobyteVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("group", 0),
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("registry", 0)
+            },
+            Field::new("tenant", 0),
+            Field::new("user", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("volume", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.RBDPersistentVolumeSource",
         map_type: None,
         fields: &[
+            Field::new("fsType", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("image", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("keyring", 0)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field::new("readOnly", 0),
             Field::new("secretRef", 355),
+            Field {
+                in_zero_value: true,
+                ..Field::new("user", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.RBDVolumeSource",
         map_type: None,
         fields: &[
+            Field::new("fsType", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("image", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("keyring", 0)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 in_zero_value: true,
                 ..Field::new("monitors", 756)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field::new("readOnly", 0),
             Field::new("secretRef", 262),
+            Field {
+                in_zero_value: true,
+                ..Field::new("user", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ReplicationController",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3625,12 +5445,32 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ReplicationControllerCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ReplicationControllerSpec",
         map_type: None,
         fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("minReadySeconds", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("replicas", 0)
+            },
             Field {
                 map_type: Some(MapType::Atomic),
                 ..Field::new("selector", 795)
@@ -3641,33 +5481,65 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ReplicationControllerStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 854)
-        }],
+        fields: &[
+            Field::new("availableReplicas", 0),
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 854)
+            },
+            Field::new("fullyLabeledReplicas", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("readyReplicas", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("replicas", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ResourceClaim",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("request", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ResourceFieldSelector",
         map_type: Some(MapType::Atomic),
-        fields: &[Field::new("divisor", 734)],
+        fields: &[
+            Field::new("containerName", 0),
+            Field::new("divisor", 734),
+            Field {
+                in_zero_value: true,
+                ..Field::new("resource", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ResourceHealth",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("health", 0),
+            Field::new("message", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceID", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ResourceQuota",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3715,32 +5587,89 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ResourceStatus",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Map),
-            list_map_keys: &["resourceID"],
-            ..Field::new("resources", 856)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                list_type: Some(ListType::Map),
+                list_map_keys: &["resourceID"],
+                ..Field::new("resources", 856)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SELinuxOptions",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("level", 0),
+            Field::new("role", 0),
+            Field::new("type", 0),
+            Field::new("user", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ScaleIOPersistentVolumeSource",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("secretRef", 355)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("fsType", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("gateway", 0)
+            },
+            Field::new("protectionDomain", 0),
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("secretRef", 355)
+            },
+            Field::new("sslEnabled", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("storageMode", 0)
+            },
+            Field::new("storagePool", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("system", 0)
+            },
+            Field::new("volumeName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ScaleIOVolumeSource",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("secretRef", 262)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("fsType", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("gateway", 0)
+            },
+            Field::new("protectionDomain", 0),
+            Field::new("readOnly", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("secretRef", 262)
+            },
+            Field::new("sslEnabled", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("storageMode", 0)
+            },
+            Field::new("storagePool", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("system", 0)
+            },
+            Field::new("volumeName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ScopeSelector",
@@ -3753,65 +5682,121 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ScopedResourceSelectorRequirement",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("values", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("scopeName", 0)
+            },
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("values", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SeccompProfile",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("localhostProfile", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Secret",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
             Field::new("data", 795),
+            Field::new("immutable", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
             },
             Field::new("stringData", 795),
+            Field::new("type", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SecretEnvSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("optional", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SecretKeySelector",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("optional", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SecretProjection",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("items", 797)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("items", 797)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("optional", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SecretReference",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[Field::new("name", 0), Field::new("namespace", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SecretVolumeSource",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("items", 797)
-        }],
+        fields: &[
+            Field::new("defaultMode", 0),
+            Field::new("defaultUser", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("items", 797)
+            },
+            Field::new("optional", 0),
+            Field::new("secretName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.SecurityContext",
         map_type: None,
         fields: &[
+            Field::new("allowPrivilegeEscalation", 0),
             Field::new("appArmorProfile", 179),
             Field::new("capabilities", 187),
+            Field::new("privileged", 0),
+            Field::new("procMount", 0),
+            Field::new("readOnlyRootFilesystem", 0),
+            Field::new("runAsGroup", 0),
+            Field::new("runAsNonRoot", 0),
+            Field::new("runAsUser", 0),
             Field::new("seLinuxOptions", 345),
             Field::new("seccompProfile", 350),
             Field::new("windowsOptions", 389),
@@ -3821,6 +5806,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.Service",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3839,10 +5826,13 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.core.v1.ServiceAccount",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("automountServiceAccountToken", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("imagePullSecrets", 838)
             },
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -3859,17 +5849,40 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.ServiceAccountTokenProjection",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("audience", 0),
+            Field::new("expirationSeconds", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("path", 0)
+            },
+            Field::new("user", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ServicePort",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("appProtocol", 0),
+            Field::new("name", 0),
+            Field::new("nodePort", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("protocol", 0)
+            },
+            Field::new("targetPort", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.ServiceSpec",
         map_type: None,
         fields: &[
+            Field::new("allocateLoadBalancerNodePorts", 0),
+            Field::new("clusterIP", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("clusterIPs", 756)
@@ -3878,10 +5891,17 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("externalIPs", 756)
             },
+            Field::new("externalName", 0),
+            Field::new("externalTrafficPolicy", 0),
+            Field::new("healthCheckNodePort", 0),
+            Field::new("internalTrafficPolicy", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("ipFamilies", 756)
             },
+            Field::new("ipFamilyPolicy", 0),
+            Field::new("loadBalancerClass", 0),
+            Field::new("loadBalancerIP", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("loadBalancerSourceRanges", 756)
@@ -3893,11 +5913,15 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["port", "protocol"],
                 ..Field::new("ports", 858)
             },
+            Field::new("publishNotReadyAddresses", 0),
             Field {
                 map_type: Some(MapType::Atomic),
                 ..Field::new("selector", 795)
             },
+            Field::new("sessionAffinity", 0),
             Field::new("sessionAffinityConfig", 364),
+            Field::new("trafficDistribution", 0),
+            Field::new("type", 0),
         ],
     },
     Node::Struct {
@@ -3925,46 +5949,99 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.SleepAction",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("seconds", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.StorageOSPersistentVolumeSource",
         map_type: None,
-        fields: &[Field::new("secretRef", 292)],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("readOnly", 0),
+            Field::new("secretRef", 292),
+            Field::new("volumeName", 0),
+            Field::new("volumeNamespace", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.StorageOSVolumeSource",
         map_type: None,
-        fields: &[Field::new("secretRef", 262)],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("readOnly", 0),
+            Field::new("secretRef", 262),
+            Field::new("volumeName", 0),
+            Field::new("volumeNamespace", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Sysctl",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("value", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.TCPSocketAction",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("host", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Taint",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("effect", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field::new("timeAdded", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Toleration",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("effect", 0),
+            Field::new("key", 0),
+            Field::new("operator", 0),
+            Field::new("tolerationSeconds", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.TopologySelectorLabelRequirement",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            in_zero_value: true,
-            ..Field::new("values", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                list_type: Some(ListType::Atomic),
+                in_zero_value: true,
+                ..Field::new("values", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.TopologySelectorTerm",
@@ -3983,17 +6060,53 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("matchLabelKeys", 756)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("maxSkew", 0)
+            },
+            Field::new("minDomains", 0),
+            Field::new("nodeAffinityPolicy", 0),
+            Field::new("nodeTaintsPolicy", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("topologyKey", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("whenUnsatisfiable", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.TypedLocalObjectReference",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.TypedObjectReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("namespace", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.Volume",
@@ -4018,6 +6131,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("hostPath", 248),
             Field::new("image", 251),
             Field::new("iscsi", 250),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field::new("nfs", 265),
             Field::new("persistentVolumeClaim", 299),
             Field::new("photonPersistentDisk", 302),
@@ -4034,36 +6151,85 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.VolumeDevice",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("devicePath", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.VolumeHealthCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("message", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("reason", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.VolumeHealthStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("status"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["status", "reason"],
-            ..Field::new("healthConditions", 852)
-        }],
+        fields: &[
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("status"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["status", "reason"],
+                ..Field::new("healthConditions", 852)
+            },
+            Field::new("lastTransitionTime", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.VolumeMount",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Set),
-            ..Field::new("bindMountOptions", 756)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Set),
+                ..Field::new("bindMountOptions", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("mountPath", 0)
+            },
+            Field::new("mountPropagation", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("readOnly", 0),
+            Field::new("recursiveReadOnly", 0),
+            Field::new("subPath", 0),
+            Field::new("subPathExpr", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.VolumeMountStatus",
         map_type: None,
-        fields: &[Field::new("volumeStatus", 386)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("mountPath", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("readOnly", 0),
+            Field::new("recursiveReadOnly", 0),
+            Field::new("volumeStatus", 386),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.VolumeNodeAffinity",
@@ -4095,20 +6261,39 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("fsType", 0),
+            Field::new("storagePolicyID", 0),
+            Field::new("storagePolicyName", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("volumePath", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.WeightedPodAffinityTerm",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("podAffinityTerm", 305)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("podAffinityTerm", 305)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("weight", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.core.v1.WindowsSecurityContextOptions",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("gmsaCredentialSpec", 0),
+            Field::new("gmsaCredentialSpecName", 0),
+            Field::new("hostProcess", 0),
+            Field::new("runAsUserName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.discovery.v1.Endpoint",
@@ -4125,13 +6310,20 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field::new("deprecatedTopology", 795),
             Field::new("hints", 392),
+            Field::new("hostname", 0),
+            Field::new("nodeName", 0),
             Field::new("targetRef", 292),
+            Field::new("zone", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.discovery.v1.EndpointConditions",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("ready", 0),
+            Field::new("serving", 0),
+            Field::new("terminating", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.discovery.v1.EndpointHints",
@@ -4150,16 +6342,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.discovery.v1.EndpointPort",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field::new("appProtocol", 0),
+            Field::new("name", 0),
+            Field::new("port", 0),
+            Field::new("protocol", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.discovery.v1.EndpointSlice",
         map_type: None,
         fields: &[
             Field {
+                in_zero_value: true,
+                ..Field::new("addressType", 0)
+            },
+            Field::new("apiVersion", 0),
+            Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("endpoints", 862)
             },
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4173,52 +6376,90 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.discovery.v1.ForNode",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.discovery.v1.ForZone",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.events.v1.Event",
         map_type: None,
         fields: &[
+            Field::new("action", 0),
+            Field::new("apiVersion", 0),
+            Field::new("deprecatedCount", 0),
+            Field::new("deprecatedFirstTimestamp", 0),
+            Field::new("deprecatedLastTimestamp", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("deprecatedSource", 231)
             },
             Field {
                 in_zero_value: true,
+                ..Field::new("eventTime", 0)
+            },
+            Field::new("kind", 0),
+            Field {
+                in_zero_value: true,
                 ..Field::new("metadata", 743)
             },
+            Field::new("note", 0),
+            Field::new("reason", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("regarding", 292)
             },
             Field::new("related", 292),
+            Field::new("reportingController", 0),
+            Field::new("reportingInstance", 0),
             Field::new("series", 398),
+            Field::new("type", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.events.v1.EventSeries",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("count", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("lastObservedTime", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.ExemptPriorityLevelConfiguration",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lendablePercent", 0),
+            Field::new("nominalConcurrencyShares", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.FlowDistinguisherMethod",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("type", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.FlowSchema",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4236,13 +6477,26 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.FlowSchemaCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field::new("status", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.FlowSchemaSpec",
         map_type: None,
         fields: &[
             Field::new("distinguisherMethod", 400),
+            Field {
+                in_zero_value: true,
+                ..Field::new("matchingPrecedence", 0)
+            },
             Field {
                 in_zero_value: true,
                 ..Field::new("priorityLevelConfiguration", 412)
@@ -4267,20 +6521,34 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.GroupSubject",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.LimitResponse",
         map_type: None,
-        fields: &[Field::new("queuing", 415)],
+        fields: &[
+            Field::new("queuing", 415),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.LimitedPriorityLevelConfiguration",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("limitResponse", 406)
-        }],
+        fields: &[
+            Field::new("borrowingLimitPercent", 0),
+            Field::new("lendablePercent", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("limitResponse", 406)
+            },
+            Field::new("nominalConcurrencyShares", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.NonResourcePolicyRule",
@@ -4321,6 +6589,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4338,17 +6608,36 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field::new("status", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationReference",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationSpec",
         map_type: None,
-        fields: &[Field::new("exempt", 399), Field::new("limited", 407)],
+        fields: &[
+            Field::new("exempt", 399),
+            Field::new("limited", 407),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationStatus",
@@ -4364,7 +6653,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.QueuingConfiguration",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("handSize", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("queueLengthLimit", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("queues", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.ResourcePolicyRule",
@@ -4375,6 +6677,7 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("apiGroups", 756)
             },
+            Field::new("clusterScope", 0),
             Field {
                 list_type: Some(ListType::Set),
                 ..Field::new("namespaces", 756)
@@ -4394,13 +6697,26 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.ServiceAccountSubject",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("namespace", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.Subject",
         map_type: None,
         fields: &[
             Field::new("group", 405),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
             Field::new("serviceAccount", 417),
             Field::new("user", 419),
         ],
@@ -4408,12 +6724,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.flowcontrol.v1.UserSubject",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("name", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.Eviction",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4431,12 +6752,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionPodReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("uid", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequest",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4454,26 +6786,48 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequestPodReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("uid", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequestSpec",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("target", 426)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("intent", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("requester", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("target", 426)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequestStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 762)
-        }],
+        fields: &[
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 762)
+            },
+            Field::new("observedGeneration", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.EvictionRequestTarget",
@@ -4499,6 +6853,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 762)
             },
+            Field::new("observedGeneration", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("name"),
@@ -4530,25 +6885,64 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.Requester",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("intent", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.ResponderStatus",
         map_type: Some(MapType::Granular),
-        fields: &[],
+        fields: &[
+            Field::new("completionTime", 0),
+            Field::new("expectedCompletionTime", 0),
+            Field::new("heartbeatTime", 0),
+            Field::new("message", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("startTime", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.lifecycle.v1alpha1.TargetResponder",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("priority", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("state", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.HTTPIngressPath",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("backend", 439)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("backend", 439)
+            },
+            Field::new("path", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pathType", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.HTTPIngressRuleValue",
@@ -4563,6 +6957,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.networking.v1.IPAddress",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4584,15 +6980,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.IPBlock",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("except", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("cidr", 0)
+            },
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("except", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.Ingress",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4616,6 +7020,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.networking.v1.IngressClass",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4629,20 +7035,36 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressClassParametersReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("namespace", 0),
+            Field::new("scope", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressClassSpec",
         map_type: None,
-        fields: &[Field::new("parameters", 441)],
+        fields: &[Field::new("controller", 0), Field::new("parameters", 441)],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressLoadBalancerIngress",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("ports", 874)
-        }],
+        fields: &[
+            Field::new("hostname", 0),
+            Field::new("ip", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("ports", 874)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressLoadBalancerStatus",
@@ -4655,26 +7077,43 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressPortStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("error", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("protocol", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressRule",
         map_type: None,
-        fields: &[Field::new("http", 434)],
+        fields: &[Field::new("host", 0), Field::new("http", 434)],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressServiceBackend",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("port", 458)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("port", 458)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressSpec",
         map_type: None,
         fields: &[
             Field::new("defaultBackend", 439),
+            Field::new("ingressClassName", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("rules", 876)
@@ -4696,15 +7135,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.IngressTLS",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("hosts", 756)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("hosts", 756)
+            },
+            Field::new("secretName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.NetworkPolicy",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4755,7 +7199,11 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.NetworkPolicyPort",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("endPort", 0),
+            Field::new("port", 0),
+            Field::new("protocol", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.NetworkPolicySpec",
@@ -4782,17 +7230,30 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.networking.v1.ParentReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("group", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("namespace", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("resource", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.ServiceBackendPort",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[Field::new("name", 0), Field::new("number", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.networking.v1.ServiceCIDR",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4835,6 +7296,12 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.node.v1.RuntimeClass",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("handler", 0)
+            },
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4861,7 +7328,9 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.policy.v1.Eviction",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
             Field::new("deleteOptions", 736),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4872,6 +7341,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.policy.v1.PodDisruptionBudget",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4889,10 +7360,15 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.policy.v1.PodDisruptionBudgetSpec",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Replace,
-            ..Field::new("selector", 740)
-        }],
+        fields: &[
+            Field::new("maxUnavailable", 0),
+            Field::new("minAvailable", 0),
+            Field {
+                strategy: Strategy::Replace,
+                ..Field::new("selector", 740)
+            },
+            Field::new("unhealthyPodEvictionPolicy", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.policy.v1.PodDisruptionBudgetStatus",
@@ -4905,7 +7381,24 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 762)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("currentHealthy", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("desiredHealthy", 0)
+            },
             Field::new("disruptedPods", 795),
+            Field {
+                in_zero_value: true,
+                ..Field::new("disruptionsAllowed", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("expectedPods", 0)
+            },
+            Field::new("observedGeneration", 0),
         ],
     },
     Node::Struct {
@@ -4921,6 +7414,8 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("aggregationRule", 469),
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4935,6 +7430,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.rbac.v1.ClusterRoleBinding",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4980,6 +7477,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.rbac.v1.Role",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -4994,6 +7493,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.rbac.v1.RoleBinding",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5011,12 +7512,36 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.rbac.v1.RoleRef",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("apiGroup", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.rbac.v1.Subject",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("namespace", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.AllocatedDeviceStatus",
@@ -5028,13 +7553,27 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("conditions", 762)
             },
             Field::new("data", 746),
+            Field {
+                in_zero_value: true,
+                ..Field::new("device", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
             Field::new("networkData", 509),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field::new("shareID", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.AllocationResult",
         map_type: None,
         fields: &[
+            Field::new("allocationTimestamp", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("devices", 487)
@@ -5045,7 +7584,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.CELDeviceSelector",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("expression", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.CapacityRequestPolicy",
@@ -5087,15 +7629,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.CounterSet",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("counters", 886)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("counters", 886)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.Device",
         map_type: None,
         fields: &[
+            Field::new("allNodes", 0),
+            Field::new("allowMultipleAllocations", 0),
             Field::new("attributes", 887),
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5105,12 +7655,18 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bindingFailureConditions", 756)
             },
+            Field::new("bindsToNode", 0),
             Field::new("capacity", 888),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("consumesCounters", 889)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field::new("nodeAllocatableResources", 890),
+            Field::new("nodeName", 0),
             Field::new("nodeSelector", 284),
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5126,6 +7682,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("requests", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("source", 0)
             },
         ],
     },
@@ -5147,18 +7707,22 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1.DeviceAttribute",
         map_type: None,
         fields: &[
+            Field::new("bool", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bools", 756)
             },
+            Field::new("int", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("ints", 756)
             },
+            Field::new("string", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("strings", 756)
             },
+            Field::new("version", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("versions", 756)
@@ -5209,6 +7773,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1.DeviceClass",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5232,6 +7798,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("config", 897)
             },
+            Field::new("extendedResourceName", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("selectors", 898)
@@ -5241,10 +7808,14 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceConstraint",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("requests", 756)
-        }],
+        fields: &[
+            Field::new("distinctAttribute", 0),
+            Field::new("matchAttribute", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("requests", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceCounterConsumption",
@@ -5256,6 +7827,10 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 in_zero_value: true,
+                ..Field::new("counterSet", 0)
+            },
+            Field {
+                in_zero_value: true,
                 ..Field::new("counters", 886)
             },
         ],
@@ -5263,7 +7838,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceDerivedAttribute",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceRequest",
@@ -5274,12 +7858,17 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("firstAvailable", 899)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceRequestAllocationResult",
         map_type: None,
         fields: &[
+            Field::new("adminAccess", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bindingConditions", 756)
@@ -5289,6 +7878,23 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("bindingFailureConditions", 756)
             },
             Field::new("consumedCapacity", 805),
+            Field {
+                in_zero_value: true,
+                ..Field::new("device", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("request", 0)
+            },
+            Field::new("shareID", 0),
             Field {
                 list_type: Some(ListType::Set),
                 ..Field::new("skipNodeOperations", 756)
@@ -5308,10 +7914,20 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1.DeviceSubRequest",
         map_type: None,
         fields: &[
+            Field::new("allocationMode", 0),
             Field::new("capacity", 482),
+            Field::new("count", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("derivedAttributes", 901)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("deviceClassName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5326,12 +7942,25 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceTaint",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("effect", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field::new("timeAdded", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceTaintRule",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5371,21 +8000,41 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceTaintSelector",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("device", 0),
+            Field::new("driver", 0),
+            Field::new("pool", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.DeviceToleration",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("effect", 0),
+            Field::new("key", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field::new("tolerationSeconds", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ExactDeviceRequest",
         map_type: None,
         fields: &[
+            Field::new("adminAccess", 0),
+            Field::new("allocationMode", 0),
             Field::new("capacity", 482),
+            Field::new("count", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("derivedAttributes", 901)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("deviceClassName", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5400,15 +8049,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.NetworkDeviceData",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("ips", 756)
-        }],
+        fields: &[
+            Field::new("hardwareAddress", 0),
+            Field::new("interfaceName", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("ips", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.NodeAllocatableMapping",
         map_type: None,
         fields: &[
+            Field::new("capacityKey", 0),
             Field::new("capacityMultiplier", 734),
             Field::new("deviceMultiplier", 734),
         ],
@@ -5426,15 +8080,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.OpaqueDeviceConfiguration",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("parameters", 746)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("parameters", 746)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaim",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5452,7 +8114,21 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaimConsumerReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resource", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("uid", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceClaimSpec",
@@ -5485,6 +8161,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1.ResourceClaimTemplate",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5512,12 +8190,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourcePool",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("generation", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceSliceCount", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1.ResourceSlice",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5532,11 +8225,19 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1.ResourceSliceSpec",
         map_type: None,
         fields: &[
+            Field::new("allNodes", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("devices", 904)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field::new("nodeName", 0),
             Field::new("nodeSelector", 284),
+            Field::new("partitionTypeAttribute", 0),
+            Field::new("perDeviceNodeSelection", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("pool", 520)
@@ -5554,12 +8255,25 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.DeviceTaint",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("effect", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field::new("timeAdded", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.DeviceTaintRule",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5599,28 +8313,70 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.DeviceTaintSelector",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("device", 0),
+            Field::new("driver", 0),
+            Field::new("pool", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.PartitionTypeStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("allocatable", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("attribute", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("total", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.PoolStatus",
         map_type: None,
         fields: &[
+            Field::new("allocatedDevices", 0),
+            Field::new("availableDevices", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("generation", 0)
+            },
+            Field::new("nodeName", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("partitionSummary", 906)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("poolName", 0)
+            },
+            Field::new("resourceSliceCount", 0),
             Field::new("shareableSummary", 534),
+            Field::new("totalDevices", 0),
+            Field::new("unavailableDevices", 0),
+            Field::new("validationError", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequest",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5635,7 +8391,18 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestSpec",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("defaultPartitionTypeAttribute", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("limit", 0)
+            },
+            Field::new("poolName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestStatus",
@@ -5647,6 +8414,10 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Map),
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 762)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("poolCount", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5668,6 +8439,10 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
                 ..Field::new("total", 734)
             },
         ],
@@ -5675,10 +8450,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1alpha3.ShareableSummaryStatus",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("capacity", 908)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("capacity", 908)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("fullyAvailableDevices", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("partiallyAvailableDevices", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.AllocatedDeviceStatus",
@@ -5690,13 +8475,27 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("conditions", 762)
             },
             Field::new("data", 746),
+            Field {
+                in_zero_value: true,
+                ..Field::new("device", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
             Field::new("networkData", 563),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field::new("shareID", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.AllocationResult",
         map_type: None,
         fields: &[
+            Field::new("allocationTimestamp", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("devices", 546)
@@ -5708,6 +8507,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta1.BasicDevice",
         map_type: None,
         fields: &[
+            Field::new("allNodes", 0),
+            Field::new("allowMultipleAllocations", 0),
             Field::new("attributes", 909),
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5717,12 +8518,14 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bindingFailureConditions", 756)
             },
+            Field::new("bindsToNode", 0),
             Field::new("capacity", 910),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("consumesCounters", 911)
             },
             Field::new("nodeAllocatableResources", 912),
+            Field::new("nodeName", 0),
             Field::new("nodeSelector", 284),
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5733,7 +8536,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.CELDeviceSelector",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("expression", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.CapacityRequestPolicy",
@@ -5775,15 +8581,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.CounterSet",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("counters", 914)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("counters", 914)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.Device",
         map_type: None,
-        fields: &[Field::new("basic", 537)],
+        fields: &[
+            Field::new("basic", 537),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceAllocationConfiguration",
@@ -5793,6 +8611,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("requests", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("source", 0)
             },
         ],
     },
@@ -5814,18 +8636,22 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta1.DeviceAttribute",
         map_type: None,
         fields: &[
+            Field::new("bool", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bools", 756)
             },
+            Field::new("int", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("ints", 756)
             },
+            Field::new("string", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("strings", 756)
             },
+            Field::new("version", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("versions", 756)
@@ -5876,6 +8702,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta1.DeviceClass",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -5899,6 +8727,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("config", 920)
             },
+            Field::new("extendedResourceName", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("selectors", 921)
@@ -5908,10 +8737,14 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceConstraint",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("requests", 756)
-        }],
+        fields: &[
+            Field::new("distinctAttribute", 0),
+            Field::new("matchAttribute", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("requests", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceCounterConsumption",
@@ -5923,6 +8756,10 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 in_zero_value: true,
+                ..Field::new("counterSet", 0)
+            },
+            Field {
+                in_zero_value: true,
                 ..Field::new("counters", 914)
             },
         ],
@@ -5930,20 +8767,40 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceDerivedAttribute",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceRequest",
         map_type: None,
         fields: &[
+            Field::new("adminAccess", 0),
+            Field::new("allocationMode", 0),
             Field::new("capacity", 541),
+            Field::new("count", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("derivedAttributes", 922)
             },
             Field {
+                in_zero_value: true,
+                ..Field::new("deviceClassName", 0)
+            },
+            Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("firstAvailable", 923)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -5959,6 +8816,7 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta1.DeviceRequestAllocationResult",
         map_type: None,
         fields: &[
+            Field::new("adminAccess", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bindingConditions", 756)
@@ -5968,6 +8826,23 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("bindingFailureConditions", 756)
             },
             Field::new("consumedCapacity", 805),
+            Field {
+                in_zero_value: true,
+                ..Field::new("device", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("request", 0)
+            },
+            Field::new("shareID", 0),
             Field {
                 list_type: Some(ListType::Set),
                 ..Field::new("skipNodeOperations", 756)
@@ -5987,10 +8862,20 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta1.DeviceSubRequest",
         map_type: None,
         fields: &[
+            Field::new("allocationMode", 0),
             Field::new("capacity", 541),
+            Field::new("count", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("derivedAttributes", 922)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("deviceClassName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -6005,25 +8890,50 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceTaint",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("effect", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field::new("timeAdded", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.DeviceToleration",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("effect", 0),
+            Field::new("key", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field::new("tolerationSeconds", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.NetworkDeviceData",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("ips", 756)
-        }],
+        fields: &[
+            Field::new("hardwareAddress", 0),
+            Field::new("interfaceName", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("ips", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.NodeAllocatableMapping",
         map_type: None,
         fields: &[
+            Field::new("capacityKey", 0),
             Field::new("capacityMultiplier", 734),
             Field::new("deviceMultiplier", 734),
         ],
@@ -6041,15 +8951,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.OpaqueDeviceConfiguration",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("parameters", 746)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("parameters", 746)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaim",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6067,7 +8985,21 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaimConsumerReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resource", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("uid", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceClaimSpec",
@@ -6100,6 +9032,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta1.ResourceClaimTemplate",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6127,12 +9061,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourcePool",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("generation", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceSliceCount", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta1.ResourceSlice",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6147,11 +9096,19 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta1.ResourceSliceSpec",
         map_type: None,
         fields: &[
+            Field::new("allNodes", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("devices", 927)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field::new("nodeName", 0),
             Field::new("nodeSelector", 284),
+            Field::new("partitionTypeAttribute", 0),
+            Field::new("perDeviceNodeSelection", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("pool", 574)
@@ -6176,13 +9133,27 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("conditions", 762)
             },
             Field::new("data", 746),
+            Field {
+                in_zero_value: true,
+                ..Field::new("device", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
             Field::new("networkData", 609),
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field::new("shareID", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.AllocationResult",
         map_type: None,
         fields: &[
+            Field::new("allocationTimestamp", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("devices", 587)
@@ -6193,7 +9164,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.CELDeviceSelector",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("expression", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.CapacityRequestPolicy",
@@ -6235,15 +9209,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.CounterSet",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("counters", 929)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("counters", 929)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.Device",
         map_type: None,
         fields: &[
+            Field::new("allNodes", 0),
+            Field::new("allowMultipleAllocations", 0),
             Field::new("attributes", 930),
             Field {
                 list_type: Some(ListType::Atomic),
@@ -6253,12 +9235,18 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bindingFailureConditions", 756)
             },
+            Field::new("bindsToNode", 0),
             Field::new("capacity", 931),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("consumesCounters", 932)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field::new("nodeAllocatableResources", 933),
+            Field::new("nodeName", 0),
             Field::new("nodeSelector", 284),
             Field {
                 list_type: Some(ListType::Atomic),
@@ -6274,6 +9262,10 @@ pub(crate) static NODES: [Node; 976] = [
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("requests", 756)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("source", 0)
             },
         ],
     },
@@ -6295,18 +9287,22 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta2.DeviceAttribute",
         map_type: None,
         fields: &[
+            Field::new("bool", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bools", 756)
             },
+            Field::new("int", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("ints", 756)
             },
+            Field::new("string", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("strings", 756)
             },
+            Field::new("version", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("versions", 756)
@@ -6357,6 +9353,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta2.DeviceClass",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6380,6 +9378,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("config", 940)
             },
+            Field::new("extendedResourceName", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("selectors", 941)
@@ -6389,10 +9388,14 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceConstraint",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("requests", 756)
-        }],
+        fields: &[
+            Field::new("distinctAttribute", 0),
+            Field::new("matchAttribute", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("requests", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceCounterConsumption",
@@ -6404,6 +9407,10 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field {
                 in_zero_value: true,
+                ..Field::new("counterSet", 0)
+            },
+            Field {
+                in_zero_value: true,
                 ..Field::new("counters", 929)
             },
         ],
@@ -6411,7 +9418,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceDerivedAttribute",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("expression", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceRequest",
@@ -6422,12 +9438,17 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("firstAvailable", 942)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceRequestAllocationResult",
         map_type: None,
         fields: &[
+            Field::new("adminAccess", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("bindingConditions", 756)
@@ -6437,6 +9458,23 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("bindingFailureConditions", 756)
             },
             Field::new("consumedCapacity", 805),
+            Field {
+                in_zero_value: true,
+                ..Field::new("device", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("pool", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("request", 0)
+            },
+            Field::new("shareID", 0),
             Field {
                 list_type: Some(ListType::Set),
                 ..Field::new("skipNodeOperations", 756)
@@ -6456,10 +9494,20 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta2.DeviceSubRequest",
         map_type: None,
         fields: &[
+            Field::new("allocationMode", 0),
             Field::new("capacity", 582),
+            Field::new("count", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("derivedAttributes", 944)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("deviceClassName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -6474,12 +9522,25 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceTaint",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("effect", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field::new("timeAdded", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceTaintRule",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6519,21 +9580,41 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceTaintSelector",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("device", 0),
+            Field::new("driver", 0),
+            Field::new("pool", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.DeviceToleration",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("effect", 0),
+            Field::new("key", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field::new("tolerationSeconds", 0),
+            Field::new("value", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ExactDeviceRequest",
         map_type: None,
         fields: &[
+            Field::new("adminAccess", 0),
+            Field::new("allocationMode", 0),
             Field::new("capacity", 582),
+            Field::new("count", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("derivedAttributes", 944)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("deviceClassName", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -6548,15 +9629,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.NetworkDeviceData",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("ips", 756)
-        }],
+        fields: &[
+            Field::new("hardwareAddress", 0),
+            Field::new("interfaceName", 0),
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("ips", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.NodeAllocatableMapping",
         map_type: None,
         fields: &[
+            Field::new("capacityKey", 0),
             Field::new("capacityMultiplier", 734),
             Field::new("deviceMultiplier", 734),
         ],
@@ -6574,15 +9660,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.OpaqueDeviceConfiguration",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("parameters", 746)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("parameters", 746)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaim",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6600,7 +9694,21 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaimConsumerReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resource", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("uid", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceClaimSpec",
@@ -6633,6 +9741,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta2.ResourceClaimTemplate",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6660,12 +9770,27 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourcePool",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("generation", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resourceSliceCount", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.resource.v1beta2.ResourceSlice",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6680,11 +9805,19 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.resource.v1beta2.ResourceSliceSpec",
         map_type: None,
         fields: &[
+            Field::new("allNodes", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("devices", 947)
             },
+            Field {
+                in_zero_value: true,
+                ..Field::new("driver", 0)
+            },
+            Field::new("nodeName", 0),
             Field::new("nodeSelector", 284),
+            Field::new("partitionTypeAttribute", 0),
+            Field::new("perDeviceNodeSelection", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("pool", 620)
@@ -6702,10 +9835,21 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1.PriorityClass",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("metadata", 743)
-        }],
+        fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("description", 0),
+            Field::new("globalDefault", 0),
+            Field::new("kind", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("metadata", 743)
+            },
+            Field::new("preemptionPolicy", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("value", 0)
+            },
+        ],
     },
     Node::Opaque("io.k8s.api.scheduling.v1alpha3.AllCompositeDisruptionMode"),
     Node::Opaque("io.k8s.api.scheduling.v1alpha3.AllDisruptionMode"),
@@ -6719,12 +9863,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.CompositeGangSchedulingPolicy",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("minGroupCount", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.CompositePodGroup",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6760,6 +9909,10 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("disruptionMode", 628)
             },
+            Field::new("parentCompositePodGroupName", 0),
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
             Field::new("schedulingConstraints", 631),
             Field {
                 in_zero_value: true,
@@ -6793,10 +9946,17 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field::new("disruptionMode", 628),
             Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
                 list_type: Some(ListType::Map),
                 list_map_keys: &["name"],
                 ..Field::new("podGroupTemplates", 951)
             },
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
             Field::new("schedulingConstraints", 631),
             Field {
                 in_zero_value: true,
@@ -6812,12 +9972,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.GangSchedulingPolicy",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("minCount", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.PodGroup",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6835,12 +10000,25 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.PodGroupResourceClaim",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("resourceClaimName", 0),
+            Field::new("resourceClaimTemplateName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.PodGroupResourceClaimStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("resourceClaimName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.PodGroupSchedulingConstraints",
@@ -6863,6 +10041,10 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("disruptionMode", 636)
             },
+            Field::new("parentCompositePodGroupName", 0),
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
             Field {
                 strategy: Strategy::MergeRetainKeys,
                 merge_key: Some("name"),
@@ -6904,6 +10086,13 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("disruptionMode", 636),
             Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
+            Field {
                 strategy: Strategy::MergeRetainKeys,
                 merge_key: Some("name"),
                 list_type: Some(ListType::Map),
@@ -6922,17 +10111,32 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.TopologyConstraint",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("key", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.TypedLocalObjectReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.Workload",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -6953,12 +10157,19 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupGangSchedulingPolicy",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("minCount", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupResourceClaim",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("resourceClaimName", 0),
+            Field::new("resourceClaimTemplateName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSchedulingConstraints",
@@ -6977,7 +10188,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.WorkloadReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("templateName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("workloadName", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1alpha3.WorkloadSpec",
@@ -7008,7 +10228,10 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.CompositeGangSchedulingPolicy",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("minGroupCount", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.CompositePodGroupSchedulingConstraints",
@@ -7034,10 +10257,17 @@ pub(crate) static NODES: [Node; 976] = [
             },
             Field::new("disruptionMode", 665),
             Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
                 list_type: Some(ListType::Map),
                 list_map_keys: &["name"],
                 ..Field::new("podGroupTemplates", 956)
             },
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
             Field::new("schedulingConstraints", 667),
             Field {
                 in_zero_value: true,
@@ -7053,12 +10283,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.GangSchedulingPolicy",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("minCount", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.PodGroup",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7076,12 +10311,25 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.PodGroupResourceClaim",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("resourceClaimName", 0),
+            Field::new("resourceClaimTemplateName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.PodGroupResourceClaimStatus",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("resourceClaimName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.PodGroupSchedulingConstraints",
@@ -7104,6 +10352,10 @@ pub(crate) static NODES: [Node; 976] = [
                 in_zero_value: true,
                 ..Field::new("disruptionMode", 670)
             },
+            Field::new("parentCompositePodGroupName", 0),
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
             Field {
                 strategy: Strategy::MergeRetainKeys,
                 merge_key: Some("name"),
@@ -7145,6 +10397,13 @@ pub(crate) static NODES: [Node; 976] = [
         fields: &[
             Field::new("disruptionMode", 670),
             Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("preemptionPolicy", 0),
+            Field::new("priority", 0),
+            Field::new("priorityClassName", 0),
+            Field {
                 strategy: Strategy::MergeRetainKeys,
                 merge_key: Some("name"),
                 list_type: Some(ListType::Map),
@@ -7163,17 +10422,32 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.TopologyConstraint",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("key", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.TypedLocalObjectReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("apiGroup", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.Workload",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7187,7 +10461,16 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.WorkloadReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("templateName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("workloadName", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.scheduling.v1beta1.WorkloadSpec",
@@ -7210,6 +10493,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storage.v1.CSIDriver",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7224,6 +10509,15 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storage.v1.CSIDriverSpec",
         map_type: None,
         fields: &[
+            Field::new("attachRequired", 0),
+            Field::new("fsGroupPolicy", 0),
+            Field::new("nodeAllocatableUpdatePeriodSeconds", 0),
+            Field::new("podInfoOnMount", 0),
+            Field::new("preventPodSchedulingIfMissing", 0),
+            Field::new("requiresRepublish", 0),
+            Field::new("seLinuxMount", 0),
+            Field::new("serviceAccountTokenInSecrets", 0),
+            Field::new("storageCapacity", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("tokenRequests", 959)
@@ -7238,6 +10532,8 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storage.v1.CSINode",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7257,6 +10553,14 @@ pub(crate) static NODES: [Node; 976] = [
         map_type: None,
         fields: &[
             Field::new("allocatable", 704),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("nodeID", 0)
+            },
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("topologyKeys", 756)
@@ -7290,23 +10594,32 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storage.v1.CSIStorageCapacity",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
             Field::new("capacity", 734),
+            Field::new("kind", 0),
             Field::new("maximumVolumeSize", 734),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
             },
             Field::new("nodeTopology", 740),
+            Field {
+                in_zero_value: true,
+                ..Field::new("storageClassName", 0)
+            },
         ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.StorageClass",
         map_type: None,
         fields: &[
+            Field::new("allowVolumeExpansion", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("allowedTopologies", 962)
             },
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7316,30 +10629,63 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("mountOptions", 756)
             },
             Field::new("parameters", 795),
+            Field {
+                in_zero_value: true,
+                ..Field::new("provisioner", 0)
+            },
+            Field::new("reclaimPolicy", 0),
+            Field::new("volumeBindingMode", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.StorageHealth",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("healthConditions", 963)
-        }],
+        fields: &[
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("healthConditions", 963)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.StorageHealthCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("accessMode", 0),
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("reason", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field::new("volumeMode", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.TokenRequest",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("audience", 0)
+            },
+            Field::new("expirationSeconds", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeAttachment",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7357,21 +10703,38 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeAttachmentSource",
         map_type: None,
-        fields: &[Field::new("inlineVolumeSpec", 300)],
+        fields: &[
+            Field::new("inlineVolumeSpec", 300),
+            Field::new("persistentVolumeName", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeAttachmentSpec",
         map_type: None,
-        fields: &[Field {
-            in_zero_value: true,
-            ..Field::new("source", 699)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("attacher", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("nodeName", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("source", 699)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeAttachmentStatus",
         map_type: None,
         fields: &[
             Field::new("attachError", 703),
+            Field {
+                in_zero_value: true,
+                ..Field::new("attached", 0)
+            },
             Field::new("attachmentMetadata", 795),
             Field::new("detachError", 703),
         ],
@@ -7380,6 +10743,12 @@ pub(crate) static NODES: [Node; 976] = [
         name: "io.k8s.api.storage.v1.VolumeAttributesClass",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("driverName", 0)
+            },
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7390,17 +10759,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeError",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("errorCode", 0),
+            Field::new("message", 0),
+            Field::new("time", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storage.v1.VolumeNodeResources",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("count", 0)],
     },
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1.StorageVersionMigration",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7426,18 +10801,23 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1.StorageVersionMigrationStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 762)
-        }],
+        fields: &[
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 762)
+            },
+            Field::new("resourceVersion", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigration",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7463,28 +10843,55 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus",
         map_type: None,
-        fields: &[Field {
-            strategy: Strategy::Merge,
-            merge_key: Some("type"),
-            list_type: Some(ListType::Map),
-            list_map_keys: &["type"],
-            ..Field::new("conditions", 762)
-        }],
+        fields: &[
+            Field {
+                strategy: Strategy::Merge,
+                merge_key: Some("type"),
+                list_type: Some(ListType::Map),
+                list_map_keys: &["type"],
+                ..Field::new("conditions", 762)
+            },
+            Field::new("resourceVersion", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("description", 0),
+            Field::new("format", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("jsonPath", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field::new("priority", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion",
         map_type: None,
-        fields: &[Field::new("webhook", 733)],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("strategy", 0)
+            },
+            Field::new("webhook", 733),
+        ],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7502,7 +10909,20 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("observedGeneration", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames",
@@ -7513,9 +10933,19 @@ pub(crate) static NODES: [Node; 976] = [
                 ..Field::new("categories", 756)
             },
             Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field::new("listKind", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("plural", 0)
+            },
+            Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("shortNames", 756)
             },
+            Field::new("singular", 0),
         ],
     },
     Node::Struct {
@@ -7525,7 +10955,16 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("conversion", 712),
             Field {
                 in_zero_value: true,
+                ..Field::new("group", 0)
+            },
+            Field {
+                in_zero_value: true,
                 ..Field::new("names", 715)
+            },
+            Field::new("preserveUnknownFields", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("scope", 0)
             },
             Field {
                 list_type: Some(ListType::Atomic),
@@ -7547,6 +10986,7 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["type"],
                 ..Field::new("conditions", 965)
             },
+            Field::new("observedGeneration", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("storedVersions", 756)
@@ -7561,10 +11001,24 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("additionalPrinterColumns", 966)
             },
+            Field::new("deprecated", 0),
+            Field::new("deprecationWarning", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
             Field::new("schema", 722),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("selectableFields", 967)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("served", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("storage", 0)
             },
             Field::new("subresources", 721),
         ],
@@ -7572,7 +11026,17 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("labelSelectorPath", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("specReplicasPath", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("statusReplicasPath", 0)
+            },
+        ],
     },
     Node::Opaque(
         "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus",
@@ -7590,13 +11054,15 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("description", 0), Field::new("url", 0)],
     },
     Node::Opaque("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON"),
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps",
         map_type: None,
         fields: &[
+            Field::new("$ref", 0),
+            Field::new("$schema", 0),
             Field::new("additionalItems", 727),
             Field::new("additionalProperties", 727),
             Field {
@@ -7610,28 +11076,52 @@ pub(crate) static NODES: [Node; 976] = [
             Field::new("default", 724),
             Field::new("definitions", 969),
             Field::new("dependencies", 970),
+            Field::new("description", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("enum", 971)
             },
             Field::new("example", 724),
+            Field::new("exclusiveMaximum", 0),
+            Field::new("exclusiveMinimum", 0),
             Field::new("externalDocs", 723),
+            Field::new("format", 0),
+            Field::new("id", 0),
             Field::new("items", 726),
+            Field::new("maxItems", 0),
+            Field::new("maxLength", 0),
+            Field::new("maxProperties", 0),
+            Field::new("maximum", 0),
+            Field::new("minItems", 0),
+            Field::new("minLength", 0),
+            Field::new("minProperties", 0),
+            Field::new("minimum", 0),
+            Field::new("multipleOf", 0),
             Field::new("not", 725),
+            Field::new("nullable", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("oneOf", 968)
             },
+            Field::new("pattern", 0),
             Field::new("patternProperties", 969),
             Field::new("properties", 969),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("required", 756)
             },
+            Field::new("title", 0),
+            Field::new("type", 0),
+            Field::new("uniqueItems", 0),
+            Field::new("x-kubernetes-embedded-resource", 0),
+            Field::new("x-kubernetes-int-or-string", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("x-kubernetes-list-map-keys", 756)
             },
+            Field::new("x-kubernetes-list-type", 0),
+            Field::new("x-kubernetes-map-type", 0),
+            Field::new("x-kubernetes-preserve-unknown-fields", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("rule"),
@@ -7649,22 +11139,50 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField",
         map_type: None,
-        fields: &[],
+        fields: &[Field {
+            in_zero_value: true,
+            ..Field::new("jsonPath", 0)
+        }],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("namespace", 0)
+            },
+            Field::new("path", 0),
+            Field::new("port", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("fieldPath", 0),
+            Field::new("message", 0),
+            Field::new("messageExpression", 0),
+            Field::new("optionalOldSelf", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("rule", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig",
         map_type: None,
-        fields: &[Field::new("service", 730)],
+        fields: &[
+            Field::new("caBundle", 0),
+            Field::new("service", 730),
+            Field::new("url", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion",
@@ -7682,32 +11200,79 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.Condition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("lastTransitionTime", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("message", 0)
+            },
+            Field::new("observedGeneration", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("reason", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("dryRun", 756)
             },
+            Field::new("gracePeriodSeconds", 0),
+            Field::new("ignoreStoreReadErrorWithClusterBreakingPotential", 0),
+            Field::new("kind", 0),
+            Field::new("orphanDependents", 0),
             Field::new("preconditions", 745),
+            Field::new("propagationPolicy", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("values", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("values", 756)
+            },
+        ],
     },
     Node::Opaque("io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1"),
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.GroupResource",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("group", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("resource", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
@@ -7723,31 +11288,56 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
         map_type: None,
-        fields: &[Field {
-            list_type: Some(ListType::Atomic),
-            ..Field::new("values", 756)
-        }],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("key", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("operator", 0)
+            },
+            Field {
+                list_type: Some(ListType::Atomic),
+                ..Field::new("values", 756)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
         map_type: None,
-        fields: &[Field::new("fieldsV1", 738)],
+        fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("fieldsType", 0),
+            Field::new("fieldsV1", 738),
+            Field::new("manager", 0),
+            Field::new("operation", 0),
+            Field::new("subresource", 0),
+            Field::new("time", 0),
+        ],
     },
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
         map_type: None,
         fields: &[
             Field::new("annotations", 795),
+            Field::new("creationTimestamp", 0),
+            Field::new("deletionGracePeriodSeconds", 0),
+            Field::new("deletionTimestamp", 0),
             Field {
                 strategy: Strategy::Merge,
                 list_type: Some(ListType::Set),
                 ..Field::new("finalizers", 756)
             },
+            Field::new("generateName", 0),
+            Field::new("generation", 0),
             Field::new("labels", 795),
             Field {
                 list_type: Some(ListType::Atomic),
                 ..Field::new("managedFields", 973)
             },
+            Field::new("name", 0),
+            Field::new("namespace", 0),
             Field {
                 strategy: Strategy::Merge,
                 merge_key: Some("uid"),
@@ -7755,23 +11345,47 @@ pub(crate) static NODES: [Node; 976] = [
                 list_map_keys: &["uid"],
                 ..Field::new("ownerReferences", 974)
             },
+            Field::new("resourceVersion", 0),
+            Field::new("selfLink", 0),
+            Field::new("uid", 0),
         ],
     },
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
         map_type: Some(MapType::Atomic),
-        fields: &[],
+        fields: &[
+            Field {
+                in_zero_value: true,
+                ..Field::new("apiVersion", 0)
+            },
+            Field::new("blockOwnerDeletion", 0),
+            Field::new("controller", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("kind", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("name", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("uid", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions",
         map_type: None,
-        fields: &[],
+        fields: &[Field::new("resourceVersion", 0), Field::new("uid", 0)],
     },
     Node::Opaque("io.k8s.apimachinery.pkg.runtime.RawExtension"),
     Node::Struct {
         name: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService",
         map_type: None,
         fields: &[
+            Field::new("apiVersion", 0),
+            Field::new("kind", 0),
             Field {
                 in_zero_value: true,
                 ..Field::new("metadata", 743)
@@ -7789,7 +11403,19 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("lastTransitionTime", 0),
+            Field::new("message", 0),
+            Field::new("reason", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("status", 0)
+            },
+            Field {
+                in_zero_value: true,
+                ..Field::new("type", 0)
+            },
+        ],
     },
     Node::Struct {
         name: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec",
@@ -7799,7 +11425,18 @@ pub(crate) static NODES: [Node; 976] = [
                 list_type: Some(ListType::Atomic),
                 ..Field::new("caBundle", 0)
             },
+            Field::new("group", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("groupPriorityMinimum", 0)
+            },
+            Field::new("insecureSkipTLSVerify", 0),
             Field::new("service", 751),
+            Field::new("version", 0),
+            Field {
+                in_zero_value: true,
+                ..Field::new("versionPriority", 0)
+            },
         ],
     },
     Node::Struct {
@@ -7816,7 +11453,11 @@ pub(crate) static NODES: [Node; 976] = [
     Node::Struct {
         name: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference",
         map_type: None,
-        fields: &[],
+        fields: &[
+            Field::new("name", 0),
+            Field::new("namespace", 0),
+            Field::new("port", 0),
+        ],
     },
     Node::List(14),
     Node::List(5),

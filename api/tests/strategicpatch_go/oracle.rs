@@ -110,16 +110,48 @@ pub fn diff_all(bin: &Path, cases: &[Case<'_>], runs: u32) -> Vec<Outcomes> {
 }
 
 fn run_all(bin: &Path, mode: &str, second: &str, cases: &[Case<'_>], runs: u32) -> Vec<Outcomes> {
-    let mut input = Vec::new();
-    for c in cases {
-        serde_json::to_writer(
-            &mut input,
-            &json!({
+    let lines: Vec<Value> = cases
+        .iter()
+        .map(|c| {
+            json!({
                 "apiVersion": c.api_version, "kind": c.kind,
                 "original": c.original, second: c.patch, "runs": runs,
-            }),
-        )
-        .unwrap();
+            })
+        })
+        .collect();
+    run_lines(bin, mode, &lines)
+}
+
+/// One three-way case for Go.
+pub struct Case3<'a> {
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub original: &'a Value,
+    pub modified: &'a Value,
+    pub current: &'a Value,
+    pub overwrite: bool,
+}
+
+/// Creates the three-way patch of every case in Go (`CreateThreeWayMergePatch`), `runs`
+/// times each.
+pub fn diff3_all(bin: &Path, cases: &[Case3<'_>], runs: u32) -> Vec<Outcomes> {
+    let lines: Vec<Value> = cases
+        .iter()
+        .map(|c| {
+            json!({
+                "apiVersion": c.api_version, "kind": c.kind, "original": c.original,
+                "modified": c.modified, "current": c.current, "overwrite": c.overwrite,
+                "runs": runs,
+            })
+        })
+        .collect();
+    run_lines(bin, "diff3", &lines)
+}
+
+fn run_lines(bin: &Path, mode: &str, cases: &[Value]) -> Vec<Outcomes> {
+    let mut input = Vec::new();
+    for c in cases {
+        serde_json::to_writer(&mut input, c).unwrap();
         input.push(b'\n');
     }
     let mut child = Command::new(bin)

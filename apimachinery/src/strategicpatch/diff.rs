@@ -494,7 +494,7 @@ fn sorted_by_merge_key(list: &[Value], merge_key: &str) -> Result<Vec<Value>> {
 }
 
 /// Go's `sortScalars`: by `%v` text.
-fn sort_scalars(list: &mut [Value]) {
+pub(crate) fn sort_scalars(list: &mut [Value]) {
     let mut keyed: Vec<(String, Value)> = list.iter().map(|v| (format_v(v), v.clone())).collect();
     go_sort(&mut keyed, |(k, _)| k.as_str());
     for (slot, (_, v)) in list.iter_mut().zip(keyed) {

@@ -146,6 +146,36 @@ pub enum StrategicMergeError {
         /// `map[string]interface {}` or `[]interface {}`.
         type_name: &'static str,
     },
+    /// Without `overwrite`, a three-way patch changes a field that was changed differently
+    /// since the original (Go: `mergepatch.ErrConflict`).
+    #[error("patch:\n{patch}\nconflicts with changes made from original to current:\n{changed}\n")]
+    Conflict {
+        /// The patch (indented JSON; Go prints YAML).
+        patch: String,
+        /// The changes from the original to the current object (indented JSON).
+        changed: String,
+    },
+    /// A three-way patch fails one of its preconditions (Go:
+    /// `mergepatch.ErrPreconditionFailed`).
+    #[error("precondition failed for: {patch}")]
+    PreconditionFailed {
+        /// The patch, as Go's `%v` prints it.
+        patch: String,
+    },
+    /// An element of a merged list that is not an object, found while looking for conflicts.
+    #[error("invalid element type in merging list:{list}")]
+    InvalidMergingList {
+        /// The list, as Go's `%v` prints it.
+        list: String,
+    },
+    /// An element of a merged list without its merge key, found while looking for conflicts.
+    #[error("cannot find merge key `{key}` in merging list element:{element}")]
+    NoMergeKeyInMergingList {
+        /// The merge key.
+        key: String,
+        /// The element, as Go's `%v` prints it.
+        element: String,
+    },
     /// A list element is `null` where the element type is needed. Go's implementation panics
     /// here.
     #[error("a list element is null (Go's strategicpatch panics on this input)")]

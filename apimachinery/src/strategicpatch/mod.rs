@@ -105,12 +105,14 @@ mod golang;
 mod order;
 #[cfg(test)]
 mod tests;
+mod three_way;
 
 use std::borrow::Cow;
 
 pub use apply::apply_strategic_merge_patch;
 pub use diff::create_two_way_merge_patch;
 pub use error::StrategicMergeError;
+pub use three_way::{Precondition, create_three_way_merge_patch, merging_maps_have_conflicts};
 
 /// The key of the `$patch` directive.
 pub const DIRECTIVE_MARKER: &str = "$patch";

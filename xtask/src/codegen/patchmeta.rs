@@ -8,13 +8,14 @@
 //! graph of nodes:
 //!
 //! - node 0 is every scalar (strings, numbers, booleans, `Quantity`, `Time`, `IntOrString`);
-//! - one node per object schema with properties (`Node::Struct`, its non-scalar fields sorted by
+//! - one node per object schema with properties (`Node::Struct`, its fields sorted by
 //!   JSON name), or without them (`Node::Opaque`: `RawExtension`, `FieldsV1`, schemaless JSON);
 //! - one node per list or map shape (`Node::List(element)`, `Node::Map(value)`);
 //! - `KINDS`: `(apiVersion, kind)` → the root node, sorted for binary search.
 //!
-//! Scalar fields get no entry unless they carry a patch extension: a patch only needs metadata
-//! where both sides hold an object or a list. The node numbering is a pure function of the
+//! Every field has an entry, scalar fields (node 0) included: Go's lookups answer for them, so
+//! a patch that holds an object or a list where the type has a scalar fails as Go's does.
+//! The node numbering is a pure function of the
 //! schemas (sorted schema names, then shapes in field order), so the file is reproducible.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -260,13 +261,9 @@ pub fn render(schemas: &BTreeMap<String, Schema>, ops: &[Operation]) -> Result<S
             let node = graph
                 .node_of(prop)
                 .with_context(|| format!("{id}.{wire}"))?;
-            let has_extension = prop.patch_strategy.is_some()
-                || prop.patch_merge_key.is_some()
-                || prop.list_type.is_some()
-                || prop.map_type.is_some();
-            if node == 0 && !has_extension {
-                continue;
-            }
+            // Scalar fields are listed too: Go's lookups succeed for them (a scalar type), so a
+            // patch that puts an object or a list there fails as Go's does, not as an unknown
+            // field.
             out.push(FieldOut {
                 name: wire.clone(),
                 node,
@@ -446,7 +443,7 @@ mod tests {
             "unreachable types are left out:\n{text}"
         );
         assert!(
-            text.contains("Node::Struct { name: \"io.k8s.api.x.v1.Item\", map_type: Some(MapType::Atomic), fields: &[] },"),
+            text.contains("Node::Struct { name: \"io.k8s.api.x.v1.Item\", map_type: Some(MapType::Atomic), fields: &[\nField::new(\"key\", 0),\n] },"),
             "{text}"
         );
         assert!(
@@ -462,8 +459,8 @@ mod tests {
         assert!(text.contains("Node::Map(0),"), "{text}");
         assert!(text.contains("Field::new(\"raw\", 3),"), "{text}");
         assert!(
-            !text.contains("\"name\""),
-            "scalar fields need no entry:\n{text}"
+            text.contains("Field::new(\"name\", 0),"),
+            "scalar fields are listed as node 0:\n{text}"
         );
         assert!(text.contains("(\"x.io/v1\", \"Thing\", 2),"), "{text}");
     }

@@ -3,6 +3,8 @@
 //
 //	strategicpatch-oracle apply < cases.jsonl   one result line per case line
 //	strategicpatch-oracle diff < cases.jsonl    CreateTwoWayMergePatch(original, modified)
+//	strategicpatch-oracle diff3 < cases.jsonl   CreateThreeWayMergePatch(original, modified,
+//	                                            current, overwrite)
 //	strategicpatch-oracle meta                  the patchStrategy/patchMergeKey tags of every
 //	                                            struct reachable from a registered kind
 //
@@ -35,6 +37,8 @@ type testCase struct {
 	Original   json.RawMessage `json:"original"`
 	Patch      json.RawMessage `json:"patch"`
 	Modified   json.RawMessage `json:"modified"`
+	Current    json.RawMessage `json:"current"`
+	Overwrite  bool            `json:"overwrite"`
 	Runs       int             `json:"runs"`
 }
 
@@ -53,7 +57,7 @@ func newScheme() *runtime.Scheme {
 	return s
 }
 
-func once(diff bool, obj runtime.Object, c *testCase) (out outcome) {
+func once(mode string, obj runtime.Object, c *testCase) (out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg := fmt.Sprintf("panic: %v", r)
@@ -62,9 +66,16 @@ func once(diff bool, obj runtime.Object, c *testCase) (out outcome) {
 	}()
 	var result []byte
 	var err error
-	if diff {
+	switch mode {
+	case "diff":
 		result, err = strategicpatch.CreateTwoWayMergePatch(c.Original, c.Modified, obj)
-	} else {
+	case "diff3":
+		var meta strategicpatch.LookupPatchMeta
+		meta, err = strategicpatch.NewPatchMetaFromStruct(obj)
+		if err == nil {
+			result, err = strategicpatch.CreateThreeWayMergePatch(c.Original, c.Modified, c.Current, meta, c.Overwrite)
+		}
+	default:
 		result, err = strategicpatch.StrategicMergePatch(c.Original, c.Patch, obj)
 	}
 	if err != nil {
@@ -74,7 +85,7 @@ func once(diff bool, obj runtime.Object, c *testCase) (out outcome) {
 	return outcome{Ok: result}
 }
 
-func run(s *runtime.Scheme, diff bool) {
+func run(s *runtime.Scheme, mode string) {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<26)
 	out := bufio.NewWriter(os.Stdout)
@@ -102,7 +113,7 @@ func run(s *runtime.Scheme, diff bool) {
 		var results []outcome
 		seen := map[string]bool{}
 		for i := 0; i < c.Runs; i++ {
-			o := once(diff, obj, &c)
+			o := once(mode, obj, &c)
 			key, _ := json.Marshal(o)
 			if !seen[string(key)] {
 				seen[string(key)] = true
@@ -209,14 +220,12 @@ func meta(s *runtime.Scheme) {
 func main() {
 	s := newScheme()
 	switch {
-	case len(os.Args) == 2 && os.Args[1] == "apply":
-		run(s, false)
-	case len(os.Args) == 2 && os.Args[1] == "diff":
-		run(s, true)
+	case len(os.Args) == 2 && (os.Args[1] == "apply" || os.Args[1] == "diff" || os.Args[1] == "diff3"):
+		run(s, os.Args[1])
 	case len(os.Args) == 2 && os.Args[1] == "meta":
 		meta(s)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: strategicpatch-oracle apply|diff|meta")
+		fmt.Fprintln(os.Stderr, "usage: strategicpatch-oracle apply|diff|diff3|meta")
 		os.Exit(2)
 	}
 }
