@@ -25,6 +25,16 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A [`Quantity`](crate::Quantity) that Go's apimachinery accepts but that is beyond what
+    /// k8s-rs represents exactly (see "Differences from Go" in the [`quantity`](crate::quantity)
+    /// module): more than 38 significant digits, or an exponent outside the `i32` range.
+    #[error("quantity {input:?} is beyond k8s-rs's limit: {limit}")]
+    QuantityBeyondLimit {
+        /// The whole input (for arithmetic, the operation: `"a + b"`).
+        input: String,
+        /// Which limit it exceeds.
+        limit: crate::quantity::QuantityLimit,
+    },
     /// A label selector string or a `LabelSelector` object is not valid.
     #[error("invalid label selector {input:?} at byte {position}: {reason}")]
     InvalidLabelSelector {
