@@ -27,6 +27,14 @@
 //!   `i32` range are refused with [`Error::QuantityBeyondLimit`] (naming the [`QuantityLimit`]);
 //!   decimal SI beyond `E` renders with an exponent; integer conversions saturate and round
 //!   negative fractions away from zero. Details in [the quantity module](quantity#differences-from-go).
+//! - [`Time`], [`MicroTime`]: instants in the last 26 hours of year 9999 (beyond jiff's range)
+//!   are refused with [`Error::InvalidTime`] saying so; Go accepts them.
+//! - [`IntOrString`]: the JSON number `-0` is refused (serde_json reads it as a float);
+//!   [`IntOrString::scaled_value`] gives `None` where the result leaves the `i64` range (Go's
+//!   float-to-int conversion overflows there).
+//!
+//! Label and field selectors, name validation (messages included) and [`Duration`] agree with
+//! Go on every input of the checker.
 //!
 //! ```
 //! use k8s_apimachinery::selector::Selector;

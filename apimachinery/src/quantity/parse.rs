@@ -100,9 +100,9 @@ fn scan(s: &str) -> Result<Parts<'_>, Error> {
 enum Suffix {
     /// `(base, exponent, format)`, as apimachinery's suffixer interprets it.
     Known(u32, i32, Format),
-    /// A decimal exponent that fits an `i64` but not an `i32`: Go truncates it to 32 bits, we
-    /// refuse it (a typed limit).
-    ExponentOutOfRange,
+    /// A decimal exponent that fits an `i64` but not an `i32`: Go truncates it to 32 bits (the
+    /// value held here), we refuse it (a typed limit).
+    ExponentOutOfRange(i32),
     /// Not a suffix.
     Unknown,
 }
@@ -134,7 +134,8 @@ fn interpret(suffix: &str) -> Suffix {
             match rest.parse::<i64>() {
                 Ok(exp) => match i32::try_from(exp) {
                     Ok(exp) => known(10, exp, Format::DecimalExponent),
-                    Err(_) => Suffix::ExponentOutOfRange,
+                    // Truncation intended: what Go's `int32(parsed)` reads.
+                    Err(_) => Suffix::ExponentOutOfRange(exp as i32),
                 },
                 Err(_) => Suffix::Unknown,
             }
@@ -290,7 +291,13 @@ pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
     let parts = scan(s)?;
     let (base, exponent, mut format) = match interpret(parts.suffix) {
         Suffix::Known(base, exponent, format) => (base, exponent, format),
-        Suffix::ExponentOutOfRange => return Err(beyond(s, QuantityLimit::ExponentRange)),
+        Suffix::ExponentOutOfRange(truncated) => {
+            // Go rejects a number part without digits first (unless its fast path reads it as 0).
+            if !parts.has_digits && !fast_path(&parts, truncated, Format::DecimalExponent) {
+                return Err(err(s, 0, "no digits"));
+            }
+            return Err(beyond(s, QuantityLimit::ExponentRange));
+        }
         Suffix::Unknown => {
             return Err(err(
                 s,
