@@ -73,6 +73,16 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A valid RFC 3339 timestamp outside the range of instants k8s-rs represents (jiff's:
+    /// from -9999-01-02 to 9999-12-30T22:00:00Z); Go accepts it (see "Differences from Go" in
+    /// the crate docs).
+    #[error(
+        "time {input:?} is beyond the range k8s-rs represents (-9999-01-02 to 9999-12-30T22:00:00Z)"
+    )]
+    TimeOutOfRange {
+        /// The whole input.
+        input: String,
+    },
     /// A Go duration string (`"1h2m3.5s"`) did not parse.
     #[error("invalid duration {input:?} at byte {position}: {reason}")]
     InvalidDuration {

@@ -25,10 +25,11 @@
 //!
 //! - [`Quantity`]: values needing more than 38 significant digits and exponents outside the
 //!   `i32` range are refused with [`Error::QuantityBeyondLimit`] (naming the [`QuantityLimit`]);
-//!   decimal SI beyond `E` renders with an exponent; integer conversions saturate and round
+//!   decimal SI beyond `E` renders with an exponent, binary SI beyond `Ei` with `Ei` (and
+//!   beyond 10^1000 in decimal SI); integer conversions saturate and round
 //!   negative fractions away from zero. Details in [the quantity module](quantity#differences-from-go).
 //! - [`Time`], [`MicroTime`]: instants in the last 26 hours of year 9999 (beyond jiff's range)
-//!   are refused with [`Error::InvalidTime`] saying so; Go accepts them.
+//!   are refused with [`Error::TimeOutOfRange`]; Go accepts them.
 //! - [`IntOrString`]: the JSON number `-0` is refused (serde_json reads it as a float);
 //!   [`IntOrString::scaled_value`] gives `None` where the result leaves the `i64` range (Go's
 //!   float-to-int conversion overflows there).

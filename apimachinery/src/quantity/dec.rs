@@ -185,15 +185,6 @@ impl Dec {
     pub(crate) fn to_f64(self) -> f64 {
         format!("{}e{}", self.m, self.e).parse().unwrap_or(f64::NAN)
     }
-
-    /// The magnitude as an integer, if it is one and fits a `u128`.
-    pub(crate) fn integer_abs(&self) -> Option<u128> {
-        let n = self.normalized();
-        if n.e < 0 {
-            return None;
-        }
-        n.m.unsigned_abs().checked_mul(pow10(n.e as u32)?)
-    }
 }
 
 impl PartialEq for Dec {

@@ -14,7 +14,7 @@
 //! # Semantics
 //!
 //! * The value is exact, rounded **up** (away from zero) to nano precision: `0.1n` is `1n`.
-//! * Binary-SI values are capped at 2^63 - 1.
+//! * Binary-SI values are capped at 2^63 - 1 when parsed (not by arithmetic).
 //! * The quantity remembers its *format* (the suffix family it was written in) and renders in
 //!   the same family, with the largest suffix that keeps the number an integer: `1024Mi` → `1Gi`,
 //!   `1000M` → `1G`, `0.5` → `500m`, `1.5Gi` → `1536Mi`. Binary values below 1024 or with a
@@ -41,6 +41,10 @@
 //!   counted in, which Go renders with a wrapped exponent.
 //! * **Decimal SI beyond `E`.** `1000E` renders as `1e21`; Go has no suffix for 10^21 and
 //!   renders the mantissa alone (`1`), a different value.
+//! * **Binary SI beyond `Ei`.** An integer divisible by 1024^7 (only arithmetic or
+//!   [`Quantity::with_format`] make one: parsing caps binary SI at 2^63 - 1) renders with `Ei`
+//!   (`1024Ei`); Go has no larger suffix and renders the mantissa alone (`1`). Above 10^1000
+//!   such an integer renders in decimal SI, where Go writes out every digit.
 //! * **Integer conversions.** [`Quantity::value`], [`Quantity::milli_value`] and
 //!   [`Quantity::scaled_value`] saturate at the `i64` range where Go's overflow wraps, and round
 //!   a negative non-integer away from zero always; Go does so for a quantity it holds as an

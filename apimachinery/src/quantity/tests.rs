@@ -278,6 +278,20 @@ fn binary_si_is_computed_exactly_then_rounded_and_capped() {
 }
 
 #[test]
+fn binary_si_renders_big_integers_in_base_1024() {
+    // Go factors 1024s out of the big integer; so do we, beyond u128 too.
+    let b = |s: &str| q(s).with_format(Format::BinarySI).to_string();
+    assert_eq!(b("1e30"), "931322574615478515625Gi");
+    assert_eq!(b("1e40"), "9094947017729282379150390625Ti");
+    assert_eq!(b("3e50"), "266453525910037569701671600341796875Pi");
+    assert_eq!(b("1180591620717411303424"), "1024Ei");
+    assert_eq!(b("-2048"), "-2Ki");
+    assert_eq!(b("1e1001"), "100e999");
+    let sum = q("1000000000Gi") + q("10000000000000000000000000000P");
+    assert_eq!(sum.to_string(), "9313225746154785156250001000000000Gi");
+}
+
+#[test]
 fn round_up_carries_out_of_the_digit_limit() {
     // 39 kept digits, all nines, plus a dropped fraction: rounds up to 1e30.
     let nines = format!("{}.{}", "9".repeat(30), "9".repeat(10));

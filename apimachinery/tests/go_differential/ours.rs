@@ -36,6 +36,18 @@ pub static DECIMAL_SI_BEYOND_E: Exclusion = Exclusion {
     name: "decimal SI beyond E renders with an exponent (Go drops it)",
     may_coincide: false,
 };
+pub static BINARY_SI_BEYOND_EI: Exclusion = Exclusion {
+    name: "binary SI divisible by 1024^7 renders with Ei (Go drops the suffix)",
+    may_coincide: false,
+};
+pub static BINARY_SI_HUGE: Exclusion = Exclusion {
+    name: "binary SI integer above 10^1000 renders in decimal SI (Go writes every digit)",
+    may_coincide: false,
+};
+pub static TIME_RANGE: Exclusion = Exclusion {
+    name: "time beyond jiff's range (typed TimeOutOfRange)",
+    may_coincide: false,
+};
 pub static SATURATES: Exclusion = Exclusion {
     name: "Value/MilliValue outside the i64 range saturate (Go overflows)",
     may_coincide: true,
@@ -91,10 +103,29 @@ fn limit_exclusion(e: &Error) -> Option<&'static Exclusion> {
 
 fn rendering(q: &Quantity) -> Field {
     let s = q.to_string();
-    if q.format() == Format::DecimalSI && s.contains('e') {
+    let (m, e) = q.as_decimal();
+    let binary_integer =
+        q.format() == Format::BinarySI && e >= 0 && q.clone().abs_cmp_1024().is_ge();
+    if binary_integer && e > 1000 {
+        x(s, &BINARY_SI_HUGE)
+    } else if binary_integer && i64::from(m.trailing_zeros()) + i64::from(e) >= 70 {
+        x(s, &BINARY_SI_BEYOND_EI)
+    } else if q.format() == Format::DecimalSI && s.contains('e') {
         x(s, &DECIMAL_SI_BEYOND_E)
     } else {
         f(s)
+    }
+}
+
+trait AbsCmp {
+    fn abs_cmp_1024(self) -> std::cmp::Ordering;
+}
+
+impl AbsCmp for Quantity {
+    /// |q| compared with 1024.
+    fn abs_cmp_1024(self) -> std::cmp::Ordering {
+        let q = if self.signum() < 0 { -self } else { self };
+        q.cmp(&Quantity::new(1024, Format::DecimalSI))
     }
 }
 
@@ -230,8 +261,18 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(s: &str) -> Fie
     }
 }
 
+fn time_field<T>(s: &str) -> Field
+where
+    T: std::str::FromStr<Err = Error> + serde::de::DeserializeOwned + serde::Serialize,
+{
+    match s.parse::<T>() {
+        Err(Error::TimeOutOfRange { .. }) => x("err", &TIME_RANGE),
+        _ => round_trip::<T>(s),
+    }
+}
+
 pub fn times(s: &str) -> Vec<Field> {
-    vec![round_trip::<Time>(s), round_trip::<MicroTime>(s)]
+    vec![time_field::<Time>(s), time_field::<MicroTime>(s)]
 }
 
 pub fn int_or_string(json: &str, total: i64, up: bool) -> Vec<Field> {
