@@ -22,7 +22,7 @@ fn digits(v: u128) -> i64 {
 }
 
 /// `v / 10^n`, rounded away from zero.
-fn div_pow10_up(v: i128, n: u64) -> i128 {
+pub(crate) fn div_pow10_up(v: i128, n: u64) -> i128 {
     if v == 0 {
         return 0;
     }

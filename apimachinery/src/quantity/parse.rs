@@ -255,6 +255,31 @@ fn binary_value(digits: &[u8], shift: u32, mut e10: i64) -> Dec {
     if end as i64 - 1 + e10 >= 19 {
         return Dec::BINARY_MAX;
     }
+    let capped = |d: Dec| {
+        if d.cmp_abs(&Dec::BINARY_MAX).is_le() {
+            d
+        } else {
+            Dec::BINARY_MAX
+        }
+    };
+    // The usual case (`64Mi`, `1.5Gi`): the product fits an i128, no allocation.
+    let product = (end <= MAX_DIGITS)
+        .then(|| {
+            digits[..end]
+                .iter()
+                .fold(0i128, |m, &c| m * 10 + i128::from(c - b'0'))
+        })
+        .and_then(|m| m.checked_mul(1i128 << shift));
+    if let Some(p) = product {
+        let d = if e10 >= -9 {
+            Dec::new(p, e10)
+        } else {
+            // Rounded away from zero to nano precision.
+            Dec::new(super::dec::div_pow10_up(p, (-9 - e10).unsigned_abs()), -9)
+        };
+        // The exponent is between -9 and 18 here: `Dec::new` cannot fail.
+        return d.map_or(Dec::BINARY_MAX, capped);
+    }
     // digits × 2^shift, as decimal digits (most significant first). shift ≤ 60, so every step
     // fits a u128: 9 × 2^60 + carry < 2^65.
     let factor = 1u128 << shift;
@@ -275,10 +300,9 @@ fn binary_value(digits: &[u8], shift: u32, mut e10: i64) -> Dec {
         return Dec::BINARY_MAX;
     }
     // At most 19 integer digits and 9 fraction digits after rounding: well within 38 digits.
-    match decimal_from_digits(&product, e10).and_then(|(m, e)| Dec::new(m, e)) {
-        Some(d) if d.cmp_abs(&Dec::BINARY_MAX).is_le() => d,
-        _ => Dec::BINARY_MAX,
-    }
+    decimal_from_digits(&product, e10)
+        .and_then(|(m, e)| Dec::new(m, e))
+        .map_or(Dec::BINARY_MAX, capped)
 }
 
 pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
