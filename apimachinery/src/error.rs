@@ -25,6 +25,16 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A [`Quantity`](crate::Quantity) that Go's apimachinery accepts but that is beyond what
+    /// k8s-rs represents exactly (see "Differences from Go" in the [`quantity`](crate::quantity)
+    /// module): more than 38 significant digits, or an exponent outside the `i32` range.
+    #[error("quantity {input:?} is beyond k8s-rs's limit: {limit}")]
+    QuantityBeyondLimit {
+        /// The whole input (for arithmetic, the operation: `"a + b"`).
+        input: String,
+        /// Which limit it exceeds.
+        limit: crate::quantity::QuantityLimit,
+    },
     /// A label selector string or a `LabelSelector` object is not valid.
     #[error("invalid label selector {input:?} at byte {position}: {reason}")]
     InvalidLabelSelector {
@@ -62,6 +72,16 @@ pub enum Error {
         input: String,
         /// What was wrong.
         reason: String,
+    },
+    /// A valid RFC 3339 timestamp outside the range of instants k8s-rs represents (jiff's:
+    /// from -9999-01-02 to 9999-12-30T22:00:00Z); Go accepts it (see "Differences from Go" in
+    /// the crate docs).
+    #[error(
+        "time {input:?} is beyond the range k8s-rs represents (-9999-01-02 to 9999-12-30T22:00:00Z)"
+    )]
+    TimeOutOfRange {
+        /// The whole input.
+        input: String,
     },
     /// A Go duration string (`"1h2m3.5s"`) did not parse.
     #[error("invalid duration {input:?} at byte {position}: {reason}")]

@@ -1,5 +1,8 @@
 //! [`IntOrString`]: a field that holds either an integer or a string (`intstr.IntOrString`).
 //!
+//! Difference from Go: the JSON number `-0` is refused (serde_json reads it as the float
+//! `-0.0`, which Go refuses like any other float); Go reads it as `0`.
+//!
 //! Ports (`targetPort: 8080` or `targetPort: http`) and surge/unavailable budgets
 //! (`maxSurge: 1` or `maxSurge: "25%"`) use it. On the wire it is an untagged JSON number or
 //! string.
@@ -52,20 +55,23 @@ impl IntOrString {
     }
 
     /// Resolves an absolute value or a percentage of `total`, like
-    /// `intstr.GetScaledValueFromIntOrPercent`: integers are returned as is, `"N%"` is
-    /// `N * total / 100` rounded up or down. Other strings give `None`.
-    pub fn scaled_value(&self, total: i32, round_up: bool) -> Option<i32> {
+    /// `intstr.GetScaledValueFromIntOrPercent`: integers are returned as is, `"N%"` (`N` as
+    /// `strconv.Atoi` reads it) is `N * total / 100` rounded up or down, computed in `f64` as Go
+    /// computes it. Other strings give `None`, and so does a result outside the `i64` range
+    /// (where Go's conversion from `float64` overflows).
+    pub fn scaled_value(&self, total: i64, round_up: bool) -> Option<i64> {
         match self {
-            IntOrString::Int(i) => Some(*i),
+            IntOrString::Int(i) => Some(i64::from(*i)),
             IntOrString::String(s) => {
                 let pct: i64 = s.strip_suffix('%')?.parse().ok()?;
-                let prod = pct * i64::from(total);
-                let v = if round_up {
-                    (prod + 99).div_euclid(100)
-                } else {
-                    prod.div_euclid(100)
-                };
-                i32::try_from(v).ok()
+                // Go: int(math.Ceil(float64(value) * float64(total) / 100)), or Floor; the
+                // integer conversions to f64 round to nearest as Go's do.
+                let v = pct as f64 * total as f64 / 100.0;
+                let v = if round_up { v.ceil() } else { v.floor() };
+                // 2^63 is exactly representable; everything below it converts exactly.
+                (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0)
+                    .contains(&v)
+                    .then_some(v as i64)
             }
         }
     }
@@ -128,6 +134,11 @@ impl<'de> Deserialize<'de> for IntOrString {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IntOrString, E> {
                 Ok(IntOrString::String(v.to_owned()))
             }
+            /// `null` where a value is required reads as `0`, as Go's `UnmarshalJSON` reads it
+            /// (an `Option<IntOrString>` field takes `null` as `None` before this).
+            fn visit_unit<E: serde::de::Error>(self) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(0))
+            }
             fn visit_string<E: serde::de::Error>(self, v: String) -> Result<IntOrString, E> {
                 Ok(IntOrString::String(v))
             }
@@ -153,7 +164,15 @@ mod tests {
         }
         assert!(serde_json::from_str::<IntOrString>("2147483648").is_err());
         assert!(serde_json::from_str::<IntOrString>("1.5").is_err());
-        assert!(serde_json::from_str::<IntOrString>("null").is_err());
+        // Go reads `null` as 0; an optional field reads it as unset.
+        assert_eq!(
+            serde_json::from_str::<IntOrString>("null").unwrap(),
+            IntOrString::Int(0)
+        );
+        assert_eq!(
+            serde_json::from_str::<Option<IntOrString>>("null").unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -168,6 +187,28 @@ mod tests {
             (IntOrString::from("90#"), 0, false, None),
             (IntOrString::from("#%"), 0, false, None),
             (IntOrString::from("90"), 100, false, None),
+            (IntOrString::from("+90%"), 10, false, Some(9)),
+            (IntOrString::from("-90%"), 15, true, Some(-13)),
+            (IntOrString::from("-90%"), 15, false, Some(-14)),
+            // Large: computed in f64 as Go does, no overflow panic.
+            (
+                IntOrString::from("200%"),
+                3_000_000_000,
+                false,
+                Some(6_000_000_000),
+            ),
+            (
+                IntOrString::from("9223372036854775807%"),
+                2147483647,
+                true,
+                None,
+            ),
+            (
+                IntOrString::from("9007199254740993%"),
+                100,
+                false,
+                Some(9007199254740992),
+            ),
         ];
         for (v, total, up, want) in cases {
             assert_eq!(v.scaled_value(total, up), want, "{v} of {total}");

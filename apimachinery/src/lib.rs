@@ -16,6 +16,27 @@
 //! - [`strategicpatch`]: applying strategic merge patches with a schema's patch metadata.
 //! - [`wait`]: back-off ([`wait::Backoff`], [`wait::ExponentialBackoffManager`], jitter).
 //!
+//! ## Differences from Go
+//!
+//! The parsers, renderers and matchers here are checked against Go's k8s.io/apimachinery
+//! v0.37.2 by a randomized differential test (`tests/go_differential.rs`, a million lines per
+//! area by hand). Where k8s-rs deliberately differs, the difference is listed there as an
+//! explicit exclusion and here:
+//!
+//! - [`Quantity`]: values needing more than 38 significant digits and exponents outside the
+//!   `i32` range are refused with [`Error::QuantityBeyondLimit`] (naming the [`QuantityLimit`]);
+//!   decimal SI beyond `E` renders with an exponent, binary SI beyond `Ei` with `Ei` (and
+//!   beyond 10^1000 in decimal SI); integer conversions saturate and round
+//!   negative fractions away from zero. Details in [the quantity module](quantity#differences-from-go).
+//! - [`Time`], [`MicroTime`]: instants in the last 26 hours of year 9999 (beyond jiff's range)
+//!   are refused with [`Error::TimeOutOfRange`]; Go accepts them.
+//! - [`IntOrString`]: the JSON number `-0` is refused (serde_json reads it as a float);
+//!   [`IntOrString::scaled_value`] gives `None` where the result leaves the `i64` range (Go's
+//!   float-to-int conversion overflows there).
+//!
+//! Label and field selectors, name validation (messages included) and [`Duration`] agree with
+//! Go on every input of the checker.
+//!
 //! ```
 //! use k8s_apimachinery::selector::Selector;
 //! use k8s_apimachinery::{DynamicObject, HasMetadata, ListOptions, Quantity};
@@ -77,7 +98,7 @@ pub use options::{
     CreateOptions, DeleteOptions, FieldValidation, GetOptions, ListOptions, PatchOptions,
     PatchType, Preconditions, PropagationPolicy, ResourceVersionMatch, UpdateOptions, WatchOptions,
 };
-pub use quantity::{Format, Quantity};
+pub use quantity::{Format, Quantity, QuantityLimit};
 pub use resource::{HasMetadata, ListObject, Object, Resource};
 pub use runtime::RawExtension;
 pub use time::{Duration, MicroTime, Time};

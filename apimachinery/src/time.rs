@@ -8,8 +8,15 @@
 //! * [`Duration`] (`metav1.Duration`) is a signed nanosecond count written in Go's
 //!   `time.Duration` syntax: `"1h2m3.5s"`, `"150ms"`, `"0s"`.
 //!
+//! Parsing is Go's `time.Parse` with the type's layout (`time.RFC3339`, or `RFC3339Micro`
+//! whose fraction has exactly six digits), its leniencies included (a `,` before the fraction,
+//! a one-digit hour, offsets up to `±24:00`); Go's zero time `0001-01-01T00:00:00Z` is written
+//! as `null`, as Go writes it.
+//!
 //! Instants are [`jiff::Timestamp`]s: an exact UTC instant with nanosecond resolution and no time
-//! zone database needed.
+//! zone database needed. Difference from Go: jiff's range ends 26 hours before the end of year
+//! 9999 (and begins a day after the start of year -9999); a timestamp beyond it is refused with
+//! [`Error::TimeOutOfRange`], where Go accepts it.
 //!
 //! ```
 //! use k8s_apimachinery::{Duration, MicroTime, Time};
@@ -18,7 +25,7 @@
 //! assert_eq!(t.to_string(), "2024-05-01T12:00:00Z");
 //! assert_eq!(serde_json::to_string(&t).unwrap(), r#""2024-05-01T12:00:00Z""#);
 //!
-//! let m: MicroTime = "2024-05-01T12:00:00.5Z".parse()?;
+//! let m: MicroTime = "2024-05-01T12:00:00.500000Z".parse()?;
 //! assert_eq!(m.to_string(), "2024-05-01T12:00:00.500000Z");
 //!
 //! let d: Duration = "1h2m3.5s".parse()?;
@@ -62,74 +69,162 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-/// Fast path for the canonical `YYYY-MM-DDTHH:MM:SS[.fffffffff]Z` form the server writes.
-fn parse_utc_fast(s: &str) -> Option<Timestamp> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return None;
-    }
-    if b[16] != b':' || *b.last()? != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let mut v = 0i64;
-        for &c in &b[r] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i64::from(c - b'0');
-        }
-        Some(v)
+/// Go's `getnum`: one or two digits (`fixed`: exactly two), and the rest.
+fn getnum(b: &[u8], fixed: bool) -> Option<(i64, &[u8])> {
+    let d = |i: usize| {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| i64::from(c - b'0'))
     };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59
-    {
-        return None;
+    let first = d(0)?;
+    match d(1) {
+        Some(second) => Some((first * 10 + second, &b[2..])),
+        None if fixed => None,
+        None => Some((first, &b[1..])),
     }
-    let mut nanos = 0i32;
-    if b.len() > 20 {
-        let frac = &b[19..b.len() - 1];
-        if frac.len() < 2 || frac[0] != b'.' || frac.len() > 10 {
-            return None;
-        }
-        let mut scale = 100_000_000i32;
-        for &c in &frac[1..] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            nanos += i32::from(c - b'0') * scale;
-            scale /= 10;
-        }
-    }
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + sec;
-    Timestamp::new(secs, nanos).ok()
 }
 
-fn parse_rfc3339(s: &str) -> Result<Timestamp, Error> {
-    if let Some(ts) = parse_utc_fast(s) {
-        return Ok(ts);
+/// Go's internal `atoi` on a fraction's digits (an optional sign, then at least one digit).
+fn go_atoi(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
     }
-    // RFC 3339 requires an offset (`Z` or `±hh:mm`); jiff's parser checks the rest.
-    let has_offset = s.ends_with('Z')
-        || s.ends_with('z')
-        || s.len() > 6 && matches!(s.as_bytes()[s.len() - 6], b'+' | b'-');
-    if !has_offset || !s.contains(['T', 't']) {
-        return Err(time_error(
-            s,
-            "expected RFC 3339 \"YYYY-MM-DDTHH:MM:SS[.frac](Z|±hh:mm)\"",
-        ));
+    let mut v: i64 = 0;
+    for &c in digits {
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
     }
-    s.parse::<Timestamp>()
-        .map_err(|e| time_error(s, e.to_string()))
+    Some(if neg { -v } else { v })
+}
+
+/// Go's `parseNanoseconds(value, nbytes)`: `value[0]` is `.` or `,`, then `nbytes - 1`
+/// characters read by `atoi`, at most nine of them used.
+fn parse_nanoseconds(value: &[u8], nbytes: usize) -> Option<i32> {
+    if !matches!(value.first(), Some(b'.' | b',')) {
+        return None;
+    }
+    let nbytes = nbytes.min(10);
+    let ns = go_atoi(&value[1..nbytes])?;
+    if ns < 0 {
+        return None;
+    }
+    let ns = (nbytes..10).fold(ns, |ns, _| ns * 10);
+    i32::try_from(ns).ok()
+}
+
+/// Parses a timestamp exactly as Go's `time.Parse` does with the layout `time.RFC3339`
+/// (`micros`: `metav1.RFC3339Micro`, whose fraction has exactly six digits) — Go's general
+/// parser, which its strict RFC 3339 fast path falls back to: a four-digit year, two-digit
+/// month, day, minute and second, a one- or two-digit hour, a fraction after `.` or `,`
+/// (any number of digits for `Time`, at most nine used), `Z` or `±hh:mm` (hours up to 24,
+/// minutes up to 60); the date must exist.
+fn parse_rfc3339(s: &str, micros: bool) -> Result<Timestamp, Error> {
+    let bad = |what: &str| time_error(s, format!("not RFC 3339 as Go parses it: {what}"));
+    let b = s.as_bytes();
+    if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) {
+        return Err(bad("expected a four-digit year"));
+    }
+    let year = b[..4]
+        .iter()
+        .fold(0i64, |y, c| y * 10 + i64::from(c - b'0'));
+    let lit = |b: &'_ [u8], c: u8, what: &str| -> Result<usize, Error> {
+        if b.first() == Some(&c) {
+            Ok(1)
+        } else {
+            Err(bad(what))
+        }
+    };
+    let mut rest = &b[4..];
+    rest = &rest[lit(rest, b'-', "expected '-' after the year")?..];
+    let (month, r) = getnum(rest, true).ok_or_else(|| bad("expected a two-digit month"))?;
+    if !(1..=12).contains(&month) {
+        return Err(bad("month out of range"));
+    }
+    rest = &r[lit(r, b'-', "expected '-' after the month")?..];
+    let (day, r) = getnum(rest, true).ok_or_else(|| bad("expected a two-digit day"))?;
+    rest = &r[lit(r, b'T', "expected 'T' after the date")?..];
+    let (hour, r) = getnum(rest, false).ok_or_else(|| bad("expected an hour"))?;
+    if hour >= 24 {
+        return Err(bad("hour out of range"));
+    }
+    rest = &r[lit(r, b':', "expected ':' after the hour")?..];
+    let (minute, r) = getnum(rest, true).ok_or_else(|| bad("expected two-digit minutes"))?;
+    if minute >= 60 {
+        return Err(bad("minute out of range"));
+    }
+    rest = &r[lit(r, b':', "expected ':' after the minutes")?..];
+    let (second, r) = getnum(rest, true).ok_or_else(|| bad("expected two-digit seconds"))?;
+    if second >= 60 {
+        return Err(bad("second out of range"));
+    }
+    rest = r;
+    let mut nanos = 0;
+    if micros {
+        if rest.len() < 7 {
+            return Err(bad("expected a six-digit fraction of a second"));
+        }
+        nanos = parse_nanoseconds(rest, 7)
+            .ok_or_else(|| bad("expected a six-digit fraction of a second"))?;
+        rest = &rest[7..];
+    } else if rest.len() >= 2 && matches!(rest[0], b'.' | b',') && rest[1].is_ascii_digit() {
+        let n = 1 + rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        nanos = parse_nanoseconds(rest, n).ok_or_else(|| bad("bad fraction of a second"))?;
+        rest = &rest[n..];
+    }
+    let offset = if rest.first() == Some(&b'Z') {
+        rest = &rest[1..];
+        0
+    } else {
+        if rest.len() < 6 || rest[3] != b':' {
+            return Err(bad("expected 'Z' or a ±hh:mm offset"));
+        }
+        let (hh, _) = getnum(&rest[1..3], true).ok_or_else(|| bad("bad offset hours"))?;
+        let (mm, _) = getnum(&rest[4..6], true).ok_or_else(|| bad("bad offset minutes"))?;
+        if hh > 24 || mm > 60 {
+            return Err(bad("offset out of range"));
+        }
+        let sign = match rest[0] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return Err(bad("expected 'Z' or a ±hh:mm offset")),
+        };
+        rest = &rest[6..];
+        sign * (hh * 60 + mm) * 60
+    };
+    if !rest.is_empty() {
+        return Err(bad("extra text after the offset"));
+    }
+    if day < 1 || day > days_in_month(year, month) {
+        return Err(bad("day out of range"));
+    }
+    let secs =
+        days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second - offset;
+    Timestamp::new(secs, nanos).map_err(|_| Error::TimeOutOfRange {
+        input: s.to_owned(),
+    })
+}
+
+/// Go's zero `time.Time` (0001-01-01T00:00:00Z), which `metav1.Time` writes as `null`.
+const GO_ZERO_SECONDS: i64 = -62_135_596_800;
+
+fn is_go_zero(ts: Timestamp) -> bool {
+    ts.as_second() == GO_ZERO_SECONDS && ts.subsec_nanosecond() == 0
 }
 
 fn write_utc(out: &mut impl fmt::Write, ts: Timestamp, micros: bool) -> fmt::Result {
     let dt = jiff::tz::Offset::UTC.to_datetime(ts);
+    if dt.year() < 0 {
+        // Go writes the sign, then four digits: -0001.
+        out.write_char('-')?;
+    }
     write!(
         out,
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.year(),
+        dt.year().unsigned_abs(),
         dt.month(),
         dt.day(),
         dt.hour(),
@@ -195,14 +290,18 @@ macro_rules! time_type {
         impl FromStr for $name {
             type Err = Error;
 
-            /// Parses RFC 3339 with any offset and any number of fractional digits.
+            /// Parses RFC 3339 as Go's `time.Parse` does with this type's layout.
             fn from_str(s: &str) -> Result<Self, Error> {
-                parse_rfc3339(s).map(Self)
+                parse_rfc3339(s, $micros).map(Self)
             }
         }
 
         impl Serialize for $name {
+            /// Go's zero time (`0001-01-01T00:00:00Z`) is written as `null`, as Go writes it.
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if is_go_zero(self.0) {
+                    return s.serialize_unit();
+                }
                 let mut buf = String::with_capacity(32);
                 write_utc(&mut buf, self.0, $micros).map_err(serde::ser::Error::custom)?;
                 s.serialize_str(&buf)
@@ -494,11 +593,33 @@ mod tests {
             let back: Time = serde_json::from_str(&j).unwrap();
             assert_eq!(back.to_string(), want);
         }
-        // The fast path and jiff agree.
-        let a = parse_utc_fast("2031-07-04T05:06:07.123Z").unwrap();
-        let b: Timestamp = "2031-07-04T05:06:07.123Z".parse().unwrap();
-        assert_eq!(a, b);
+        // Our parser and jiff's agree on what both accept.
+        let a: Time = "2031-07-04T05:06:07.123-03:30".parse().unwrap();
+        let b: Timestamp = "2031-07-04T05:06:07.123-03:30".parse().unwrap();
+        assert_eq!(a.0, b);
+        // Go's general parser: a comma, a one-digit hour, many fraction digits, offsets up to
+        // 24:00, a year before 1.
+        for (input, want) in [
+            ("2024-05-01T12:00:00,5Z", "2024-05-01T12:00:00Z"),
+            ("2024-05-01T1:00:00Z", "2024-05-01T01:00:00Z"),
+            ("2024-05-01T12:00:00.1234567890123Z", "2024-05-01T12:00:00Z"),
+            ("2024-05-01T12:00:00+24:00", "2024-04-30T12:00:00Z"),
+            ("0000-01-01T00:00:00+01:00", "-0001-12-31T23:00:00Z"),
+        ] {
+            assert_eq!(input.parse::<Time>().unwrap().to_string(), want, "{input}");
+        }
+        // Go's zero time is written as null.
+        let zero: Time = "0001-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(serde_json::to_string(&zero).unwrap(), "null");
         for bad in [
+            "2024-05-01T12:00:60Z",
+            "2024-05-01t12:00:00Z",
+            "2024-05-01T12:00:00z",
+            "2024-05-01T12:00:00.Z",
+            "2024-05-01T12:00:00+25:00",
+            "2024-05-01T12:00:00+0100",
+            "2024-05-01T12:00:00Z ",
+            "10000-01-01T00:00:00Z",
             "",
             "2024-05-01",
             "2024-05-01T12:00:00",
@@ -509,15 +630,28 @@ mod tests {
         ] {
             assert!(bad.parse::<Time>().is_err(), "{bad}");
         }
+        // Valid, but beyond jiff's range: a typed error.
+        assert!(matches!(
+            "9999-12-31T23:00:00Z".parse::<Time>(),
+            Err(Error::TimeOutOfRange { .. })
+        ));
         let opt: Option<Time> = serde_json::from_str("null").unwrap();
         assert!(opt.is_none());
     }
 
     #[test]
     fn micro_time() {
-        let m: MicroTime = "2024-05-01T12:00:00.123456789Z".parse().unwrap();
-        assert_eq!(m.to_string(), "2024-05-01T12:00:00.123456Z");
-        let m: MicroTime = "2024-05-01T12:00:00Z".parse().unwrap();
+        // Exactly six fraction digits, as Go's RFC3339Micro layout requires.
+        for bad in [
+            "2024-05-01T12:00:00.123456789Z",
+            "2024-05-01T12:00:00Z",
+            "2024-05-01T12:00:00.5Z",
+        ] {
+            assert!(bad.parse::<MicroTime>().is_err(), "{bad}");
+        }
+        let m: MicroTime = "2024-05-01T12:00:00,123456+01:00".parse().unwrap();
+        assert_eq!(m.to_string(), "2024-05-01T11:00:00.123456Z");
+        let m: MicroTime = "2024-05-01T12:00:00.000000Z".parse().unwrap();
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             "\"2024-05-01T12:00:00.000000Z\""

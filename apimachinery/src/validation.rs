@@ -29,19 +29,36 @@ const DNS1123_SUBDOMAIN_FMT: &str =
 const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 
+/// `validation.MaxLenError` (util/validation's DNS checks count "characters").
 fn max_len_error(n: usize) -> String {
     format!("must be no more than {n} characters")
+}
+
+/// `content.MaxLenError`: the newer content package, behind the qualified-name and label-value
+/// checks, counts "bytes".
+fn content_max_len_error(n: usize) -> String {
+    format!("must be no more than {n} bytes")
 }
 
 fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
     if examples.is_empty() {
         return format!("{msg} (regex used for validation is '{fmt}')");
     }
-    let ex: Vec<String> = examples.iter().map(|e| format!("'{e}'")).collect();
-    format!(
-        "{msg} (e.g. {}, regex used for validation is '{fmt}')",
-        ex.join(" or ")
-    )
+    // apimachinery's `RegexError` wording, its doubled spaces included:
+    // "(e.g. 'a',  or 'b', regex used for validation is '…')".
+    let mut out = format!("{msg} (e.g. ");
+    for (i, e) in examples.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" or ");
+        }
+        out.push('\'');
+        out.push_str(e);
+        out.push_str("', ");
+    }
+    out.push_str("regex used for validation is '");
+    out.push_str(fmt);
+    out.push_str("')");
+    out
 }
 
 fn is_alnum_lower(c: u8) -> bool {
@@ -103,6 +120,10 @@ pub fn is_dns1123_label(value: &str) -> Vec<String> {
 /// A DNS-1123 subdomain: dot-separated labels, at most 253 characters. Most object names are
 /// subdomains.
 pub fn is_dns1123_subdomain(value: &str) -> Vec<String> {
+    dns1123_subdomain(value, max_len_error)
+}
+
+fn dns1123_subdomain(value: &str, max_len_error: fn(usize) -> String) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > DNS1123_SUBDOMAIN_MAX_LENGTH {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH));
@@ -132,7 +153,7 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
                 errs.push("prefix part must be non-empty".to_owned());
             } else {
                 errs.extend(
-                    is_dns1123_subdomain(prefix)
+                    dns1123_subdomain(prefix, content_max_len_error)
                         .into_iter()
                         .map(|m| format!("prefix part {m}")),
                 );
@@ -152,7 +173,7 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
     } else if name.len() > QUALIFIED_NAME_MAX_LENGTH {
         errs.push(format!(
             "name part {}",
-            max_len_error(QUALIFIED_NAME_MAX_LENGTH)
+            content_max_len_error(QUALIFIED_NAME_MAX_LENGTH)
         ));
     }
     if !matches_qualified_name(name) {
@@ -178,7 +199,7 @@ pub fn is_label_key(value: &str) -> Vec<String> {
 pub fn is_valid_label_value(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > LABEL_VALUE_MAX_LENGTH {
-        errs.push(max_len_error(LABEL_VALUE_MAX_LENGTH));
+        errs.push(content_max_len_error(LABEL_VALUE_MAX_LENGTH));
     }
     if !value.is_empty() && !matches_qualified_name(value) {
         errs.push(regex_error(
@@ -190,9 +211,46 @@ pub fn is_valid_label_value(value: &str) -> Vec<String> {
     errs
 }
 
+/// Whether a name can be encoded safely as one segment of a request path
+/// (`path.IsValidPathSegmentName`): not `.` or `..`, and no `/` or `%`. As in apimachinery, an
+/// empty name and the length are not checked here.
+pub fn is_valid_path_segment_name(name: &str) -> Vec<String> {
+    if matches!(name, "." | "..") {
+        return vec![format!("may not be '{name}'")];
+    }
+    is_valid_path_segment_prefix(name)
+}
+
+/// Whether a name can begin a name that is encoded as a path segment
+/// (`path.IsValidPathSegmentPrefix`): no `/` or `%`.
+pub fn is_valid_path_segment_prefix(name: &str) -> Vec<String> {
+    ["/", "%"]
+        .into_iter()
+        .filter(|bad| name.contains(bad))
+        .map(|bad| format!("may not contain '{bad}'"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segment_names() {
+        assert_eq!(is_valid_path_segment_name(".."), vec!["may not be '..'"]);
+        assert_eq!(is_valid_path_segment_name("."), vec!["may not be '.'"]);
+        assert!(is_valid_path_segment_name("...").is_empty());
+        assert!(is_valid_path_segment_name("").is_empty());
+        assert_eq!(
+            is_valid_path_segment_name("a/b%c"),
+            vec!["may not contain '/'", "may not contain '%'"]
+        );
+        assert_eq!(is_valid_path_segment_prefix(".."), Vec::<String>::new());
+        assert_eq!(
+            is_valid_path_segment_prefix("%"),
+            vec!["may not contain '%'"]
+        );
+    }
 
     #[test]
     fn dns1123_labels() {
@@ -340,7 +398,7 @@ mod tests {
             is_qualified_name("example.com/"),
             vec![
                 "name part must be non-empty",
-                "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName' or 'my.name' or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+                "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
             ]
         );
     }

@@ -22,7 +22,7 @@ fn digits(v: u128) -> i64 {
 }
 
 /// `v / 10^n`, rounded away from zero.
-fn div_pow10_up(v: i128, n: u64) -> i128 {
+pub(crate) fn div_pow10_up(v: i128, n: u64) -> i128 {
     if v == 0 {
         return 0;
     }
@@ -108,11 +108,16 @@ impl Dec {
     /// The sum; exact unless the result needs more than 38 digits, in which case the lowest
     /// digits of the smaller-exponent operand are rounded away from zero.
     pub(crate) fn add(self, other: Dec) -> Dec {
+        self.add_exact(other).0
+    }
+
+    /// The sum as [`Dec::add`] computes it, and whether it is exact.
+    pub(crate) fn add_exact(self, other: Dec) -> (Dec, bool) {
         if other.m == 0 {
-            return self;
+            return (self, true);
         }
         if self.m == 0 {
-            return other;
+            return (other, true);
         }
         let (hi, lo) = if self.e >= other.e {
             (self, other)
@@ -125,9 +130,17 @@ impl Dec {
         loop {
             let up = (i64::from(hi.e) - t).max(0) as u32;
             let hi_m = pow10(up).and_then(|p| hi.m.checked_mul(p as i128));
-            let lo_m = div_pow10_up(lo.m, (t - i64::from(lo.e)).max(0) as u64);
+            let down = (t - i64::from(lo.e)).max(0) as u64;
+            let lo_m = div_pow10_up(lo.m, down);
             if let Some(sum) = hi_m.and_then(|h| h.checked_add(lo_m)) {
-                return Dec::new(sum, t).unwrap_or(hi);
+                let exact = u32::try_from(down)
+                    .ok()
+                    .and_then(pow10)
+                    .is_some_and(|p| lo.m.unsigned_abs().is_multiple_of(p));
+                return match Dec::new(sum, t) {
+                    Some(d) => (d, exact),
+                    None => (hi, false),
+                };
             }
             t += 1;
         }
@@ -171,15 +184,6 @@ impl Dec {
     /// Nearest `f64`.
     pub(crate) fn to_f64(self) -> f64 {
         format!("{}e{}", self.m, self.e).parse().unwrap_or(f64::NAN)
-    }
-
-    /// The magnitude as an integer, if it is one and fits a `u128`.
-    pub(crate) fn integer_abs(&self) -> Option<u128> {
-        let n = self.normalized();
-        if n.e < 0 {
-            return None;
-        }
-        n.m.unsigned_abs().checked_mul(pow10(n.e as u32)?)
     }
 }
 

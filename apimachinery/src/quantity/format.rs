@@ -30,17 +30,13 @@ pub(super) fn canonical(out: &mut impl Write, dec: &Dec, format: Format) -> fmt:
     let mut format = format;
     if format == Format::BinarySI {
         let small = dec.cmp_abs(&Dec { m: 1024, e: 0 }).is_lt();
-        match dec.integer_abs() {
-            Some(mut n) if !small => {
-                let mut k = 0;
-                while k < 6 && n % 1024 == 0 {
-                    n /= 1024;
-                    k += 1;
-                }
-                write!(out, "{n}")?;
-                return out.write_str(BINARY_SUFFIXES[k]);
+        let n = dec.normalized();
+        match u32::try_from(n.e) {
+            Ok(e) if !small && e <= MAX_BINARY_EXPONENT => {
+                return write_base_1024(out, n.m.unsigned_abs(), e);
             }
             // Below 1024 or with a fraction: shown as decimal SI (apimachinery does the same).
+            // (Beyond 10^MAX_BINARY_EXPONENT too, where Go would write every digit.)
             _ => format = Format::DecimalSI,
         }
     }
@@ -67,6 +63,69 @@ pub(super) fn canonical(out: &mut impl Write, dec: &Dec, format: Format) -> fmt:
             write!(out, "e{e}")
         }
     }
+}
+
+/// Binary-SI integers are written out in full up to `m × 10^1000`; beyond, in decimal SI.
+const MAX_BINARY_EXPONENT: u32 = 1000;
+
+/// Writes the integer `m × 10^e` as `n` and the largest binary suffix (up to `Ei`) that leaves
+/// `n` an integer, as apimachinery's base-1024 rendering does (in big integers, as Go's).
+fn write_base_1024(out: &mut impl Write, m: u128, e: u32) -> fmt::Result {
+    // m × 10^e = m × 5^e × 2^e; 1024^k takes 10k factors of 2.
+    let twos = m.trailing_zeros() + e;
+    let k = (twos / 10).min(6);
+    let from_m = (10 * k).min(m.trailing_zeros());
+    let m = m >> from_m;
+    let twos_left = e - (10 * k - from_m);
+    // The usual case fits a u128; checked arithmetic finds the others.
+    let fast = 5u128
+        .checked_pow(e)
+        .and_then(|p| m.checked_mul(p))
+        .and_then(|v| (twos_left < 127).then(|| v.checked_mul(1u128 << twos_left))?);
+    if let Some(v) = fast {
+        write!(out, "{v}")?;
+        return out.write_str(BINARY_SUFFIXES[k as usize]);
+    }
+    // Limbs of 10^9, least significant first.
+    let mut limbs: Vec<u64> = Vec::new();
+    let mut v = m;
+    while v > 0 {
+        limbs.push((v % 1_000_000_000) as u64);
+        v /= 1_000_000_000;
+    }
+    let mul = |limbs: &mut Vec<u64>, k: u64| {
+        let mut carry = 0u64;
+        for l in limbs.iter_mut() {
+            let x = *l * k + carry;
+            *l = x % 1_000_000_000;
+            carry = x / 1_000_000_000;
+        }
+        while carry > 0 {
+            limbs.push(carry % 1_000_000_000);
+            carry /= 1_000_000_000;
+        }
+    };
+    // 5^13 and 2^30 keep every product below 2^64 (limb < 10^9).
+    let mut fives = e;
+    while fives > 0 {
+        let n = fives.min(13);
+        mul(&mut limbs, 5u64.pow(n));
+        fives -= n;
+    }
+    let mut twos = twos_left;
+    while twos > 0 {
+        let n = twos.min(30);
+        mul(&mut limbs, 1u64 << n);
+        twos -= n;
+    }
+    let mut iter = limbs.iter().rev();
+    if let Some(top) = iter.next() {
+        write!(out, "{top}")?;
+    }
+    for l in iter {
+        write!(out, "{l:09}")?;
+    }
+    out.write_str(BINARY_SUFFIXES[k as usize])
 }
 
 /// A [`Write`] sink that checks whether the text written equals `expected`, without allocating.

@@ -1,8 +1,15 @@
 //! Parsing: a port of apimachinery's scanner (`parseQuantityString`) and of `ParseQuantity`'s
 //! interpretation rules, on an exact `i128 × 10^exp` decimal.
 
-use super::{Dec, Format, MAX_DIGITS, Quantity};
+use super::{Dec, Format, MAX_DIGITS, Quantity, QuantityLimit};
 use crate::Error;
+
+fn beyond(input: &str, limit: QuantityLimit) -> Error {
+    Error::QuantityBeyondLimit {
+        input: input.to_owned(),
+        limit,
+    }
+}
 
 fn err(input: &str, position: usize, reason: impl Into<String>) -> Error {
     Error::InvalidQuantity {
@@ -89,35 +96,51 @@ fn scan(s: &str) -> Result<Parts<'_>, Error> {
     Ok(parts)
 }
 
-/// `(base, exponent, format)` of a suffix, as apimachinery's suffixer interprets it.
-fn interpret(suffix: &str) -> Option<(u32, i32, Format)> {
-    Some(match suffix {
-        "" => (10, 0, Format::DecimalSI),
-        "n" => (10, -9, Format::DecimalSI),
-        "u" => (10, -6, Format::DecimalSI),
-        "m" => (10, -3, Format::DecimalSI),
-        "k" => (10, 3, Format::DecimalSI),
-        "M" => (10, 6, Format::DecimalSI),
-        "G" => (10, 9, Format::DecimalSI),
-        "T" => (10, 12, Format::DecimalSI),
-        "P" => (10, 15, Format::DecimalSI),
-        "E" => (10, 18, Format::DecimalSI),
-        "Ki" => (2, 10, Format::BinarySI),
-        "Mi" => (2, 20, Format::BinarySI),
-        "Gi" => (2, 30, Format::BinarySI),
-        "Ti" => (2, 40, Format::BinarySI),
-        "Pi" => (2, 50, Format::BinarySI),
-        "Ei" => (2, 60, Format::BinarySI),
+/// How a suffix reads.
+enum Suffix {
+    /// `(base, exponent, format)`, as apimachinery's suffixer interprets it.
+    Known(u32, i32, Format),
+    /// A decimal exponent that fits an `i64` but not an `i32`: Go truncates it to 32 bits (the
+    /// value held here), we refuse it (a typed limit).
+    ExponentOutOfRange(i32),
+    /// Not a suffix.
+    Unknown,
+}
+
+fn interpret(suffix: &str) -> Suffix {
+    let known = |b, e, f| Suffix::Known(b, e, f);
+    match suffix {
+        "" => known(10, 0, Format::DecimalSI),
+        "n" => known(10, -9, Format::DecimalSI),
+        "u" => known(10, -6, Format::DecimalSI),
+        "m" => known(10, -3, Format::DecimalSI),
+        "k" => known(10, 3, Format::DecimalSI),
+        "M" => known(10, 6, Format::DecimalSI),
+        "G" => known(10, 9, Format::DecimalSI),
+        "T" => known(10, 12, Format::DecimalSI),
+        "P" => known(10, 15, Format::DecimalSI),
+        "E" => known(10, 18, Format::DecimalSI),
+        "Ki" => known(2, 10, Format::BinarySI),
+        "Mi" => known(2, 20, Format::BinarySI),
+        "Gi" => known(2, 30, Format::BinarySI),
+        "Ti" => known(2, 40, Format::BinarySI),
+        "Pi" => known(2, 50, Format::BinarySI),
+        "Ei" => known(2, 60, Format::BinarySI),
         _ => {
-            let rest = suffix.strip_prefix(['e', 'E'])?;
-            if rest.is_empty() {
-                return None;
+            let Some(rest) = suffix.strip_prefix(['e', 'E']).filter(|r| !r.is_empty()) else {
+                return Suffix::Unknown;
+            };
+            // Go's `strconv.ParseInt(rest, 10, 64)`: an optional sign, then digits.
+            match rest.parse::<i64>() {
+                Ok(exp) => match i32::try_from(exp) {
+                    Ok(exp) => known(10, exp, Format::DecimalExponent),
+                    // Truncation intended: what Go's `int32(parsed)` reads.
+                    Err(_) => Suffix::ExponentOutOfRange(exp as i32),
+                },
+                Err(_) => Suffix::Unknown,
             }
-            // Go parses an int64 and truncates to int32; we reject what does not fit instead.
-            let exp: i64 = rest.parse().ok()?;
-            (10, i32::try_from(exp).ok()?, Format::DecimalExponent)
         }
-    })
+    }
 }
 
 /// Whether apimachinery's `int64` fast path handles the input.
@@ -185,6 +208,26 @@ fn decimal_from_digits(digits: &[u8], mut exp: i64) -> Option<(i128, i64)> {
         kept = &kept[..kept.len() - drop];
         round = true; // the dropped digits end in a non-zero digit
     }
+    if round {
+        // Rounding up carries through trailing nines: `…x99…9` + 1 is `…(x+1)` followed by
+        // zeros, which may bring a value over the digit limit back under it.
+        let nines = kept.iter().rev().take_while(|&&c| c == b'9').count();
+        if nines > 0 {
+            let head = &kept[..kept.len() - nines];
+            exp += nines as i64;
+            if head.is_empty() {
+                return Some((1, exp));
+            }
+            let (last, rest) = head.split_last()?;
+            if head.len() > MAX_DIGITS {
+                return None;
+            }
+            let m = rest
+                .iter()
+                .fold(0i128, |m, &c| m * 10 + i128::from(c - b'0'));
+            return Some((m * 10 + i128::from(last - b'0') + 1, exp));
+        }
+    }
     if kept.len() > MAX_DIGITS {
         return None;
     }
@@ -195,6 +238,73 @@ fn decimal_from_digits(digits: &[u8], mut exp: i64) -> Option<(i128, i64)> {
     Some((m + i128::from(round), exp))
 }
 
+/// The value of a binary-SI quantity: `digits × 10^e10 × 2^shift`, computed as Go computes it
+/// (exactly, in big integers), rounded away from zero to nano precision, capped at 2^63 - 1.
+/// `digits` has no leading zeros; it may be of any length.
+fn binary_value(digits: &[u8], shift: u32, mut e10: i64) -> Dec {
+    let mut end = digits.len();
+    while end > 0 && digits[end - 1] == b'0' {
+        end -= 1;
+    }
+    if end == 0 {
+        return Dec::ZERO;
+    }
+    e10 += (digits.len() - end) as i64;
+    // The number is at least 10^(end - 1 + e10) and 2^shift ≥ 1: from 10^19 on it is above the
+    // cap (2^63 - 1 < 10^19) whatever the digits.
+    if end as i64 - 1 + e10 >= 19 {
+        return Dec::BINARY_MAX;
+    }
+    let capped = |d: Dec| {
+        if d.cmp_abs(&Dec::BINARY_MAX).is_le() {
+            d
+        } else {
+            Dec::BINARY_MAX
+        }
+    };
+    // The usual case (`64Mi`, `1.5Gi`): the product fits an i128, no allocation.
+    let product = (end <= MAX_DIGITS)
+        .then(|| {
+            digits[..end]
+                .iter()
+                .fold(0i128, |m, &c| m * 10 + i128::from(c - b'0'))
+        })
+        .and_then(|m| m.checked_mul(1i128 << shift));
+    if let Some(p) = product {
+        let d = if e10 >= -9 {
+            Dec::new(p, e10)
+        } else {
+            // Rounded away from zero to nano precision.
+            Dec::new(super::dec::div_pow10_up(p, (-9 - e10).unsigned_abs()), -9)
+        };
+        // The exponent is between -9 and 18 here: `Dec::new` cannot fail.
+        return d.map_or(Dec::BINARY_MAX, capped);
+    }
+    // digits × 2^shift, as decimal digits (most significant first). shift ≤ 60, so every step
+    // fits a u128: 9 × 2^60 + carry < 2^65.
+    let factor = 1u128 << shift;
+    let mut product = Vec::with_capacity(end + 20);
+    let mut carry = 0u128;
+    for &c in digits[..end].iter().rev() {
+        let v = u128::from(c - b'0') * factor + carry;
+        product.push(b'0' + (v % 10) as u8);
+        carry = v / 10;
+    }
+    while carry > 0 {
+        product.push(b'0' + (carry % 10) as u8);
+        carry /= 10;
+    }
+    product.reverse();
+    // Integer digits of the product: 20 or more is at least 10^19, above the cap.
+    if product.len() as i64 + e10 > 19 {
+        return Dec::BINARY_MAX;
+    }
+    // At most 19 integer digits and 9 fraction digits after rounding: well within 38 digits.
+    decimal_from_digits(&product, e10)
+        .and_then(|(m, e)| Dec::new(m, e))
+        .map_or(Dec::BINARY_MAX, capped)
+}
+
 pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
     if s.is_empty() {
         return Err(err(s, 0, "empty string"));
@@ -203,13 +313,23 @@ pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
         return Ok(Quantity::from_dec(Dec::ZERO, Format::DecimalSI));
     }
     let parts = scan(s)?;
-    let (base, exponent, mut format) = interpret(parts.suffix).ok_or_else(|| {
-        err(
-            s,
-            parts.suffix_start,
-            format!("unknown suffix {:?}", parts.suffix),
-        )
-    })?;
+    let (base, exponent, mut format) = match interpret(parts.suffix) {
+        Suffix::Known(base, exponent, format) => (base, exponent, format),
+        Suffix::ExponentOutOfRange(truncated) => {
+            // Go rejects a number part without digits first (unless its fast path reads it as 0).
+            if !parts.has_digits && !fast_path(&parts, truncated, Format::DecimalExponent) {
+                return Err(err(s, 0, "no digits"));
+            }
+            return Err(beyond(s, QuantityLimit::ExponentRange));
+        }
+        Suffix::Unknown => {
+            return Err(err(
+                s,
+                parts.suffix_start,
+                format!("unknown suffix {:?}", parts.suffix),
+            ));
+        }
+    };
     if !parts.has_digits && !fast_path(&parts, exponent, format) {
         // apimachinery's exact path parses the number part on its own, and "+" or "." is not a
         // number (its fast path treats a missing number as 0).
@@ -235,46 +355,15 @@ pub(super) fn parse(s: &str) -> Result<Quantity, Error> {
         .unwrap_or(digits.len());
     let digits = &digits[first_nonzero..];
     let frac_len = parts.denom.len() as i64;
-    let too_big = || {
-        err(
-            s,
-            0,
-            "value needs more than 38 significant digits at nano precision",
-        )
-    };
+    let too_big = || beyond(s, QuantityLimit::SignificantDigits);
 
     let mut dec = if base == 10 {
         let (m, e) =
             decimal_from_digits(digits, i64::from(exponent) - frac_len).ok_or_else(too_big)?;
-        Dec::new(m, e).ok_or_else(|| err(s, parts.suffix_start, "exponent out of range"))?
+        Dec::new(m, e).ok_or_else(|| beyond(s, QuantityLimit::ExponentRange))?
     } else {
-        let mut end = digits.len();
-        while end > 0 && digits[end - 1] == b'0' {
-            end -= 1;
-        }
-        let e10 = (digits.len() - end) as i64 - frac_len;
-        if end > MAX_DIGITS {
-            return Err(too_big());
-        }
-        let mut m: i128 = 0;
-        for &c in &digits[..end] {
-            m = m * 10 + i128::from(c - b'0');
-        }
-        match m.checked_mul(1i128 << exponent) {
-            Some(m) => {
-                let text = m.to_string();
-                let (m, e) = decimal_from_digits(text.as_bytes(), e10).ok_or_else(too_big)?;
-                let d = Dec::new(m, e).ok_or_else(too_big)?;
-                if d.cmp_abs(&Dec::BINARY_MAX).is_gt() {
-                    Dec::BINARY_MAX
-                } else {
-                    d
-                }
-            }
-            // At least 2^127 before the fraction shift: above the cap unless the fraction is long.
-            None if e10 >= -19 => Dec::BINARY_MAX,
-            None => return Err(too_big()),
-        }
+        // Binary suffixes have exponents 10 to 60.
+        binary_value(digits, exponent.unsigned_abs(), -frac_len)
     };
     if base == 2 && !dec.is_zero() && dec.cmp_abs(&Dec::ONE).is_lt() {
         format = Format::DecimalSI;

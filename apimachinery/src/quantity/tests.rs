@@ -25,7 +25,13 @@ fn go_oracle_table() {
             Err(e) => {
                 // Our documented limit: more than 38 significant digits at nano precision.
                 assert!(
-                    e.to_string().contains("38 significant digits"),
+                    matches!(
+                        e,
+                        Error::QuantityBeyondLimit {
+                            limit: QuantityLimit::SignificantDigits,
+                            ..
+                        }
+                    ),
                     "{input:?}: {e}"
                 );
                 continue;
@@ -156,7 +162,8 @@ fn rejects_what_apimachinery_rejects() {
         (" 1", 0),
         ("1 ", 1),
         ("1e", 1),
-        ("1e99999999999", 1),
+        // Beyond an i64 exponent Go's `ParseInt` fails too: a bad suffix.
+        ("1e99999999999999999999", 1),
     ] {
         match input.parse::<Quantity>() {
             Err(Error::InvalidQuantity {
@@ -168,6 +175,138 @@ fn rejects_what_apimachinery_rejects() {
             other => panic!("{input:?}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn limits_are_typed_errors() {
+    for (input, limit) in [
+        ("1e99999999999", QuantityLimit::ExponentRange),
+        ("1e-2147483649", QuantityLimit::ExponentRange),
+        ("10e2147483647", QuantityLimit::ExponentRange),
+        (
+            "123456789012345678901234567890.123456789",
+            QuantityLimit::SignificantDigits,
+        ),
+        (
+            "99999999999999999999999999999999999999.5",
+            QuantityLimit::SignificantDigits,
+        ),
+    ] {
+        match input.parse::<Quantity>() {
+            Err(Error::QuantityBeyondLimit { input: i, limit: l }) => {
+                assert_eq!((i.as_str(), l), (input, limit));
+            }
+            other => panic!("{input:?}: {other:?}"),
+        }
+    }
+    // Within the limits: 38 digits, and the largest i32 exponents.
+    assert_eq!(
+        q("12345678901234567890123456789.123456789").as_decimal(),
+        (12345678901234567890123456789123456789, -9)
+    );
+    assert_eq!(q("1e2147483647").as_decimal(), (1, i32::MAX));
+    assert_eq!(q("1e-2147483648").as_decimal(), (1, -9));
+    // Arithmetic: the operators round, the checked forms name the limit.
+    let (big, small) = (q("1e30"), q("1n"));
+    assert!(matches!(
+        big.checked_add(&small),
+        Err(Error::QuantityBeyondLimit {
+            limit: QuantityLimit::SignificantDigits,
+            ..
+        })
+    ));
+    assert!(big.checked_sub(&small).is_err());
+    // `+` keeps 38 digits and rounds the rest away from zero: 1e30 + 1e-7.
+    assert_eq!(
+        (big.clone() + small.clone()).as_decimal(),
+        (10i128.pow(37) + 1, -7)
+    );
+    assert_eq!(
+        q("1e20").checked_add(&small).unwrap().as_decimal(),
+        (100000000000000000000000000001, -9)
+    );
+    assert_eq!(q("5").checked_sub(&q("7")).unwrap(), q("-2"));
+}
+
+#[test]
+fn binary_si_is_computed_exactly_then_rounded_and_capped() {
+    // (input, canonical string, Value()), as Go's base-2 branch gives them: multiplied in big
+    // integers, rounded up to nano precision, capped at 2^63 - 1.
+    for (input, want, value) in [
+        (
+            "99999999999999999999999999999999999999999Ei",
+            "9223372036854775807",
+            i64::MAX,
+        ),
+        ("8Ei", "9223372036854775807", i64::MAX),
+        ("7.999999999999999999999Ei", "9223372036854775807", i64::MAX),
+        (
+            "-100000000000000000000Ki",
+            "-9223372036854775807",
+            -i64::MAX,
+        ),
+        (
+            "1.99999999999999999999999999999999999999999Gi",
+            "2Gi",
+            2 << 30,
+        ),
+        ("1.999999999999999999Gi", "2147483647999999999n", 2 << 30),
+        ("0.0000000000000000000000000000000000000001Ki", "1n", 1),
+        (
+            "1.00000000000000000000000000000000000000001Ki",
+            "1024000000001n",
+            1025,
+        ),
+        (
+            "000000000000000000000000000000000000000001.5Ki",
+            "1536",
+            1536,
+        ),
+        (
+            "3.000000000000000000000000000000000000000000000Mi",
+            "3Mi",
+            3 << 20,
+        ),
+    ] {
+        let got = q(input);
+        assert_eq!(
+            (got.to_string().as_str(), got.value()),
+            (want, value),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn binary_si_renders_big_integers_in_base_1024() {
+    // Go factors 1024s out of the big integer; so do we, beyond u128 too.
+    let b = |s: &str| q(s).with_format(Format::BinarySI).to_string();
+    assert_eq!(b("1e30"), "931322574615478515625Gi");
+    assert_eq!(b("1e40"), "9094947017729282379150390625Ti");
+    assert_eq!(b("3e50"), "266453525910037569701671600341796875Pi");
+    assert_eq!(b("1180591620717411303424"), "1024Ei");
+    assert_eq!(b("-2048"), "-2Ki");
+    assert_eq!(b("1e1001"), "100e999");
+    let sum = q("1000000000Gi") + q("10000000000000000000000000000P");
+    assert_eq!(sum.to_string(), "9313225746154785156250001000000000Gi");
+}
+
+#[test]
+fn round_up_carries_out_of_the_digit_limit() {
+    // 39 kept digits, all nines, plus a dropped fraction: rounds up to 1e30.
+    let nines = format!("{}.{}", "9".repeat(30), "9".repeat(10));
+    assert_eq!(q(&nines).as_decimal(), (1, 30));
+    assert_eq!(q(&format!("{nines}e0")).to_string(), "1e30");
+    assert_eq!(q(&format!("-{nines}")).as_decimal(), (-1, 30));
+    // A carry into a non-nine digit: 1 then 38 nines, then a dropped fraction digit.
+    let carried = format!("1{}.{}1", "9".repeat(29), "9".repeat(9));
+    assert_eq!(q(&carried).as_decimal(), (2, 29));
+    // The carry through the nines brings 39 kept digits down to 30.
+    let carried = format!("1{}.{}1", "2".repeat(29), "9".repeat(9));
+    assert_eq!(q(&carried).to_string(), format!("1{}3", "2".repeat(28)));
+    // No carry: still more than 38 digits, a typed error.
+    let long = format!("1{}.{}1", "2".repeat(29), "2".repeat(9));
+    assert!(long.parse::<Quantity>().is_err());
 }
 
 #[test]

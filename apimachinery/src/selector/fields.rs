@@ -212,7 +212,8 @@ impl FromStr for FieldSelector {
     type Err = Error;
 
     /// Parses like `fields.ParseSelector`: split on unescaped commas, sort the terms, split
-    /// each at its first `!=`, `==` or `=`, unescape the value.
+    /// each at its first `!=`, `==` or `=`, unescape the value; a term with an empty field and
+    /// an empty value (`=`, `==`, `!=`) is dropped, as apimachinery drops it.
     fn from_str(input: &str) -> Result<Self, Error> {
         let mut parts: Vec<(usize, &str)> = Vec::new();
         if !input.is_empty() {
@@ -253,6 +254,11 @@ impl FromStr for FieldSelector {
             let (lhs, rhs) = (&part[..i], &part[i + op.len()..]);
             let value = unescape_field_value(rhs)
                 .map_err(|(p, why)| err(input, offset + i + op.len() + p, why))?;
+            // A term with neither a field nor a value (`=`, `==`, `!=`) selects nothing in
+            // particular: apimachinery turns it into `Everything` and drops it.
+            if lhs.is_empty() && value.is_empty() {
+                continue;
+            }
             terms.push(match op {
                 "!=" => FieldTerm::NotEquals(lhs.to_owned(), value),
                 _ => FieldTerm::Equals(lhs.to_owned(), value),
@@ -281,6 +287,15 @@ mod tests {
             ("x=,y=b", "x=,y=b"),
             ("x=a=b", "x=a\\=b"),
             ("a=\\\\", "a=\\\\"),
+            // Empty field and empty value: dropped, alone or in a list.
+            ("=", ""),
+            ("==", ""),
+            ("!=", ""),
+            ("!=,x=a", "x=a"),
+            ("x=a,==,y!=b", "x=a,y!=b"),
+            // Only both empty: an empty field with a value is a term.
+            ("=a", "=a"),
+            ("!=a", "!=a"),
         ];
         for (input, want) in cases {
             match input.parse::<FieldSelector>() {
@@ -316,6 +331,10 @@ mod tests {
         assert!(m("missing="));
         assert!(m("missing!=y"));
         assert!(!m("metadata.name=x,missing=y"));
+        // `!=` alone is dropped (Go: Everything), so it matches; `!=a` is a term on field "".
+        assert!(m("!="));
+        assert!(m("metadata.name=x,!="));
+        assert!(!m("=a"));
         let s: FieldSelector = "metadata.name=x".parse().unwrap();
         assert_eq!(s.requires_exact_match("metadata.name"), Some("x"));
         assert_eq!(escape_field_value("a\\b,c=d"), "a\\\\b\\,c\\=d");
