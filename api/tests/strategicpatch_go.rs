@@ -408,6 +408,87 @@ fn three_way_patches_match_go() {
     );
 }
 
+/// JSON merge patches (any kind, custom resources included) against Go: the two-way diff
+/// (evanphx/json-patch's `CreateMergePatch`) and the three-way patch of `kubectl apply` for
+/// custom resources (`jsonmergepatch.CreateThreeWayJSONMergePatch`), on seeded triples.
+#[test]
+fn json_merge_patches_match_go() {
+    use k8s_apimachinery::jsonmergepatch;
+    let mut rng = corpus::Rng::new(SEED ^ 0x4_4A7);
+    let edit = |rng: &mut corpus::Rng, v: &str, k: &str, base: &Value| -> Option<Value> {
+        let schema = patch_meta::lookup(v, k).expect("kind in the table");
+        let patch = corpus::patch(rng, base, schema);
+        patch_meta::strategic_merge(v, k, base, &patch).ok()
+    };
+    let mut triples = Vec::new();
+    while triples.len() < 1500 {
+        let (v, k, original) = corpus::original(&mut rng);
+        let (Some(modified), Some(current)) = (
+            edit(&mut rng, v, k, &original),
+            edit(&mut rng, v, k, &original),
+        ) else {
+            continue;
+        };
+        triples.push((v, k, original, modified, current));
+    }
+    let two: Vec<Result<Value, String>> = triples
+        .iter()
+        .map(|(_, _, o, m, _)| Ok(normalize(&jsonmergepatch::create_merge_patch(o, m))))
+        .collect();
+    // The two-way patch turns the original into the modified object.
+    for ((_, _, o, m, _), p) in triples.iter().zip(&two) {
+        let doc = rfc7386_apply(o, p.as_ref().unwrap());
+        assert_eq!(
+            normalize(&doc),
+            normalize(&without_nulls(m)),
+            "merge patch {p:?} of {o}"
+        );
+    }
+    let three: Vec<Result<Value, String>> = triples
+        .iter()
+        .map(|(_, _, o, m, c)| {
+            jsonmergepatch::create_three_way_merge_patch(o, m, c, &[])
+                .map(|p| normalize(&p))
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    let Some(bin) = oracle::binary() else {
+        return;
+    };
+    let cases: Vec<oracle::Case3<'_>> = triples
+        .iter()
+        .map(
+            |(api_version, kind, original, modified, current)| oracle::Case3 {
+                api_version,
+                kind,
+                original,
+                modified,
+                current,
+                overwrite: false,
+            },
+        )
+        .collect();
+    for (mode, ours) in [("merge2", &two), ("merge3", &three)] {
+        let go = oracle::merge_all(bin, mode, &cases);
+        let bad: Vec<usize> = (0..cases.len())
+            .filter(|i| !agrees(&ours[*i], &go[*i], true))
+            .collect();
+        for i in bad.iter().take(3) {
+            let (_, _, o, m, c) = &triples[*i];
+            eprintln!(
+                "{mode} {i}:\noriginal: {o}\nmodified: {m}\ncurrent:  {c}\nours: {:?}\ngo:   {:?}\n",
+                ours[*i], go[*i]
+            );
+        }
+        assert!(
+            bad.is_empty(),
+            "{mode}: {} of {} disagree with Go",
+            bad.len(),
+            cases.len()
+        );
+    }
+}
+
 /// The cases of k8s-apimachinery's two-way unit tests, on the real kinds, against Go.
 #[test]
 fn two_way_examples() {
@@ -445,6 +526,23 @@ fn ours_apply(v: &str, k: &str, original: &Value, patch: &Value) -> Result<Value
 }
 
 /// The value without `null` members of objects.
+/// RFC 7386: applies a merge patch.
+fn rfc7386_apply(doc: &Value, patch: &Value) -> Value {
+    let (Value::Object(d), Value::Object(p)) = (doc, patch) else {
+        return without_nulls(patch);
+    };
+    let mut out = d.clone();
+    for (k, pv) in p {
+        if pv.is_null() {
+            out.remove(k);
+        } else {
+            let merged = rfc7386_apply(out.get(k).unwrap_or(&Value::Null), pv);
+            out.insert(k.clone(), merged);
+        }
+    }
+    Value::Object(out)
+}
+
 fn without_nulls(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(

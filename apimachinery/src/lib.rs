@@ -71,6 +71,7 @@ mod dynamic;
 mod error;
 mod gvk;
 mod intstr;
+pub mod jsonmergepatch;
 pub mod map;
 pub mod meta;
 pub mod options;

@@ -135,6 +135,16 @@ pub struct Case3<'a> {
 /// Creates the three-way patch of every case in Go (`CreateThreeWayMergePatch`), `runs`
 /// times each.
 pub fn diff3_all(bin: &Path, cases: &[Case3<'_>], runs: u32) -> Vec<Outcomes> {
+    triples(bin, "diff3", cases, runs)
+}
+
+/// JSON merge patches in Go: `merge2` (`jsonpatch.CreateMergePatch(original, modified)`) or
+/// `merge3` (`jsonmergepatch.CreateThreeWayJSONMergePatch(original, modified, current)`).
+pub fn merge_all(bin: &Path, mode: &str, cases: &[Case3<'_>]) -> Vec<Outcomes> {
+    triples(bin, mode, cases, 1)
+}
+
+fn triples(bin: &Path, mode: &str, cases: &[Case3<'_>], runs: u32) -> Vec<Outcomes> {
     let lines: Vec<Value> = cases
         .iter()
         .map(|c| {
@@ -145,7 +155,7 @@ pub fn diff3_all(bin: &Path, cases: &[Case3<'_>], runs: u32) -> Vec<Outcomes> {
             })
         })
         .collect();
-    run_lines(bin, "diff3", &lines)
+    run_lines(bin, mode, &lines)
 }
 
 fn run_lines(bin: &Path, mode: &str, cases: &[Value]) -> Vec<Outcomes> {

@@ -25,7 +25,7 @@ pub enum Precondition {
 }
 
 impl Precondition {
-    fn holds(&self, patch: &Map<String, Value>) -> bool {
+    pub(crate) fn holds_for(&self, patch: &Map<String, Value>) -> bool {
         match self {
             Precondition::KeyUnchanged(k) => !patch.contains_key(k),
             Precondition::MetadataKeyUnchanged(k) => match patch.get("metadata") {
@@ -116,7 +116,7 @@ pub fn create_three_way_merge_patch<S: LookupPatchMeta>(
             ignore_unmatched_nulls: false,
         },
     )?;
-    if preconditions.iter().any(|p| !p.holds(&patch)) {
+    if preconditions.iter().any(|p| !p.holds_for(&patch)) {
         return Err(StrategicMergeError::PreconditionFailed {
             patch: format_v(&Value::Object(patch)),
         });

@@ -175,6 +175,40 @@ impl JsonPatch {
         JsonPatch(Vec::new())
     }
 
+    /// The operations that turn `from` into `to` (`add`, `remove` and `replace`; objects
+    /// compared key by key, lists element by element). Prefix it with a [`test`](Self::test)
+    /// of `/metadata/resourceVersion` to make it conditional, as with any JSON patch.
+    ///
+    /// ```
+    /// use k8s_client::helpers::JsonPatch;
+    /// use serde_json::json;
+    ///
+    /// let from = json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"replicas": 1}});
+    /// let to = json!({"metadata": {"labels": {"a": "1", "c/d": "3"}}, "spec": {"replicas": 3}});
+    /// let patch = JsonPatch::diff(&from, &to);
+    /// assert_eq!(
+    ///     serde_json::to_value(&patch)?,
+    ///     json!([
+    ///         {"op": "add", "path": "/metadata/labels/c~1d", "value": "3"},
+    ///         {"op": "remove", "path": "/metadata/labels/b"},
+    ///         {"op": "replace", "path": "/spec/replicas", "value": 3},
+    ///     ])
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn diff(from: &Value, to: &Value) -> JsonPatch {
+        let ops = json_patch::diff(from, to);
+        // json-patch's operations have the same wire form (RFC 6902) as ours.
+        serde_json::to_value(&ops)
+            .and_then(serde_json::from_value)
+            .unwrap_or_else(|_| {
+                JsonPatch(vec![PatchOperation::Replace {
+                    path: JsonPointer::root(),
+                    value: to.clone(),
+                }])
+            })
+    }
+
     /// Adds an `add` operation.
     pub fn add(mut self, path: impl Into<JsonPointer>, value: impl Into<Value>) -> Self {
         self.0.push(PatchOperation::Add {

@@ -5,6 +5,8 @@
 //	strategicpatch-oracle diff < cases.jsonl    CreateTwoWayMergePatch(original, modified)
 //	strategicpatch-oracle diff3 < cases.jsonl   CreateThreeWayMergePatch(original, modified,
 //	                                            current, overwrite)
+//	strategicpatch-oracle merge2 < cases.jsonl  JSON merge patch: jsonpatch.CreateMergePatch
+//	strategicpatch-oracle merge3 < cases.jsonl  jsonmergepatch.CreateThreeWayJSONMergePatch
 //	strategicpatch-oracle meta                  the patchStrategy/patchMergeKey tags of every
 //	                                            struct reachable from a registered kind
 //
@@ -24,8 +26,10 @@ import (
 	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/jsonmergepatch"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/client-go/kubernetes/scheme"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
@@ -75,6 +79,10 @@ func once(mode string, obj runtime.Object, c *testCase) (out outcome) {
 		if err == nil {
 			result, err = strategicpatch.CreateThreeWayMergePatch(c.Original, c.Modified, c.Current, meta, c.Overwrite)
 		}
+	case "merge2":
+		result, err = jsonpatch.CreateMergePatch(c.Original, c.Modified)
+	case "merge3":
+		result, err = jsonmergepatch.CreateThreeWayJSONMergePatch(c.Original, c.Modified, c.Current)
 	default:
 		result, err = strategicpatch.StrategicMergePatch(c.Original, c.Patch, obj)
 	}
@@ -220,12 +228,12 @@ func meta(s *runtime.Scheme) {
 func main() {
 	s := newScheme()
 	switch {
-	case len(os.Args) == 2 && (os.Args[1] == "apply" || os.Args[1] == "diff" || os.Args[1] == "diff3"):
+	case len(os.Args) == 2 && (os.Args[1] == "apply" || os.Args[1] == "diff" || os.Args[1] == "diff3" || os.Args[1] == "merge2" || os.Args[1] == "merge3"):
 		run(s, os.Args[1])
 	case len(os.Args) == 2 && os.Args[1] == "meta":
 		meta(s)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: strategicpatch-oracle apply|diff|diff3|meta")
+		fmt.Fprintln(os.Stderr, "usage: strategicpatch-oracle apply|diff|diff3|merge2|merge3|meta")
 		os.Exit(2)
 	}
 }
