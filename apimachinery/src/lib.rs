@@ -72,6 +72,7 @@ mod error;
 mod gvk;
 mod intstr;
 pub mod jsonmergepatch;
+pub mod managedfields;
 pub mod map;
 pub mod meta;
 pub mod options;

@@ -47,7 +47,7 @@
 //!
 //! ## Differences from the real server
 //!
-//! The conformance suite (`tests/src/conformance`, 111 scenarios: every verb, selectors,
+//! The conformance suite (`tests/src/conformance`, 112 scenarios: every verb, selectors,
 //! paging, resourceVersion semantics, watches, patches of each type, server-side apply,
 //! deletion, custom resources and the wording of failures) runs against both with the same
 //! assertions, and the fake passes all of it (`tests/tests/conformance_fake.rs`). Outside what

@@ -1,12 +1,14 @@
 //! patch, server-side apply: create-or-merge, managedFields entries, conflicts with another
 //! manager (an `Apply` or an `Update` one), force, fields a manager drops.
 
+use k8s_api::apps::v1::Deployment;
 use k8s_api::core::v1::ConfigMap;
+use k8s_apimachinery::managedfields::extract;
 use k8s_apimachinery::{CreateOptions, GetOptions, PatchOptions, PatchType, UpdateOptions};
 use serde_json::{Value, json};
 
 use super::support::*;
-use super::{Ctx, Scenario, register};
+use super::{Ctx, Failure, Scenario, register};
 
 pub(super) fn scenarios() -> Vec<Scenario> {
     register!("patch":
@@ -17,6 +19,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         apply_removes_fields_the_manager_dropped,
         apply_conflicts_with_an_update_manager,
         apply_requires_a_field_manager,
+        apply_extract_modify_apply,
     )
 }
 
@@ -300,4 +303,50 @@ async fn apply_requires_a_field_manager(ctx: Ctx) -> Outcome {
             "Required value: is required for apply patch",
         )],
     )
+}
+
+/// Extract → modify → apply (client-go's `ExtractDeployment`): what a manager owns reads back
+/// as exactly what it applied, list elements by key included and others' fields left out; the
+/// modified extract applies without conflicts, and a field the manager drops goes while
+/// another manager's stays.
+async fn apply_extract_modify_apply(ctx: Ctx) -> Outcome {
+    let api = ctx.json::<Deployment>();
+    let mut mine = deployment("ex", 2);
+    mine["spec"]["template"]["spec"]["containers"][0]["ports"] =
+        json!([{"containerPort": 80, "protocol": "TCP", "name": "http"}]);
+    api.apply("ex", &mine, "alice", false).await?;
+    let bob = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "ex", "labels": {"team": "blue"}}});
+    let live = api.apply("ex", &bob, "bob", false).await?;
+    let Some(extracted) =
+        extract(&live, "alice", None).map_err(|e| Failure::failed(e.to_string()))?
+    else {
+        return Err(Failure::failed("no Apply entry of alice to extract"));
+    };
+    let mut want = mine.clone();
+    want["metadata"]["namespace"] = json!(ctx.namespace);
+    ensure_eq!(extracted, want, "alice's extract is what alice applied");
+    ensure_eq!(
+        extract(&live, "bob", None).map_err(|e| Failure::failed(e.to_string()))?,
+        Some(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "ex", "namespace": ctx.namespace, "labels": {"team": "blue"}}})),
+        "bob's extract"
+    );
+    let mut next = extracted.clone();
+    next["spec"]["template"]["spec"]["containers"][1]["image"] = json!("nginx:2");
+    if let Some(labels) = next["metadata"]["labels"].as_object_mut() {
+        labels.remove("app");
+    }
+    let after = api.apply("ex", &next, "alice", false).await?;
+    ensure_eq!(
+        after["spec"]["template"]["spec"]["containers"][1]["image"],
+        json!("nginx:2"),
+        "the image alice changed"
+    );
+    ensure_eq!(
+        after["metadata"]["labels"],
+        json!({"team": "blue"}),
+        "labels after alice dropped hers (bob's stays)"
+    );
+    Ok(())
 }

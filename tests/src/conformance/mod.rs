@@ -120,6 +120,7 @@
 //! | patch | `apply_removes_fields_the_manager_dropped` | patch: server-side apply, managedFields |
 //! | patch | `apply_conflicts_with_an_update_manager` | patch: server-side apply, conflicts (with an `Update` manager) |
 //! | patch | `apply_requires_a_field_manager` | patch: server-side apply; bad input |
+//! | patch | `apply_extract_modify_apply` | patch: server-side apply, extract of a manager's fields |
 //! | delete | `delete_answers_a_status_for_configmaps` | delete |
 //! | delete | `delete_of_missing_object_is_not_found` | delete; `NotFound` |
 //! | delete | `finalizers_keep_the_object_until_the_last_goes` | delete: finalizers (deletionTimestamp set, kept until the last goes) |
