@@ -4,7 +4,10 @@ use serde::{Deserialize, Deserializer};
 
 /// Maps decode exactly sized and sorted into a [`LiteMap`](k8s_apimachinery::LiteMap) (see
 /// [`k8s_apimachinery::map`]): `optional_map` keeps `null` as `None`, `nullable_map` makes it empty.
-pub use k8s_apimachinery::map::{nullable as nullable_map, optional as optional_map};
+pub use k8s_apimachinery::map::{
+    nullable as nullable_map, optional as optional_map, serialize as serialize_map,
+    serialize_optional as serialize_optional_map,
+};
 
 /// Deserializes `null` as the type's zero value, as Go's decoder does for a nil slice, map or
 /// pointer that the spec calls required (the apiserver writes `"rules": null` for an aggregated

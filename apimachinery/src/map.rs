@@ -40,7 +40,7 @@ use std::marker::PhantomData;
 
 pub use litemap::LiteMap;
 use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Decodes a JSON object into an exactly sized [`LiteMap`] (last value wins for a repeated key).
 fn exact<'de, D, K, V>(d: D) -> Result<Option<LiteMap<K, V>>, D::Error>
@@ -121,20 +121,65 @@ where
     Ok(exact(d)?.unwrap_or_default())
 }
 
+/// `serialize_with` for an optional map: always a JSON object. (litemap writes an empty map
+/// as `[]` to human-readable formats, which the apiserver refuses.)
+pub fn serialize_optional<S, K, V>(m: &Option<LiteMap<K, V>>, s: S) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    K: Serialize + Ord,
+    V: Serialize,
+{
+    match m {
+        Some(m) => s.collect_map(m.iter()),
+        None => s.serialize_none(),
+    }
+}
+
+/// `serialize_with` for a map the spec calls required: always a JSON object.
+pub fn serialize<S, K, V>(m: &LiteMap<K, V>, s: S) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    K: Serialize + Ord,
+    V: Serialize,
+{
+    s.collect_map(m.iter())
+}
+
 #[cfg(test)]
 mod tests {
     use super::LiteMap;
 
     #[derive(serde::Deserialize, serde::Serialize, Debug, Default, PartialEq)]
     struct Maps {
-        #[serde(default, deserialize_with = "super::optional")]
+        #[serde(
+            default,
+            deserialize_with = "super::optional",
+            serialize_with = "super::serialize_optional"
+        )]
         optional: Option<LiteMap<String, String>>,
-        #[serde(default, deserialize_with = "super::nullable")]
+        #[serde(
+            default,
+            deserialize_with = "super::nullable",
+            serialize_with = "super::serialize"
+        )]
         required: LiteMap<String, i64>,
     }
 
     fn decode(json: &str) -> Maps {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn empty_maps_encode_as_objects() {
+        let m = Maps {
+            optional: Some(LiteMap::new()),
+            required: LiteMap::new(),
+        };
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"optional":{},"required":{}}"#
+        );
+        assert_eq!(decode(r#"{"optional":{},"required":{}}"#), m);
     }
 
     #[test]

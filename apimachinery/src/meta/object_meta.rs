@@ -76,14 +76,16 @@ pub struct ObjectMeta {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::map::optional"
+        deserialize_with = "crate::map::optional",
+        serialize_with = "crate::map::serialize_optional"
     )]
     pub labels: Option<LiteMap<CompactString, CompactString>>,
     /// Annotations (non-identifying key/value pairs).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::map::optional"
+        deserialize_with = "crate::map::optional",
+        serialize_with = "crate::map::serialize_optional"
     )]
     pub annotations: Option<LiteMap<CompactString, CompactString>>,
     /// Objects this object depends on.

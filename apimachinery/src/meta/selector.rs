@@ -14,7 +14,8 @@ pub struct LabelSelector {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::map::optional"
+        deserialize_with = "crate::map::optional",
+        serialize_with = "crate::map::serialize_optional"
     )]
     pub match_labels: Option<LiteMap<CompactString, CompactString>>,
     /// Set-based requirements.

@@ -100,7 +100,8 @@ pub mod v1 {
         #[serde(
             skip_serializing_if = "Option::is_none",
             default,
-            deserialize_with = "k8s_api::serde_helpers::optional_map"
+            deserialize_with = "k8s_api::serde_helpers::optional_map",
+            serialize_with = "k8s_api::serde_helpers::serialize_optional_map"
         )]
         pub labels: Option<
             k8s_api::apimachinery::LiteMap<

@@ -233,6 +233,14 @@ fn field_tokens(f: &Field, here: &ModKey, opts: &Options) -> Result<TokenStream>
                 let with = lit(&format!("{}::serde_helpers::{helper}", opts.crate_path));
                 serde_args.push(quote!(default, deserialize_with = #with));
             }
+            // litemap writes an empty map as `[]`: always write a JSON object.
+            if matches!(&f.ty, Ty::Map(_)) && !f.boxed {
+                let with = lit(&format!(
+                    "{}::serde_helpers::serialize_optional_map",
+                    opts.crate_path
+                ));
+                serde_args.push(quote!(serialize_with = #with));
+            }
         }
         Repr::Required | Repr::Value => {
             serde_args.push(quote!(default));
@@ -248,6 +256,13 @@ fn field_tokens(f: &Field, here: &ModKey, opts: &Options) -> Result<TokenStream>
                 };
                 let with = lit(&format!("{}::serde_helpers::{helper}", opts.crate_path));
                 serde_args.push(quote!(deserialize_with = #with));
+            }
+            if matches!(&f.ty, Ty::Map(_)) && !f.boxed {
+                let with = lit(&format!(
+                    "{}::serde_helpers::serialize_map",
+                    opts.crate_path
+                ));
+                serde_args.push(quote!(serialize_with = #with));
             }
         }
     }

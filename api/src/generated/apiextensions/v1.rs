@@ -428,7 +428,8 @@ pub struct JSONSchemaProps {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub properties:
         Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaProps>>,
@@ -443,7 +444,8 @@ pub struct JSONSchemaProps {
         rename = "patternProperties",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub pattern_properties:
         Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaProps>>,
@@ -451,7 +453,8 @@ pub struct JSONSchemaProps {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub dependencies: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaPropsOrStringArray>,
@@ -463,7 +466,8 @@ pub struct JSONSchemaProps {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub definitions:
         Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, JSONSchemaProps>>,

@@ -111,7 +111,8 @@ pub struct TokenRequestSpec {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub attestations: Option<
         k8s_apimachinery::LiteMap<
@@ -224,7 +225,8 @@ pub struct UserInfo {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub extra: Option<
         k8s_apimachinery::LiteMap<

@@ -206,7 +206,8 @@ pub struct CertificateSigningRequestSpec {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub extra: Option<
         k8s_apimachinery::LiteMap<
@@ -479,7 +480,8 @@ pub struct PodCertificateRequestSpec {
         rename = "unverifiedUserAnnotations",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub unverified_user_annotations: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,

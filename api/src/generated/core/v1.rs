@@ -170,7 +170,8 @@ pub struct CSIPersistentVolumeSource {
         rename = "volumeAttributes",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub volume_attributes: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -220,7 +221,8 @@ pub struct CSIVolumeSource {
         rename = "volumeAttributes",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub volume_attributes: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -456,7 +458,8 @@ pub struct ConfigMap {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub data: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -466,7 +469,8 @@ pub struct ConfigMap {
         rename = "binaryData",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub binary_data:
         Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, crate::ByteString>>,
@@ -919,7 +923,8 @@ pub struct ContainerStatus {
         rename = "allocatedResources",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub allocated_resources: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -1623,7 +1628,8 @@ pub struct FlexPersistentVolumeSource {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub options: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -1648,7 +1654,8 @@ pub struct FlexVolumeSource {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub options: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -2006,7 +2013,8 @@ pub struct LimitRangeItem {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub max: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -2015,7 +2023,8 @@ pub struct LimitRangeItem {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub min: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -2024,7 +2033,8 @@ pub struct LimitRangeItem {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub default: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -2034,7 +2044,8 @@ pub struct LimitRangeItem {
         rename = "defaultRequest",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub default_request: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -2044,7 +2055,8 @@ pub struct LimitRangeItem {
         rename = "maxLimitRequestRatio",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub max_limit_request_ratio: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -2649,7 +2661,8 @@ pub struct NodeStatus {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub capacity: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -2658,7 +2671,8 @@ pub struct NodeStatus {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub allocatable: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -3031,7 +3045,8 @@ pub struct PersistentVolumeClaimStatus {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub capacity: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -3059,7 +3074,8 @@ pub struct PersistentVolumeClaimStatus {
         rename = "allocatedResources",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub allocated_resources: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -3105,7 +3121,8 @@ pub struct PersistentVolumeClaimStatus {
         rename = "allocatedResourceStatuses",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub allocated_resource_statuses: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -3178,7 +3195,8 @@ pub struct PersistentVolumeSpec {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub capacity: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -3517,7 +3535,8 @@ pub struct PodCertificateProjection {
         rename = "userAnnotations",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub user_annotations: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -3834,7 +3853,8 @@ pub struct PodSpec {
         rename = "nodeSelector",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub node_selector: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -3937,7 +3957,8 @@ pub struct PodSpec {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub overhead: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -4116,7 +4137,8 @@ pub struct PodStatus {
         rename = "allocatedResources",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub allocated_resources: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -4520,7 +4542,8 @@ pub struct ReplicationControllerSpec {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub selector: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -4688,7 +4711,8 @@ pub struct ResourceQuotaSpec {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub hard: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -4711,7 +4735,8 @@ pub struct ResourceQuotaStatus {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub hard: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -4720,7 +4745,8 @@ pub struct ResourceQuotaStatus {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub used: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -4733,7 +4759,8 @@ pub struct ResourceRequirements {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub limits: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -4742,7 +4769,8 @@ pub struct ResourceRequirements {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub requests: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -4925,7 +4953,8 @@ pub struct Secret {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub data: Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, crate::ByteString>>,
     /// stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.
@@ -4933,7 +4962,8 @@ pub struct Secret {
         rename = "stringData",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub string_data: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -5346,7 +5376,8 @@ pub struct ServiceSpec {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub selector: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -5949,7 +5980,8 @@ pub struct VolumeResourceRequirements {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub limits: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -5958,7 +5990,8 @@ pub struct VolumeResourceRequirements {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub requests: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,

@@ -19,7 +19,8 @@ pub struct Overhead {
         rename = "podFixed",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub pod_fixed: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -111,7 +112,8 @@ pub struct Scheduling {
         rename = "nodeSelector",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub node_selector: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,

@@ -77,7 +77,8 @@ pub struct BasicDevice {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub attributes:
         Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, DeviceAttribute>>,
@@ -87,7 +88,8 @@ pub struct BasicDevice {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub capacity:
         Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, DeviceCapacity>>,
@@ -177,7 +179,8 @@ pub struct BasicDevice {
         rename = "nodeAllocatableResources",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub node_allocatable_resources:
         Option<k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, NodeAllocatableResource>>,
@@ -320,7 +323,8 @@ pub struct CapacityRequirements {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub requests: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,
@@ -344,7 +348,11 @@ pub struct CounterSet {
     /// Counters defines the set of counters for this CounterSet The name of each counter must be unique in that set and must be a DNS label.
     ///
     /// The maximum number of counters is 32.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_map")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_helpers::nullable_map",
+        serialize_with = "crate::serde_helpers::serialize_map"
+    )]
     pub counters: k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, Counter>,
 }
 /// Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
@@ -655,7 +663,11 @@ pub struct DeviceCounterConsumption {
     /// Counters defines the counters that will be consumed by the device.
     ///
     /// The maximum number of counters is 32.
-    #[serde(default, deserialize_with = "crate::serde_helpers::nullable_map")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_helpers::nullable_map",
+        serialize_with = "crate::serde_helpers::serialize_map"
+    )]
     pub counters: k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, Counter>,
     /// CompatibilityGroups is a list of opaque group names for this counter set consumption.
     ///
@@ -874,7 +886,8 @@ pub struct DeviceRequestAllocationResult {
         rename = "consumedCapacity",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub consumed_capacity: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::Quantity>,

@@ -435,7 +435,8 @@ pub struct StorageClass {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub parameters: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -684,7 +685,8 @@ pub struct VolumeAttachmentStatus {
         rename = "attachmentMetadata",
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub attachment_metadata: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
@@ -717,7 +719,8 @@ pub struct VolumeAttributesClass {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "crate::serde_helpers::optional_map"
+        deserialize_with = "crate::serde_helpers::optional_map",
+        serialize_with = "crate::serde_helpers::serialize_optional_map"
     )]
     pub parameters: Option<
         k8s_apimachinery::LiteMap<k8s_apimachinery::CompactString, k8s_apimachinery::CompactString>,
