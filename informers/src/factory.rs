@@ -235,6 +235,68 @@ impl SharedInformerFactory {
         })
     }
 
+    /// The shared informer of `K` over one namespace (`None`: the factory's namespace, or all
+    /// namespaces) with its own label and field selectors (`None` or empty: none), on top of the
+    /// factory's [`tweak_list_options`](Self::tweak_list_options). Informers are shared by
+    /// (type, namespace, selectors): every caller asking for the same scope gets the same
+    /// informer, so a process holds one watch per kind and scope however many controllers
+    /// use it. With no namespace and no selectors it is [`informer`](Self::informer)'s.
+    ///
+    /// ```no_run
+    /// use k8s_api::core::v1::Pod;
+    /// # fn demo(factory: k8s_informers::SharedInformerFactory) {
+    /// let web = factory.scoped_informer::<Pod>(Some("shop"), Some("app=web"), None);
+    /// assert_eq!(web.target().label_selector.as_deref(), Some("app=web"));
+    /// # }
+    /// ```
+    pub fn scoped_informer<K>(
+        &self,
+        namespace: Option<&str>,
+        label_selector: Option<&str>,
+        field_selector: Option<&str>,
+    ) -> SharedIndexInformer<K>
+    where
+        K: Resource
+            + k8s_apimachinery::HasMetadata
+            + DeserializeOwned
+            + Serialize
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+    {
+        let nonempty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+        let (labels, fields) = (nonempty(label_selector), nonempty(field_selector));
+        let namespace = nonempty(namespace).or_else(|| self.namespace.clone());
+        if namespace == self.namespace && labels.is_none() && fields.is_none() {
+            return self.informer::<K>();
+        }
+        let key = format!(
+            "{:?}|{}|{}|{}",
+            TypeId::of::<K>(),
+            namespace.as_deref().unwrap_or(""),
+            labels.as_deref().unwrap_or(""),
+            fields.as_deref().unwrap_or("")
+        );
+        let name = format!("{} {key}", K::gvr());
+        self.get_or_insert(key, name, || {
+            let api = match &namespace {
+                Some(ns) => Api::<K>::namespaced(self.client.clone(), ns),
+                None => Api::<K>::all(self.client.clone()),
+            };
+            let mut options = self.options::<K>();
+            let list = &mut options.reflector.list_options;
+            let join = |base: &Option<String>, extra: &Option<String>| match (base, extra) {
+                (Some(b), Some(e)) if !b.is_empty() => Some(format!("{b},{e}")),
+                (_, Some(e)) => Some(e.clone()),
+                (b, None) => b.clone(),
+            };
+            list.label_selector = join(&list.label_selector, &labels);
+            list.field_selector = join(&list.field_selector, &fields);
+            SharedIndexInformer::new(api, options)
+        })
+    }
+
     /// The lister of `K` (over the shared informer's store).
     pub fn lister<K>(&self) -> Lister<K>
     where
