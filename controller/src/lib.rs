@@ -89,18 +89,33 @@
 //! `k8s_controller`).
 
 mod action;
+pub mod apply;
+pub mod conditions;
 mod controller;
+pub mod finalizer;
 pub mod metrics;
+pub mod owner;
 mod reason;
 mod runner;
+pub mod wait;
+pub mod watcher;
 
 use k8s_apimachinery::{HasMetadata, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use action::{Action, default_error_policy};
+pub use apply::{OperationResult, create_or_patch, create_or_update};
+pub use conditions::{
+    find_status_condition, is_status_condition_false, is_status_condition_true,
+    remove_status_condition, set_status_condition,
+};
 pub use controller::{Controller, WatchConfig};
+pub use finalizer::finalizer;
 pub use k8s_informers::object_key;
+pub use owner::{set_controller_reference, set_owner_reference};
+pub use wait::await_condition;
+pub use watcher::watcher;
 
 /// What a kind needs to be watched and reconciled: a typed resource that (de)serializes and
 /// can be shared between threads — every generated `k8s-api` type and every CRD type from
@@ -133,4 +148,26 @@ pub enum Error {
     /// A request failed.
     #[error(transparent)]
     Client(#[from] k8s_client::Error),
+    /// A watch answered with an `ERROR` event (other than `410 Gone`, which relists).
+    #[error("watch failed ({code:?}): {message}")]
+    Watch {
+        /// The `Status` code, when the server gave one.
+        code: Option<i32>,
+        /// The `Status` message.
+        message: String,
+    },
+    /// An object cannot be used as asked (what is wrong is in the message).
+    #[error("invalid object: {0}")]
+    InvalidObject(String),
+    /// `set_controller_reference`: the object already has another controller.
+    #[error("the object is already controlled by {kind} {name:?}")]
+    AlreadyOwned {
+        /// The kind of its controller.
+        kind: String,
+        /// The name of its controller.
+        name: String,
+    },
+    /// An object could not be turned into JSON (for a comparison or a patch).
+    #[error("encoding an object as JSON: {0}")]
+    Json(#[from] serde_json::Error),
 }
