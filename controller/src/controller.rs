@@ -98,6 +98,42 @@ pub(crate) type DeletedHook<K> =
 /// (from the `DELETED` event, or the last state seen when the watch missed the deletion —
 /// client-go's `DeletedFinalStateUnknown` tombstone, resolved). Without a finalizer such
 /// notices are best-effort: a controller that was down during the deletion never hears of it.
+///
+/// # Example
+///
+/// A controller of ConfigMaps on the in-process fake API server (`k8s-fake`), stopped after
+/// its first reconcile:
+///
+/// ```
+/// use std::convert::Infallible;
+/// use std::sync::Arc;
+/// use k8s_api::core::v1::ConfigMap;
+/// use k8s_apimachinery::ObjectMeta;
+/// use k8s_controller::{Action, Controller, WatchConfig, default_error_policy, object_key};
+/// use k8s_informers::SharedInformerFactory;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let settings = ConfigMap { metadata: ObjectMeta::namespaced("default", "settings"), ..Default::default() };
+/// let fake = k8s_fake::FakeApiServer::new().with_objects([settings])?;
+/// let factory = SharedInformerFactory::new(fake.client(), None);
+/// let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+///
+/// let controller = Controller::<ConfigMap>::new(&factory, WatchConfig::default())
+///     .graceful_shutdown_on(async { let _ = stopped.await; });
+/// let reconcile = move |cm: Arc<ConfigMap>, _ctx: Arc<()>| {
+///     let _ = seen_tx.send(object_key(cm.as_ref()));
+///     async { Ok::<_, Infallible>(Action::await_change()) }
+/// };
+/// let run = tokio::spawn(controller.run(reconcile, default_error_policy, Arc::new(())));
+///
+/// assert_eq!(seen.recv().await.as_deref(), Some("default/settings"));
+/// let _ = stop.send(());
+/// run.await??;
+/// factory.shutdown();
+/// # Ok(()) }
+/// ```
 pub struct Controller<K: ApiObject> {
     pub(crate) name: String,
     pub(crate) factory: SharedInformerFactory,

@@ -84,7 +84,7 @@ const WATCH_TIMEOUT_SECONDS: i64 = 290;
 /// futures::pin_mut!(events);
 /// while let Some(event) = events.try_next().await? {
 ///     if let Event::Apply(pod) | Event::InitApply(pod) = event {
-///         println!("{:?}: {:?}", pod.metadata.name, pod.status.map(|s| s.phase));
+///         println!("{:?}: {:?}", pod.metadata.name, pod.status.phase);
 ///     }
 /// }
 /// # Ok(()) }
