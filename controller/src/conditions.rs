@@ -6,6 +6,7 @@
 //!   it has one, else to now), so it says since when the condition has held; `reason`,
 //!   `message` and `observedGeneration` are always copied. Returns whether anything changed,
 //!   so a controller writes status only then.
+//! - [`condition_for`] builds a condition observed at an object's generation.
 //! - [`find_status_condition`], [`is_status_condition_true`], [`is_status_condition_false`],
 //!   [`is_status_condition_present_and_equal`], [`remove_status_condition`].
 //!
@@ -32,7 +33,7 @@
 //! assert!(conditions[0].last_transition_time >= since);
 //! ```
 
-use k8s_apimachinery::{Condition, Time};
+use k8s_apimachinery::{Condition, HasMetadata, Time};
 
 /// `True`.
 pub const CONDITION_TRUE: &str = "True";
@@ -40,6 +41,27 @@ pub const CONDITION_TRUE: &str = "True";
 pub const CONDITION_FALSE: &str = "False";
 /// `Unknown`.
 pub const CONDITION_UNKNOWN: &str = "Unknown";
+
+/// A condition about `obj`: `type_`, `status` (`True`, `False`, `Unknown`), `reason`
+/// (CamelCase) and `message`, observed at `obj`'s `metadata.generation` — the generation you
+/// reconciled, so readers can tell whether it speaks of the current spec.
+/// `last_transition_time` is left for [`set_status_condition`] to fill.
+pub fn condition_for<K: HasMetadata + ?Sized>(
+    obj: &K,
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: impl Into<String>,
+) -> Condition {
+    Condition {
+        type_: type_.to_owned(),
+        status: status.to_owned(),
+        observed_generation: obj.object_meta().generation,
+        last_transition_time: Time::default(),
+        reason: reason.to_owned(),
+        message: message.into(),
+    }
+}
 
 fn is_zero(t: &Time) -> bool {
     *t == Time::default()
@@ -213,6 +235,24 @@ mod tests {
         c[0].last_transition_time = at(5);
         set_status_condition(&mut c, cond("Ready", "True", "", "", None, Time::default()));
         assert!(c[0].last_transition_time >= before);
+    }
+
+    #[test]
+    fn condition_for_takes_the_generation() {
+        let mut cm = k8s_api::core::v1::ConfigMap::default();
+        cm.metadata.generation = Some(7);
+        let c = condition_for(&cm, "Ready", "True", "Done", "all good");
+        assert_eq!(
+            c,
+            cond(
+                "Ready",
+                "True",
+                "Done",
+                "all good",
+                Some(7),
+                Time::default()
+            )
+        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ use serde::de::DeserializeOwned;
 pub use action::{Action, default_error_policy};
 pub use apply::{OperationResult, create_or_patch, create_or_update};
 pub use conditions::{
-    find_status_condition, is_status_condition_false, is_status_condition_true,
+    condition_for, find_status_condition, is_status_condition_false, is_status_condition_true,
     remove_status_condition, set_status_condition,
 };
 pub use controller::{Controller, WatchConfig};

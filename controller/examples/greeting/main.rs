@@ -4,83 +4,49 @@
 use std::{future::Future, sync::Arc};
 
 use k8s_api::core::v1::ConfigMap;
-use k8s_apimachinery::{Condition, Object, PatchOptions, PatchType::Merge};
+use k8s_apimachinery::{Object, PatchOptions, PatchType::Merge};
 use k8s_client::{Api, HttpClient};
-use k8s_controller::finalizer::{Event, finalizer};
-use k8s_controller::{Action, Controller, Error, WatchConfig, create_or_update as upsert};
-use k8s_controller::{default_error_policy, set_controller_reference, set_status_condition};
-use types::v1::Greeting;
+use k8s_controller::finalizer::Event;
+use k8s_controller::*; // Controller, Action, Error, finalizer, the condition helpers…
 #[allow(dead_code)] // GreetingList
-#[path = "types.rs"] // (so tests can include this file too)
+#[path = "types.rs"] // (so that tests can include this file)
 pub mod types;
+use types::v1::Greeting;
 
-async fn reconcile(g: Arc<Greeting>, client: Arc<HttpClient>) -> Result<Action, Error> {
-    let (ns, name) = (
-        g.namespace().unwrap_or_default(),
-        g.name().unwrap_or_default(),
-    );
+const FINALIZER: &str = "example.k8s-rs.dev/cleanup";
+
+async fn reconcile(greeting: Arc<Greeting>, client: Arc<HttpClient>) -> Result<Action, Error> {
+    let ns = greeting.namespace().unwrap_or_default();
+    let name = greeting.name().unwrap_or_default();
     let greetings = &Api::<Greeting>::namespaced(client.as_ref().clone(), ns);
     let cms = &Api::<ConfigMap>::namespaced(client.as_ref().clone(), ns);
-    finalizer(
-        greetings,
-        "example.k8s-rs.dev/cleanup",
-        g.clone(),
-        |event| async move {
-            match event {
-                Event::Apply(g) => apply(&g, greetings, cms).await,
-                // No garbage collector on a bare control plane: delete the ConfigMap here.
-                Event::Cleanup(_) => match cms.delete(name, &Default::default()).await {
-                    Err(e) if !e.is_not_found() => Err(e.into()),
-                    _ => Ok(Action::await_change()),
-                },
-            }
-        },
-    )
-    .await
-}
-
-async fn apply(
-    g: &Greeting,
-    greetings: &Api<Greeting>,
-    cms: &Api<ConfigMap>,
-) -> Result<Action, Error> {
-    let (name, spec) = (
-        g.name().unwrap_or_default(),
-        g.spec.clone().unwrap_or_default(),
-    );
-    upsert(cms, name, |cm: &mut ConfigMap| {
-        cm.data = Some(
-            [("message".into(), spec.message.clone())]
-                .into_iter()
-                .collect(),
-        );
-        set_controller_reference(g, cm)
+    finalizer(greetings, FINALIZER, greeting.clone(), |event| async move {
+        let Event::Apply(g) = event else {
+            // Cleanup. No garbage collector on a bare control plane: delete the ConfigMap here.
+            return match cms.delete(name, &Default::default()).await {
+                Err(e) if !e.is_not_found() => Err(e.into()),
+                _ => Ok(Action::await_change()),
+            };
+        };
+        let message = g.spec.clone().unwrap_or_default().message;
+        create_or_update(cms, name, |cm: &mut ConfigMap| {
+            let data = cm.data.get_or_insert_with(Default::default);
+            data.insert("message".into(), message.clone());
+            set_controller_reference(g.as_ref(), cm)
+        })
+        .await?;
+        let status = g.status.clone().unwrap_or_default();
+        let mut conditions = status.conditions.unwrap_or_default();
+        let why = format!("ConfigMap {name} holds the message");
+        let ready = condition_for(g.as_ref(), "Ready", "True", "ConfigMapWritten", why);
+        if set_status_condition(&mut conditions, ready) {
+            let p = serde_json::json!({ "status": { "conditions": conditions } });
+            let o = PatchOptions::default();
+            greetings.patch_status(name, Merge, &p, &o).await?;
+        }
+        Ok(Action::await_change())
     })
-    .await?;
-    let mut conditions = g
-        .status
-        .clone()
-        .unwrap_or_default()
-        .conditions
-        .unwrap_or_default();
-    let message = format!("ConfigMap {name} holds the message");
-    let (type_, status, reason) = ("Ready".into(), "True".into(), "ConfigMapWritten".into());
-    let observed_generation = g.metadata.generation;
-    let ready = Condition {
-        type_,
-        status,
-        reason,
-        message,
-        observed_generation,
-        ..Default::default()
-    };
-    if set_status_condition(&mut conditions, ready) {
-        let patch = serde_json::json!({ "status": { "conditions": conditions } });
-        greetings
-            .patch_status(name, Merge, &patch, &PatchOptions::default())
-            .await?;
-    }
-    Ok(Action::await_change())
+    .await
 }
 
 /// Runs the controller over `scope` until `stop` completes.
