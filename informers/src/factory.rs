@@ -413,3 +413,35 @@ impl SharedInformerFactory {
         crate::informer::wait_all(tasks, timeout).await
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use k8s_api::core::v1::ConfigMap;
+
+    #[tokio::test]
+    async fn scoped_informers_are_shared_by_type_namespace_and_selectors() {
+        let fake = k8s_fake::FakeApiServer::new();
+        let factory = SharedInformerFactory::new(fake.client(), None).tweak_list_options(|o| {
+            o.label_selector = Some("tier=web".into());
+        });
+        let a = factory.scoped_informer::<ConfigMap>(Some("x"), Some("app=web"), None);
+        let b = factory.scoped_informer::<ConfigMap>(Some("x"), Some("app=web"), Some(""));
+        let other = factory.scoped_informer::<ConfigMap>(Some("y"), Some("app=web"), None);
+        // No scope of its own: the factory's one informer of the type.
+        let plain = factory.scoped_informer::<ConfigMap>(None, Some(""), None);
+        let _ = factory.informer::<ConfigMap>();
+        assert_eq!(lock(&factory.informers).len(), 3);
+        assert_eq!(a.target(), b.target());
+        assert_eq!(a.target().namespace.as_deref(), Some("x"));
+        // The factory's tweak and the watch's own selector, together.
+        assert_eq!(
+            a.target().label_selector.as_deref(),
+            Some("tier=web,app=web")
+        );
+        assert_eq!(other.target().namespace.as_deref(), Some("y"));
+        assert_eq!(plain.target().namespace, None);
+        assert_eq!(plain.target().label_selector.as_deref(), Some("tier=web"));
+    }
+}
