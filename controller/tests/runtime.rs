@@ -822,3 +822,74 @@ async fn each_reconcile_has_a_span_naming_its_key_and_trigger() {
     run.await.unwrap().unwrap();
     factory.shutdown();
 }
+
+/// controller-runtime's families and the queue's, labelled with the controller's name, in a
+/// Prometheus registry.
+#[cfg(feature = "prometheus")]
+#[tokio::test(start_paused = true)]
+async fn prometheus_metrics_under_controller_runtime_names() {
+    use k8s_controller::metrics::PrometheusControllerMetrics;
+    let registry = prometheus::Registry::new();
+    let metrics = Arc::new(PrometheusControllerMetrics::register(&registry).unwrap());
+    let queue = Arc::new(k8s_workqueue::PrometheusMetricsProvider::register(&registry).unwrap());
+    let fake = FakeApiServer::new()
+        .with_objects([cm("a", "1"), cm("b", "1")])
+        .unwrap();
+    let factory = SharedInformerFactory::new(fake.client(), None);
+    let (stop, shutdown) = signal();
+    let controller = Controller::<ConfigMap>::new(&factory, WatchConfig::default())
+        .metrics(metrics)
+        .queue_metrics(queue)
+        .graceful_shutdown_on(shutdown);
+    let run = tokio::spawn(controller.run(
+        |cm: Arc<ConfigMap>, _ctx: Arc<()>| async move {
+            match cm.metadata.name.as_deref() {
+                Some("a") => Ok(Action::await_change()),
+                _ => Err("b fails"),
+            }
+        },
+        |_, _, _| Action::await_change(),
+        Arc::new(()),
+    ));
+    let value = |family: &str, labels: &[(&str, &str)]| {
+        registry
+            .gather()
+            .iter()
+            .filter(|f| f.name() == family)
+            .flat_map(|f| f.get_metric().to_vec())
+            .find(|m| {
+                labels.iter().all(|(k, v)| {
+                    m.get_label()
+                        .iter()
+                        .any(|l| l.name() == *k && l.value() == *v)
+                })
+            })
+            .map(|m| m.get_counter().get_value())
+    };
+    eventually("both reconciled", Duration::from_secs(5), || async {
+        let ok = value(
+            "controller_runtime_reconcile_total",
+            &[("controller", "configmap"), ("result", "success")],
+        );
+        let failed = value(
+            "controller_runtime_reconcile_total",
+            &[("controller", "configmap"), ("result", "error")],
+        );
+        (ok == Some(1.0) && failed == Some(1.0)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        value(
+            "controller_runtime_reconcile_errors_total",
+            &[("controller", "configmap")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value("workqueue_adds_total", &[("name", "configmap")]),
+        Some(2.0)
+    );
+    stop.send(()).unwrap();
+    run.await.unwrap().unwrap();
+    factory.shutdown();
+}

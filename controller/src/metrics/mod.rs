@@ -17,6 +17,10 @@
 //! | [`active_workers`](ControllerMetrics::active_workers) | `controller_runtime_active_workers` | controller |
 //! | [`max_concurrent_reconciles`](ControllerMetrics::max_concurrent_reconciles) | `controller_runtime_max_concurrent_reconciles` | controller |
 //!
+//! With the cargo feature `prometheus`, `PrometheusControllerMetrics` registers these families
+//! in a `prometheus::Registry` under controller-runtime's names, so dashboards made for Go
+//! controllers work (and `k8s_workqueue::PrometheusMetricsProvider` the queue's).
+//!
 //! `result` is one of [`ReconcileResult::as_str`]: `success`, `requeue`, `requeue_after`,
 //! `error` — controller-runtime's values.
 //!
@@ -37,6 +41,11 @@
 //! ```
 
 use std::time::Duration;
+
+#[cfg(feature = "prometheus")]
+mod prometheus;
+#[cfg(feature = "prometheus")]
+pub use self::prometheus::PrometheusControllerMetrics;
 
 /// How one reconcile ended (controller-runtime's `result` label).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
