@@ -235,6 +235,68 @@ impl SharedInformerFactory {
         })
     }
 
+    /// The shared informer of `K` over one namespace (`None`: the factory's namespace, or all
+    /// namespaces) with its own label and field selectors (`None` or empty: none), on top of the
+    /// factory's [`tweak_list_options`](Self::tweak_list_options). Informers are shared by
+    /// (type, namespace, selectors): every caller asking for the same scope gets the same
+    /// informer, so a process holds one watch per kind and scope however many controllers
+    /// use it. With no namespace and no selectors it is [`informer`](Self::informer)'s.
+    ///
+    /// ```no_run
+    /// use k8s_api::core::v1::Pod;
+    /// # fn demo(factory: k8s_informers::SharedInformerFactory) {
+    /// let web = factory.scoped_informer::<Pod>(Some("shop"), Some("app=web"), None);
+    /// assert_eq!(web.target().label_selector.as_deref(), Some("app=web"));
+    /// # }
+    /// ```
+    pub fn scoped_informer<K>(
+        &self,
+        namespace: Option<&str>,
+        label_selector: Option<&str>,
+        field_selector: Option<&str>,
+    ) -> SharedIndexInformer<K>
+    where
+        K: Resource
+            + k8s_apimachinery::HasMetadata
+            + DeserializeOwned
+            + Serialize
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+    {
+        let nonempty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+        let (labels, fields) = (nonempty(label_selector), nonempty(field_selector));
+        let namespace = nonempty(namespace).or_else(|| self.namespace.clone());
+        if namespace == self.namespace && labels.is_none() && fields.is_none() {
+            return self.informer::<K>();
+        }
+        let key = format!(
+            "{:?}|{}|{}|{}",
+            TypeId::of::<K>(),
+            namespace.as_deref().unwrap_or(""),
+            labels.as_deref().unwrap_or(""),
+            fields.as_deref().unwrap_or("")
+        );
+        let name = format!("{} {key}", K::gvr());
+        self.get_or_insert(key, name, || {
+            let api = match &namespace {
+                Some(ns) => Api::<K>::namespaced(self.client.clone(), ns),
+                None => Api::<K>::all(self.client.clone()),
+            };
+            let mut options = self.options::<K>();
+            let list = &mut options.reflector.list_options;
+            let join = |base: &Option<String>, extra: &Option<String>| match (base, extra) {
+                (Some(b), Some(e)) if !b.is_empty() => Some(format!("{b},{e}")),
+                (_, Some(e)) => Some(e.clone()),
+                (b, None) => b.clone(),
+            };
+            list.label_selector = join(&list.label_selector, &labels);
+            list.field_selector = join(&list.field_selector, &fields);
+            SharedIndexInformer::new(api, options)
+        })
+    }
+
     /// The lister of `K` (over the shared informer's store).
     pub fn lister<K>(&self) -> Lister<K>
     where
@@ -349,5 +411,37 @@ impl SharedInformerFactory {
             .flat_map(|(_, informer)| informer.stop())
             .collect();
         crate::informer::wait_all(tasks, timeout).await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use k8s_api::core::v1::ConfigMap;
+
+    #[tokio::test]
+    async fn scoped_informers_are_shared_by_type_namespace_and_selectors() {
+        let fake = k8s_fake::FakeApiServer::new();
+        let factory = SharedInformerFactory::new(fake.client(), None).tweak_list_options(|o| {
+            o.label_selector = Some("tier=web".into());
+        });
+        let a = factory.scoped_informer::<ConfigMap>(Some("x"), Some("app=web"), None);
+        let b = factory.scoped_informer::<ConfigMap>(Some("x"), Some("app=web"), Some(""));
+        let other = factory.scoped_informer::<ConfigMap>(Some("y"), Some("app=web"), None);
+        // No scope of its own: the factory's one informer of the type.
+        let plain = factory.scoped_informer::<ConfigMap>(None, Some(""), None);
+        let _ = factory.informer::<ConfigMap>();
+        assert_eq!(lock(&factory.informers).len(), 3);
+        assert_eq!(a.target(), b.target());
+        assert_eq!(a.target().namespace.as_deref(), Some("x"));
+        // The factory's tweak and the watch's own selector, together.
+        assert_eq!(
+            a.target().label_selector.as_deref(),
+            Some("tier=web,app=web")
+        );
+        assert_eq!(other.target().namespace.as_deref(), Some("y"));
+        assert_eq!(plain.target().namespace, None);
+        assert_eq!(plain.target().label_selector.as_deref(), Some("tier=web"));
     }
 }

@@ -28,6 +28,7 @@ pub const LIBRARY_CRATES: &[&str] = &[
     "k8s-client",
     "k8s-informers",
     "k8s-workqueue",
+    "k8s-controller",
     "k8s-testenv",
     "k8s-fake",
 ];

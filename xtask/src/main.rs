@@ -103,14 +103,23 @@ async fn test(flags: &[&str]) -> Result<()> {
         codegen::run(&["--check"])
             .await
             .context("generated code is stale: run `cargo xtask codegen` and commit the result")?;
-        let crd = "examples/sample-controller/crd/foo.yaml";
-        let out = "examples/sample-controller/src/generated.rs";
-        println!("+ cargo xtask codegen --crd {crd} --out {out} --check");
-        codegen::run(&["--crd", crd, "--out", out, "--check"])
-            .await
-            .with_context(|| {
-                format!("{out} is stale: run `cargo xtask codegen --crd {crd} --out {out}`")
-            })?;
+        for (crd, out) in [
+            (
+                "examples/sample-controller/crd/foo.yaml",
+                "examples/sample-controller/src/generated.rs",
+            ),
+            (
+                "controller/examples/greeting/crd.yaml",
+                "controller/examples/greeting/types.rs",
+            ),
+        ] {
+            println!("+ cargo xtask codegen --crd {crd} --out {out} --check");
+            codegen::run(&["--crd", crd, "--out", out, "--check"])
+                .await
+                .with_context(|| {
+                    format!("{out} is stale: run `cargo xtask codegen --crd {crd} --out {out}`")
+                })?;
+        }
         // The generator builds and restores its output on a tree whose output is broken.
         println!("+ regenerate from a broken tree");
         ci::regenerate_from_broken_tree(&codegen::workspace_root())?;

@@ -89,6 +89,7 @@ pub fn crd_inputs(
             if schema.is_null() {
                 schema = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
             }
+            use_meta_conditions(&mut schema);
             let props = schema
                 .as_object_mut()
                 .context("openAPIV3Schema is not an object")?
@@ -164,6 +165,54 @@ pub fn crd_inputs(
     Ok((schemas, resources))
 }
 
+/// The properties of `metav1.Condition` (its schema as controller-gen writes it).
+const CONDITION_FIELDS: &[&str] = &[
+    "type",
+    "status",
+    "observedGeneration",
+    "lastTransitionTime",
+    "reason",
+    "message",
+];
+
+/// Replaces the items of arrays shaped like `[]metav1.Condition` (an object with `type`,
+/// `status`, `lastTransitionTime`, `reason` and `message`, and nothing beyond
+/// `observedGeneration`) with a reference to `io.k8s.apimachinery.pkg.apis.meta.v1.Condition`,
+/// so a CRD's `status.conditions` becomes `Vec<Condition>` — the type the condition helpers
+/// (`k8s_controller::conditions`) work on — instead of a struct of its own.
+fn use_meta_conditions(schema: &mut Value) {
+    let is_condition = |items: &Value| {
+        let Some(props) = items["properties"].as_object() else {
+            return false;
+        };
+        props.keys().all(|k| CONDITION_FIELDS.contains(&k.as_str()))
+            && CONDITION_FIELDS
+                .iter()
+                .filter(|f| **f != "observedGeneration")
+                .all(|f| props.contains_key(*f))
+    };
+    if let Some(obj) = schema.as_object_mut() {
+        if obj.get("type").and_then(Value::as_str) == Some("array")
+            && obj.get("items").is_some_and(is_condition)
+        {
+            let description = obj["items"]["description"].clone();
+            let mut items = json!({"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Condition"});
+            if description.is_string() {
+                items["description"] = description;
+            }
+            obj.insert("items".into(), items);
+            return;
+        }
+        for value in obj.values_mut() {
+            use_meta_conditions(value);
+        }
+    } else if let Some(list) = schema.as_array_mut() {
+        for value in list {
+            use_meta_conditions(value);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +254,29 @@ spec:
     served: false
     storage: false
 "#;
+
+    #[test]
+    fn condition_shaped_arrays_become_meta_conditions() {
+        let condition = json!({"type": "object", "required": ["type", "status", "lastTransitionTime", "reason", "message"], "properties": {
+            "type": {"type": "string"}, "status": {"type": "string"}, "observedGeneration": {"type": "integer", "format": "int64"},
+            "lastTransitionTime": {"type": "string", "format": "date-time"}, "reason": {"type": "string"}, "message": {"type": "string"}}});
+        let mut schema = json!({"type": "object", "properties": {"status": {"type": "object", "properties": {
+            "conditions": {"type": "array", "items": condition},
+            // Not the shape (no reason, an extra field): left alone.
+            "probes": {"type": "array", "items": {"type": "object", "properties": {
+                "type": {"type": "string"}, "status": {"type": "string"}, "lastTransitionTime": {"type": "string"}, "message": {"type": "string"}}}},
+            "checks": {"type": "array", "items": {"type": "object", "properties": {
+                "type": {"type": "string"}, "status": {"type": "string"}, "lastTransitionTime": {"type": "string"},
+                "reason": {"type": "string"}, "message": {"type": "string"}, "lastProbeTime": {"type": "string"}}}}}}}});
+        use_meta_conditions(&mut schema);
+        let status = &schema["properties"]["status"]["properties"];
+        assert_eq!(
+            status["conditions"]["items"],
+            json!({"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Condition"})
+        );
+        assert!(status["probes"]["items"]["properties"].is_object());
+        assert!(status["checks"]["items"]["properties"].is_object());
+    }
 
     #[test]
     fn crds_become_schemas_and_resources() {
