@@ -345,11 +345,14 @@ fn build(s: &Selection, options: &KubeconfigOptions) -> Result<Config, Error> {
         format!("clusters[{}].certificate-authority", s.cluster_name)
     };
     // client-go opens these files while validating, whatever the scheme.
+    // An empty CA file is no CA (client-go's `HasCA` is false for empty data): the platform
+    // trust store is used, as when no CA is named.
     let ca = file_or_data(
         ca_field.clone(),
         cluster.certificate_authority.as_ref(),
         cluster.certificate_authority_data.as_deref(),
-    )?;
+    )?
+    .filter(|data| !data.is_empty());
     let user_field = |f: &str| format!("users[{}].{f}", s.user_name);
     let user = &s.user;
     let client_cert = file_or_data(
