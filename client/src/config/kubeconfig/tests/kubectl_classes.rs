@@ -189,6 +189,18 @@ fn accepted_when_built_like_client_go() {
     }
     let file_ca = Config::from_kubeconfig(&env_opts(&[&dir.path().join("config")])).unwrap();
     assert_eq!(file_ca.tls.ca_data, None, "an empty CA file is no CA");
+    // But a CA file, even empty, and insecure-skip-tls-verify: client-go's transport refuses.
+    let err = client(
+        &dir,
+        "{server: \"https://127.0.0.1:1\", certificate-authority: empty.crt, insecure-skip-tls-verify: true}",
+        token,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("with the insecure flag is not allowed"),
+        "{err}"
+    );
 }
 
 #[test]
