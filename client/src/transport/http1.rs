@@ -113,8 +113,13 @@ fn build_reqwest(
     let mut builder = builder.tls_backend_preconfigured(tls).no_gzip();
     if let Some(proxy) = &config.proxy_url {
         let shown = crate::config::redact_url_password(proxy);
-        let scheme = proxy.split("://").next().unwrap_or_default();
-        if !matches!(scheme, "http" | "https" | "socks5" | "socks5h") {
+        // URL schemes are case-insensitive (`HTTP://proxy` is Go's `http`).
+        let scheme = proxy
+            .split("://")
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !matches!(scheme.as_str(), "http" | "https" | "socks5" | "socks5h") {
             return Err(Error::InvalidRequest(format!(
                 "proxy-url {shown:?}: the scheme must be http, https or socks5"
             )));

@@ -82,6 +82,7 @@ mod http2;
 mod rate_limit;
 mod request;
 mod response;
+mod server_url;
 pub(crate) mod service;
 pub(crate) mod tls;
 mod trace;
@@ -152,36 +153,12 @@ pub fn default_user_agent() -> String {
     )
 }
 
-/// The server URL of a config, checked: `https` or `http`, a host.
-pub(crate) fn base_uri(server: &str) -> Result<http::Uri, Error> {
-    let trimmed = server.trim_end_matches('/');
-    let uri: http::Uri = trimmed
-        .parse()
-        .map_err(|e| Error::InvalidRequest(format!("server {server:?} is not a URL: {e}")))?;
-    match uri.scheme_str() {
-        Some("https" | "http") => {}
-        Some(_) => {
-            return Err(Error::InvalidRequest(format!(
-                "server {server:?}: the scheme must be https or http"
-            )));
-        }
-        None => {
-            return Err(Error::InvalidRequest(format!(
-                "server {server:?} is not a URL: it has no scheme (https://…)"
-            )));
-        }
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(Error::InvalidRequest(format!(
-            "server {server:?} is not a URL: it has no host"
-        )));
-    }
-    if uri.query().is_some() {
-        return Err(Error::InvalidRequest(format!(
-            "server {server:?}: a server URL cannot have a query"
-        )));
-    }
-    Ok(uri)
+/// The server URL of `config`, checked and normalized as client-go reads it (see
+/// `server_url`): a bare `host:port` is `https` when the config has TLS settings.
+pub(crate) fn base_uri(config: &crate::Config) -> Result<http::Uri, Error> {
+    let tls = &config.tls;
+    let default_tls = tls.ca_data.is_some() || tls.client_cert.is_some() || tls.insecure;
+    server_url::base_uri(&config.server, default_tls)
 }
 
 impl HttpClient {
@@ -197,7 +174,7 @@ impl HttpClient {
         config: Config,
         handler: Arc<dyn WarningHandler>,
     ) -> Result<Self, Error> {
-        let base = base_uri(&config.server)?;
+        let base = base_uri(&config)?;
         let connector = Connector::new(&config, &base)?;
         if let Some(m) = &config.metrics {
             // No transport cache (client-go keys one by config); each client makes its own.
@@ -215,7 +192,7 @@ impl HttpClient {
     /// `config` still apply; so do its [`wrap_transport`](Config::wrap_transport) functions,
     /// around `transport`. `config.server` gives the URLs their scheme and host.
     pub fn with_transport(config: Config, transport: Transport) -> Result<Self, Error> {
-        let base = base_uri(&config.server)?;
+        let base = base_uri(&config)?;
         let transport = config.wrappers.apply(transport);
         let warnings = warning_handler(&config);
         Self::build(config, base, transport, None, warnings)
@@ -246,9 +223,9 @@ impl HttpClient {
             .unwrap_or_default();
         let base_text = format!(
             "{}://{}{}",
-            base.scheme_str().unwrap_or("https"),
+            base.scheme_str().unwrap_or("https").to_ascii_lowercase(),
             host,
-            base.path().trim_end_matches('/')
+            server_url::clean_prefix(base.path())
         );
         Ok(HttpClient {
             inner: Arc::new(Inner {

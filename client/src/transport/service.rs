@@ -103,7 +103,7 @@ impl Transport {
     /// [`HttpClient::new`](super::HttpClient::new) builds this one (and wraps it with the
     /// config's [`wrap_transport`](crate::Config::wrap_transport) functions).
     pub fn from_config(config: &crate::Config) -> Result<Self, crate::Error> {
-        let base = super::base_uri(&config.server)?;
+        let base = super::base_uri(config)?;
         Ok(Transport::from_connector(Connector::new(config, &base)?))
     }
 

@@ -46,9 +46,11 @@ pub(crate) fn server_name(
     host: &str,
     override_name: Option<&str>,
 ) -> Result<ServerName<'static>, Error> {
-    match override_name {
-        Some(name) => ServerName::try_from(name.to_string())
-            .map_err(|e| Error::tls_with(format!("tls-server-name {name:?}"), e)),
+    // A tls-server-name that is neither a DNS name nor an IP address cannot be sent as SNI:
+    // the URL's host is sent instead, and the verifier (`FixedName`) refuses any certificate
+    // for it — see `client_config`.
+    match override_name.and_then(|name| ServerName::try_from(name.to_string()).ok()) {
+        Some(name) => Ok(name),
         None => match host.parse::<std::net::IpAddr>() {
             Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
             Err(_) => ServerName::try_from(host.to_string())
@@ -88,14 +90,13 @@ pub(crate) fn client_config(
             .build()
             .map_err(|e| Error::tls_with("CA bundle", e))?;
         match &tls.server_name {
-            Some(name) => {
-                let name = ServerName::try_from(name.clone())
-                    .map_err(|e| Error::tls_with(format!("tls-server-name {name:?}"), e))?;
-                Arc::new(FixedName {
-                    inner: webpki,
-                    name,
-                })
-            }
+            // client-go takes any string as the server name. One that is neither a DNS name
+            // nor an IP address is accepted here too, but no certificate verifies against it
+            // (Go would match it only to an identical, equally malformed, certificate name).
+            Some(name) => Arc::new(FixedName {
+                inner: webpki,
+                name: ServerName::try_from(name.clone()).map_err(|_| name.clone()),
+            }),
             None => webpki,
         }
     };
@@ -241,7 +242,8 @@ fn is_unknown_issuer(err: &(dyn std::error::Error + 'static)) -> bool {
 #[derive(Debug)]
 struct FixedName {
     inner: Arc<WebPkiServerVerifier>,
-    name: ServerName<'static>,
+    /// The name to verify against, or the `tls-server-name` as written when it is not one.
+    name: Result<ServerName<'static>, String>,
 }
 
 impl ServerCertVerifier for FixedName {
@@ -253,8 +255,15 @@ impl ServerCertVerifier for FixedName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, &self.name, ocsp_response, now)
+        match &self.name {
+            Ok(name) => {
+                self.inner
+                    .verify_server_cert(end_entity, intermediates, name, ocsp_response, now)
+            }
+            Err(name) => Err(rustls::Error::General(format!(
+                "tls-server-name {name:?} is neither a DNS name nor an IP address: no certificate can be verified against it"
+            ))),
+        }
     }
 
     fn verify_tls12_signature(

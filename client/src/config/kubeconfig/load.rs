@@ -116,6 +116,9 @@ pub(super) fn parse(bytes: &[u8], origin: Option<&Path>) -> Result<Kubeconfig, E
             message: e.to_string(),
         },
     };
+    // A UTF-8 byte-order mark is not content (Go's YAML reader skips it; ours would make it
+    // part of the first key, losing that key).
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(document) = serde_yaml::Deserializer::from_slice(bytes).next() else {
         return Ok(Kubeconfig {
             files: origin.map(Path::to_path_buf).into_iter().collect(),
@@ -123,12 +126,39 @@ pub(super) fn parse(bytes: &[u8], origin: Option<&Path>) -> Result<Kubeconfig, E
         });
     };
     // `null` (an empty or comment-only document) decodes as an empty config.
-    let raw: Option<RawFile> = serde::Deserialize::deserialize(document).map_err(syntax)?;
+    let raw: Option<RawFile> = match serde::Deserialize::deserialize(document) {
+        Ok(raw) => raw,
+        Err(error) => last_wins(bytes, &display)?.ok_or_else(|| syntax(error))?,
+    };
     raw.unwrap_or_default()
         .into_model(origin)
         .map_err(|message| Error::Kubeconfig {
             path: Some(display.clone()),
             message,
+        })
+}
+
+/// The second reading of a document the typed reader refused: as a tree in which a key given
+/// twice keeps its last value (what kubectl does; serde refuses a repeated field). `None` when
+/// no key is repeated, so the first reading's error (with its line and column) stands; else the
+/// document read from the tree, or the error of that reading (without a position, which the
+/// tree does not keep).
+fn last_wins(bytes: &[u8], display: &Path) -> Result<Option<Option<RawFile>>, Error> {
+    let repeated = std::cell::Cell::new(false);
+    let Some(document) = serde_yaml::Deserializer::from_slice(bytes).next() else {
+        return Ok(None);
+    };
+    let Ok(tree) = super::yaml::read_last_wins(document, &repeated) else {
+        return Ok(None);
+    };
+    if !repeated.get() {
+        return Ok(None);
+    }
+    serde_yaml::from_value(tree)
+        .map(Some)
+        .map_err(|e| Error::Kubeconfig {
+            path: Some(display.to_path_buf()),
+            message: e.to_string(),
         })
 }
 

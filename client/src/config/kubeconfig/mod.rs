@@ -71,18 +71,50 @@
 //!
 //! The semantics are client-go's *library* defaults (what `clientcmd.BuildConfigFromFlags` and
 //! `NewNonInteractiveDeferredLoadingClientConfig` give a Go program), checked against kubectl
-//! v1.37.2 by the tests in `tests/tests/client_kubeconfig.rs`. kubectl adds a few things of its
-//! own that are deliberately not copied:
+//! v1.37.2 by the tests in `tests/tests/client_kubeconfig.rs` and by the randomized
+//! differential in `tests/tests/kubeconfig_differential/` (seeded sets of 1–4 files: the
+//! merged, flattened view, the current context, and the URL a client built from them posts
+//! to, or the same class of error). kubectl adds a few things of its own that are deliberately
+//! not copied:
 //!
-//! - With no usable cluster, kubectl falls back to `http://localhost:8080` (or
+//! - With no usable cluster (no file, no current-context, a context naming a missing cluster,
+//!   a cluster with no server), kubectl falls back to `http://localhost:8080` (or
 //!   `$KUBERNETES_MASTER`); we report that nothing is configured.
 //! - kubectl prompts on the terminal for a user name and password when an `https` user has no
 //!   credentials; we never prompt (the user is anonymous).
 //! - The legacy `~/.kube/.kubeconfig` is not migrated to `~/.kube/config`.
 //!
+//! Reading files, as kubectl reads them:
+//!
+//! - A key written twice in one mapping keeps its **last** value (Go's YAML reader), at any
+//!   depth; a *name* twice in one list (two clusters called `prod`) is still an error, as in
+//!   client-go. Errors of a file with a repeated key carry the file but no line and column.
+//! - A leading UTF-8 byte-order mark is skipped.
+//! - `apiVersion` and `kind` are checked as client-go's decoder checks them: strings (or
+//!   absent); an empty kind is `Config` and an empty version `v1`; anything but the kind
+//!   `Config` of the group-less version `v1` is refused ("not a kubeconfig"), as is an
+//!   `apiVersion` with two `/` or a group without a version.
+//!
 //! And YAML is read by serde_yaml (YAML 1.2) rather than Go's YAML 1.1 reader: booleans accept
 //! YAML 1.1's `yes`/`no`/`on`/`off`/`y`/`n` as kubectl does, but where kubectl rejects an
 //! unquoted `yes` or `123` in a string field we read the text.
+//!
+//! Other deliberate differences, found by the differential:
+//!
+//! - A client certificate or key *file* whose content is not PEM is refused when the client is
+//!   built (naming the field). client-go reads a file pair at each TLS handshake instead, logs
+//!   the failure and connects without a client certificate.
+//! - An auth-provider written with an empty `config: {}` is viewed (and flattened) with
+//!   `config: null`, as one written without `config`: the model keeps the settings as a map.
+//! - Server URLs are read as client-go reads them (a bare `host:port` is `http`, or `https`
+//!   with TLS settings; the path is cleaned; the query and fragment are dropped; `%zz` and a
+//!   non-numeric port are refused), except that only the `https` and `http` schemes are
+//!   accepted when the client is built (client-go fails at the first request) and characters
+//!   that must be percent-encoded, such as a space, are refused rather than encoded.
+//! - A `tls-server-name` that is neither a DNS name nor an IP address is accepted, like
+//!   client-go, but rustls cannot verify a certificate against it: with verification on, the
+//!   handshake fails with an error naming it (Go would match only an identical certificate
+//!   name); the URL's host is sent as SNI.
 
 mod load;
 mod model;

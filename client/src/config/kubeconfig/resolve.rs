@@ -345,11 +345,16 @@ fn build(s: &Selection, options: &KubeconfigOptions) -> Result<Config, Error> {
         format!("clusters[{}].certificate-authority", s.cluster_name)
     };
     // client-go opens these files while validating, whatever the scheme.
+    // An empty CA file is no CA: the platform trust store is used, as when no CA is named
+    // (client-go builds no CA pool from empty data). With insecure-skip-tls-verify it is kept
+    // (empty), so that the transport refuses the combination as client-go's does: its `HasCA`
+    // counts a named file, empty or not.
     let ca = file_or_data(
         ca_field.clone(),
         cluster.certificate_authority.as_ref(),
         cluster.certificate_authority_data.as_deref(),
-    )?;
+    )?
+    .filter(|data| !data.is_empty() || cluster.insecure_skip_tls_verify);
     let user_field = |f: &str| format!("users[{}].{f}", s.user_name);
     let user = &s.user;
     let client_cert = file_or_data(
@@ -383,7 +388,7 @@ fn build(s: &Selection, options: &KubeconfigOptions) -> Result<Config, Error> {
         return Ok(config);
     }
 
-    if let Some(ca) = &ca {
+    if let Some(ca) = ca.as_ref().filter(|ca| !ca.is_empty()) {
         // The bundle must parse as trust anchors now, not fail the first handshake as an
         // "invalid peer certificate".
         crate::transport::tls::parse_ca_bundle(ca)

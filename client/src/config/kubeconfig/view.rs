@@ -319,7 +319,8 @@ fn flatten_base(origin: Option<&Path>) -> PathBuf {
     super::load::absolute(dir)
 }
 
-/// client-go `FlattenContent`: the file's bytes, with the path cleared.
+/// client-go `FlattenContent`: the file's bytes (`None` for an empty file), with the path
+/// cleared.
 fn flatten_one(
     field: &str,
     file: &mut Option<PathBuf>,
@@ -346,5 +347,6 @@ fn flatten_one(
         source,
     })?;
     *file = None;
-    Ok(Some(data))
+    // An empty file leaves no data (client-go's `[]byte` field is then empty and omitted).
+    Ok((!data.is_empty()).then_some(data))
 }

@@ -64,12 +64,22 @@ struct ExecCredentialStatus {
 }
 
 impl ExecAuth {
-    pub fn new(config: &ExecConfig) -> Self {
-        ExecAuth {
+    /// The authenticator of `config`. Like client-go (`exec.GetAuthenticator`), an `apiVersion`
+    /// other than `client.authentication.k8s.io/v1` or `/v1beta1` is refused here, when the
+    /// client is built, not when the plugin would first run.
+    pub fn new(config: &ExecConfig) -> Result<Self, Error> {
+        let auth = ExecAuth {
             config: config.clone(),
             cached: Mutex::new(None),
             metrics: None,
+        };
+        let version = config.api_version.as_str();
+        if version != V1 && version != V1BETA1 {
+            return Err(auth.err(format!(
+                "apiVersion {version:?} is not supported (use {V1} or {V1BETA1})"
+            )));
         }
+        Ok(auth)
     }
 
     /// Reports each run of the plugin to `metrics` (`rest_client_exec_plugin_call_total`).
@@ -156,12 +166,6 @@ impl ExecAuth {
     }
 
     async fn run(&self) -> Result<Cached, Error> {
-        let version = self.config.api_version.as_str();
-        if version != V1 && version != V1BETA1 {
-            return Err(self.err(format!(
-                "apiVersion {version:?} is not supported (use {V1} or {V1BETA1})"
-            )));
-        }
         let has_terminal = std::io::stdin().is_terminal();
         let interactive = match self.config.interactive_mode {
             ExecInteractiveMode::Never => false,
@@ -300,6 +304,7 @@ mod tests {
                 ..ExecClusterInfo::default()
             }),
         })
+        .unwrap()
     }
 
     #[tokio::test]
@@ -358,6 +363,7 @@ mod tests {
         cfg.command = "/nonexistent/kubelogin".into();
         cfg.install_hint = Some("install kubelogin from https://example".into());
         let err = ExecAuth::new(&cfg)
+            .unwrap()
             .credential()
             .await
             .unwrap_err()

@@ -100,10 +100,10 @@ impl Auth {
                 (Some(u), p) if !u.is_empty() => Some((u.clone(), p.clone().unwrap_or_default())),
                 _ => None,
             },
-            exec: info
-                .exec
-                .as_ref()
-                .map(|e| ExecAuth::new(e).with_metrics(metrics)),
+            exec: match &info.exec {
+                Some(e) => Some(ExecAuth::new(e)?.with_metrics(metrics)),
+                None => None,
+            },
             oidc,
             impersonate: info.impersonate.clone(),
         })

@@ -23,8 +23,8 @@ struct Tokens {
 
 #[derive(Debug)]
 pub(crate) struct OidcAuth {
-    issuer: Option<String>,
-    client_id: Option<String>,
+    issuer: String,
+    client_id: String,
     client_secret: Option<SecretString>,
     idp_ca: Option<Vec<u8>>,
     tokens: Mutex<Tokens>,
@@ -44,6 +44,12 @@ struct TokenResponse {
 impl OidcAuth {
     pub fn new(provider: &AuthProviderConfig) -> Result<Self, Error> {
         let get = |k: &str| provider.config.get(k).filter(|v| !v.is_empty()).cloned();
+        // client-go's oidc provider refuses to be built without these two (checked in this
+        // order, before anything else is looked at).
+        let issuer = get("idp-issuer-url")
+            .ok_or_else(|| Error::Auth("oidc auth-provider: must provide idp-issuer-url".into()))?;
+        let client_id = get("client-id")
+            .ok_or_else(|| Error::Auth("oidc auth-provider: must provide client-id".into()))?;
         let idp_ca = match (
             get("idp-certificate-authority-data"),
             get("idp-certificate-authority"),
@@ -69,8 +75,8 @@ impl OidcAuth {
             (None, None) => None,
         };
         Ok(OidcAuth {
-            issuer: get("idp-issuer-url").map(|s| s.expose().trim_end_matches('/').to_string()),
-            client_id: get("client-id").map(|s| s.expose().to_string()),
+            issuer: issuer.expose().trim_end_matches('/').to_string(),
+            client_id: client_id.expose().to_string(),
             client_secret: get("client-secret"),
             idp_ca,
             tokens: Mutex::new(Tokens {
@@ -108,12 +114,7 @@ impl OidcAuth {
                 "oidc: no valid id-token, and no refresh-token to get one".to_string(),
             ));
         };
-        let Some(issuer) = &self.issuer else {
-            return Err(Error::Auth(
-                "oidc: the id-token expired and idp-issuer-url is not set, so it cannot be refreshed"
-                    .to_string(),
-            ));
-        };
+        let issuer = &self.issuer;
         let tls = crate::transport::tls::client_config(
             &TlsConfig {
                 ca_data: self.idp_ca.clone(),
@@ -143,10 +144,9 @@ impl OidcAuth {
             ("refresh_token", refresh_token.expose().to_string()),
         ];
         let mut req = http.post(&discovery.token_endpoint);
-        match (&self.client_id, &self.client_secret) {
-            (Some(id), Some(secret)) => req = req.basic_auth(id, Some(secret.expose())),
-            (Some(id), None) => form.push(("client_id", id.clone())),
-            _ => {}
+        match &self.client_secret {
+            Some(secret) => req = req.basic_auth(&self.client_id, Some(secret.expose())),
+            None => form.push(("client_id", self.client_id.clone())),
         }
         let resp = req
             .form(&form)
@@ -224,6 +224,7 @@ mod tests {
         let mut config = std::collections::BTreeMap::new();
         let token = jwt(jiff::Timestamp::now().as_second() + 3600);
         config.insert("id-token".to_string(), SecretString::new(token.clone()));
+        required(&mut config);
         let auth = OidcAuth::new(&AuthProviderConfig {
             name: "oidc".into(),
             config,
@@ -236,6 +237,7 @@ mod tests {
     async fn expired_token_without_refresh_token_is_a_clear_error() {
         let mut config = std::collections::BTreeMap::new();
         config.insert("id-token".to_string(), SecretString::new(jwt(1)));
+        required(&mut config);
         let auth = OidcAuth::new(&AuthProviderConfig {
             name: "oidc".into(),
             config,
@@ -243,5 +245,41 @@ mod tests {
         .unwrap();
         let err = auth.token().await.unwrap_err().to_string();
         assert!(err.contains("no refresh-token"), "{err}");
+    }
+
+    fn required(config: &mut std::collections::BTreeMap<String, SecretString>) {
+        config.insert(
+            "idp-issuer-url".to_string(),
+            SecretString::new("https://issuer.example".to_string()),
+        );
+        config.insert(
+            "client-id".to_string(),
+            SecretString::new("kube".to_string()),
+        );
+    }
+
+    #[test]
+    fn issuer_and_client_id_are_required_when_built() {
+        // client-go's provider refuses to be built without them, in this order.
+        let mut config = std::collections::BTreeMap::new();
+        config.insert("id-token".to_string(), SecretString::new(jwt(1)));
+        let provider = |config| AuthProviderConfig {
+            name: "oidc".into(),
+            config,
+        };
+        let err = OidcAuth::new(&provider(config.clone()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("must provide idp-issuer-url"), "{err}");
+        config.insert(
+            "idp-issuer-url".to_string(),
+            SecretString::new("https://issuer.example".to_string()),
+        );
+        let err = OidcAuth::new(&provider(config.clone()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("must provide client-id"), "{err}");
+        required(&mut config);
+        assert!(OidcAuth::new(&provider(config)).is_ok());
     }
 }

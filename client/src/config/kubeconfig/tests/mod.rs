@@ -1,6 +1,7 @@
 //! Unit tests of kubeconfig loading: parsing, merging, paths, overrides, validation, errors.
 
 mod fuzz;
+mod kubectl_classes;
 mod load;
 mod resolve;
 

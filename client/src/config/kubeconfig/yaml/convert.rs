@@ -85,6 +85,43 @@ fn extensions(
     named(list, what, |e| (e.name, yaml_to_json(&e.extension)))
 }
 
+/// client-go decodes a kubeconfig as a typed object: `apiVersion` is split into group and
+/// version (`schema.ParseGroupVersion`: at most one `/`), an empty kind is `Config` and an empty
+/// group and version are `v1`, and the result must be the kind `Config` of the group-less
+/// version `v1` (or the internal version `__internal`). Names are compared exactly, case and
+/// spaces included.
+fn check_type(api_version: &str, kind: &str) -> Result<(), String> {
+    let (group, version) = match api_version {
+        "" | "/" => ("", ""),
+        gv => match gv.matches('/').count() {
+            0 => ("", gv),
+            1 => gv.split_once('/').unwrap_or(("", gv)),
+            _ => {
+                return Err(format!(
+                    "apiVersion {api_version:?} is not a group/version (more than one '/')"
+                ));
+            }
+        },
+    };
+    let kind = if kind.is_empty() { "Config" } else { kind };
+    let version = if version.is_empty() && group.is_empty() {
+        "v1"
+    } else {
+        version
+    };
+    if version.is_empty() {
+        return Err(format!(
+            "apiVersion {api_version:?} has no version (expected \"v1\")"
+        ));
+    }
+    if group.is_empty() && matches!(version, "v1" | "__internal") && kind == "Config" {
+        return Ok(());
+    }
+    Err(format!(
+        "not a kubeconfig: apiVersion {api_version:?}, kind {kind:?} (expected apiVersion \"v1\", kind \"Config\")"
+    ))
+}
+
 impl RawFile {
     /// Converts the YAML form into the model; `origin` is recorded on every cluster, user and
     /// context. Errors are messages (the caller adds the file).
@@ -92,9 +129,10 @@ impl RawFile {
         self,
         origin: Option<&Path>,
     ) -> Result<Kubeconfig, String> {
+        check_type(&self.api_version, &self.kind)?;
         let origin = origin.map(Path::to_path_buf);
         let mut unknown = self.extra;
-        // `kind`/`apiVersion` carry no meaning here; keep them with the unknown keys.
+        // `kind`/`apiVersion` were checked; keep them with the unknown keys as written.
         if !self.kind.is_empty() {
             unknown.insert("kind".into(), serde_yaml::Value::String(self.kind));
         }

@@ -6,6 +6,9 @@
 //! them into the public model.
 
 mod convert;
+mod last_wins;
+
+pub(in crate::config::kubeconfig) use last_wins::read as read_last_wins;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -55,6 +58,31 @@ where
     d.deserialize_any(Visitor)
 }
 
+/// `apiVersion` / `kind`: a string or `null`, nothing else (client-go reads them into Go strings
+/// before anything else, so a number there fails the whole file).
+fn type_string<'de, D>(d: D) -> Result<String, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<String, E> {
+            Ok(String::new())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<String, E> {
+            Ok(String::new())
+        }
+    }
+    d.deserialize_any(Visitor)
+}
+
 /// A `[]byte` field: standard base64 (padding required, line breaks ignored), like Go's
 /// `encoding/json`. The message never echoes the data.
 fn base64_bytes<'de, D>(d: D, field: &str) -> Result<Vec<u8>, D::Error>
@@ -94,9 +122,9 @@ fn key_data<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(in crate::config::kubeconfig) struct RawFile {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "type_string")]
     kind: String,
-    #[serde(rename = "apiVersion", deserialize_with = "nullable")]
+    #[serde(rename = "apiVersion", deserialize_with = "type_string")]
     api_version: String,
     #[serde(deserialize_with = "nullable")]
     preferences: RawPreferences,
