@@ -29,10 +29,16 @@ fn empty_maps_are_json_objects() {
         node_selector: Some(LiteMap::new()),
         ..Default::default()
     };
-    assert_eq!(serde_json::to_value(&spec).unwrap()["nodeSelector"], json!({}));
+    assert_eq!(
+        serde_json::to_value(&spec).unwrap()["nodeSelector"],
+        json!({})
+    );
     let sel = LabelSelector {
         match_labels: Some(LiteMap::new()),
         ..Default::default()
     };
-    assert_eq!(serde_json::to_value(&sel).unwrap(), json!({"matchLabels": {}}));
+    assert_eq!(
+        serde_json::to_value(&sel).unwrap(),
+        json!({"matchLabels": {}})
+    );
 }
