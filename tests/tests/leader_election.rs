@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use k8s_api::coordination::v1::Lease;
 use k8s_apimachinery::{GetOptions, UpdateOptions};
+use k8s_client::helpers::{DEFAULT_RETRY, retry_on_conflict};
 use k8s_client::leaderelection::{
     CancellationToken, LeaderElectionConfig, LeaderElector, RunOutcome,
 };
@@ -262,13 +263,15 @@ async fn leader_steps_down_when_it_cannot_renew() {
 
     // Someone else writes itself into the lease: a's renewals now find it held by another,
     // unexpired; after renew_deadline a gives up.
-    let mut l = leases.get(LEASE, &GetOptions::default()).await.unwrap();
-    l.spec.holder_identity = Some("intruder".into());
-    l.spec.lease_duration_seconds = Some(60);
-    leases
-        .update(LEASE, &l, &UpdateOptions::default())
-        .await
-        .unwrap();
+    // The leader renews meanwhile: read and write again on a conflict.
+    retry_on_conflict(DEFAULT_RETRY, || async {
+        let mut l = leases.get(LEASE, &GetOptions::default()).await?;
+        l.spec.holder_identity = Some("intruder".into());
+        l.spec.lease_duration_seconds = Some(60);
+        leases.update(LEASE, &l, &UpdateOptions::default()).await
+    })
+    .await
+    .unwrap();
     let stolen_at = Instant::now();
     let outcome = tokio::time::timeout(Duration::from_secs(10), a.join())
         .await
